@@ -1,0 +1,103 @@
+"""Yishi (议事): open livelihood-project votes, deliberative meetings and
+satisfaction assessments for county and city people's congresses."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_talisman import Talisman
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config
+from extensions import babel, csrf, db, limiter, login_manager, migrate
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def select_locale() -> str:
+    lang = request.cookies.get("yishi_lang")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL, foreign keys and FULL sync on every SQLite connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the Yishi application; ``test_config`` overrides the configuration."""
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("YISHI_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.load_config(app)
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    Talisman(
+        app,
+        force_https=app.config["YISHI_HTTPS"],
+        session_cookie_secure=app.config["YISHI_HTTPS"],
+        strict_transport_security=True,
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+
+    from core import models  # noqa: F401  (register the tables)
+    from core.auth import bp as auth_bp
+    from core.cli import register_cli
+    from core.errors import register_error_handlers
+    from core.views import bp as core_bp
+    from voting.web import register as register_voting
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    register_voting(app)
+    register_error_handlers(app)
+    register_cli(app)
+
+    @app.context_processor
+    def inject_globals():
+        return {
+            "languages": app.config["YISHI_LANGUAGES"],
+            "current_language": select_locale(),
+            "current_user": current_user,
+        }
+
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app

@@ -1,0 +1,65 @@
+"""Configuration defaults. Secrets and the database URL come from the environment
+or from files in ``instance/``; nothing secret is ever committed."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
+    """Read a secret from ``instance/<name>``, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def load_config(app) -> None:
+    """Fill ``app.config`` from defaults and environment variables."""
+    instance = app.instance_path
+    env = os.environ
+    app.config.update(
+        SECRET_KEY=env.get("YISHI_SECRET_KEY") or _instance_secret(instance, "secret_key"),
+        # Encrypts poll private keys at rest (see voting.keystore).
+        YISHI_KEY_ENCRYPTION_KEY=env.get("YISHI_KEY_ENCRYPTION_KEY")
+        or _instance_secret(instance, "key_encryption_key"),
+        SQLALCHEMY_DATABASE_URI=_database_url(env.get("DATABASE_URL"), instance),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=env.get("YISHI_HTTPS", "0") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        YISHI_HTTPS=env.get("YISHI_HTTPS", "0") == "1",
+        MAX_CONTENT_LENGTH=int(env.get("YISHI_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
+        WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
+        WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        YISHI_LANGUAGES={"zh": "中文", "en": "English"},
+        RATELIMIT_STORAGE_URI=env.get("YISHI_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
+        YISHI_LOGIN_LIMIT=env.get("YISHI_LOGIN_LIMIT", "10 per minute"),
+        # werkzeug's scrypt with its default cost; tests lower it.
+        YISHI_PASSWORD_METHOD=env.get("YISHI_PASSWORD_METHOD", "scrypt"),
+        YISHI_INITIAL_PASSWORD_METHOD="pbkdf2:sha256:20000",
+        # Deputies must be checked in to take a ballot token (the server's policy).
+        YISHI_REQUIRE_CHECKIN=env.get("YISHI_REQUIRE_CHECKIN", "1") == "1",
+        YISHI_RSA_BITS=int(env.get("YISHI_RSA_BITS", 2048)),
+        YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
+    )
+
+
+def _database_url(url: str | None, instance_path: str) -> str:
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "yishi.sqlite3")
+    # psycopg 3 is the PostgreSQL driver; accept the common spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

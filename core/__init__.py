@@ -1,0 +1,2 @@
+"""Yishi's foundation: accounts and roles, the deputy roster, sessions and check-in,
+the audit log, and the site's shared pages."""

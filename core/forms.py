@@ -1,0 +1,74 @@
+"""Forms of the foundation. Every POST button has a form, so every state change
+carries a CSRF token."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but the CSRF token, for POST buttons."""
+
+    submit = SubmitField(_l("确定"))
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("账号"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=128)])
+    submit = SubmitField(_l("登录"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=128)])
+    new = PasswordField(
+        _l("新密码"),
+        validators=[
+            DataRequired(),
+            Length(min=10, max=128, message=_l("新密码长度须为 10–128 个字符。")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("再次输入新密码"),
+        validators=[DataRequired(), EqualTo("new", message=_l("两次输入的新密码不一致。"))],
+    )
+    submit = SubmitField(_l("修改密码"))
+
+    def validate_new(self, field):
+        if field.data == self.current.data:
+            raise ValidationError(_l("新密码不能与当前密码相同。"))
+
+
+class CongressForm(FlaskForm):
+    name = StringField(
+        _l("名称"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("例如：某县第十八届人民代表大会"),
+    )
+    submit = SubmitField(_l("创建"))
+
+
+class RosterImportForm(FlaskForm):
+    file = FileField(_l("代表名册 CSV 文件"), validators=[FileRequired(_l("请选择文件。"))])
+    submit = SubmitField(_l("导入"))
+
+
+class SessionForm(FlaskForm):
+    name = StringField(
+        _l("会议名称"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("例如：第十八届人大第四次会议"),
+    )
+    starts_on = DateField(_l("开始日期"), validators=[DataRequired()])
+    ends_on = DateField(_l("结束日期"), validators=[DataRequired()])
+    submit = SubmitField(_l("创建"))
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("结束日期不能早于开始日期。"))
+
+
+class StaffCheckinForm(FlaskForm):
+    code = StringField(_l("代表证号"), validators=[DataRequired(), Length(max=32)])
+    submit = SubmitField(_l("签到"))

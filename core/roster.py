@@ -1,0 +1,168 @@
+"""The deputy roster: CSV import (UTF-8 or GBK), all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core import audit
+from core.models import Congress, Deputy, Role, User
+from core.passwords import generate_initial_password, hash_password
+from extensions import db
+
+# Accepted header names, Chinese first.
+COLUMNS = {
+    "code": ("代表证号", "code"),
+    "name": ("姓名", "name"),
+    "delegation": ("代表团", "delegation"),
+    "phone": ("手机", "电话", "phone"),
+}
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+MAX_ROWS = 5000
+
+
+@dataclass
+class ImportResult:
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    created: list[tuple[Deputy, str]] = field(default_factory=list)  # (deputy, password)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def decode_csv(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM), else GBK as Chinese spreadsheets export."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gbk")
+    except UnicodeDecodeError as exc:
+        raise ValueError(_("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV。")) from exc
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = raw.strip().lower()
+        for key, names in COLUMNS.items():
+            if name in names:
+                found[key] = index
+    return found
+
+
+def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Parse roster CSV text into rows; returns (rows, errors by line number)."""
+    errors: list[tuple[int, str]] = []
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [(1, _("文件为空。"))]
+    except csv.Error as exc:
+        return [], [(1, _("CSV 格式错误：%(e)s", e=str(exc)))]
+    columns = _header_map(header)
+    missing = [COLUMNS[k][0] for k in ("code", "name", "delegation") if k not in columns]
+    if missing:
+        return [], [(1, _("缺少列：%(cols)s", cols="、".join(missing)))]
+    rows: list[dict] = []
+    seen: dict[str, int] = {}
+    try:
+        for line_no, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(rows) >= MAX_ROWS:
+                errors.append((line_no, _("行数超过上限 %(n)d。", n=MAX_ROWS)))
+                break
+
+            def cell(key: str) -> str:
+                i = columns.get(key)
+                return record[i].strip() if i is not None and i < len(record) else ""
+
+            row = {k: cell(k) for k in COLUMNS}
+            problems = []
+            if not CODE_RE.match(row["code"]):
+                problems.append(_("代表证号须为 1–32 位字母、数字或 . _ -，以字母或数字开头"))
+            elif row["code"] in seen:
+                problems.append(_("代表证号与第 %(line)d 行重复", line=seen[row["code"]]))
+            if not row["name"] or len(row["name"]) > 64:
+                problems.append(_("姓名不能为空且不超过 64 字"))
+            if not row["delegation"] or len(row["delegation"]) > 64:
+                problems.append(_("代表团不能为空且不超过 64 字"))
+            if row["phone"] and not PHONE_RE.match(row["phone"].replace(" ", "")):
+                problems.append(_("手机号码格式不正确"))
+            if problems:
+                errors.append((line_no, "；".join(problems)))
+            else:
+                seen[row["code"]] = line_no
+                row["phone"] = row["phone"].replace(" ", "") or None
+                row["line"] = line_no
+                rows.append(row)
+    except csv.Error as exc:
+        errors.append((reader.line_num, _("CSV 格式错误：%(e)s", e=str(exc))))
+    if not rows and not errors:
+        errors.append((2, _("文件中没有代表。")))
+    return rows, errors
+
+
+def import_roster(congress: Congress, data: bytes) -> ImportResult:
+    """Import deputies into ``congress``; nothing is added if any row is bad.
+
+    Creates a deputy account per row with a generated initial password, which the
+    caller shows once; only its hash is stored. The caller commits.
+    """
+    result = ImportResult()
+    try:
+        text = decode_csv(data)
+    except ValueError as exc:
+        result.errors.append((1, str(exc)))
+        return result
+    rows, result.errors = parse_roster(text)
+    if result.errors:
+        return result
+    codes = [r["code"] for r in rows]
+    taken_codes = set(
+        db.session.scalars(
+            select(Deputy.code).where(Deputy.congress_id == congress.id, Deputy.code.in_(codes))
+        )
+    )
+    taken_users = set(db.session.scalars(select(User.username).where(User.username.in_(codes))))
+    for row in rows:
+        if row["code"] in taken_codes:
+            result.errors.append((row["line"], _("代表证号 %(code)s 已在名册中", code=row["code"])))
+        elif row["code"] in taken_users:
+            result.errors.append((row["line"], _("账号 %(code)s 已被占用", code=row["code"])))
+    if result.errors:
+        return result
+    for row in rows:
+        deputy = Deputy(
+            congress=congress,
+            code=row["code"],
+            name=row["name"],
+            delegation=row["delegation"],
+            phone=row["phone"],
+        )
+        password = generate_initial_password()
+        db.session.add(deputy)
+        db.session.add(
+            User(
+                username=row["code"],
+                display_name=row["name"],
+                password_hash=hash_password(password, initial=True),
+                role=Role.deputy.value,
+                deputy=deputy,
+                must_change_password=True,
+            )
+        )
+        result.created.append((deputy, password))
+    db.session.flush()
+    audit.record("roster.import", "congress", congress.id, {"count": len(rows)})
+    return result

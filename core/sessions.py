@@ -1,0 +1,72 @@
+"""Sessions and check-in: the rules and the counts 应到 / 实到."""
+
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+
+import segno
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.models import CheckIn, Deputy, Session, User
+from extensions import db
+
+
+def check_in(session: Session, deputy: Deputy, *, method: str, by: User | None) -> bool:
+    """Record the deputy as present; False when already checked in (idempotent).
+
+    A savepoint makes a concurrent double check-in harmless: the unique constraint
+    decides, and the outer transaction goes on.
+    """
+    if session.is_checked_in(deputy.id):
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                CheckIn(session_id=session.id, deputy_id=deputy.id, method=method,
+                        by_user_id=by.id if by else None)
+            )
+    except IntegrityError:
+        return False
+    on_behalf = deputy.code if (by is not None and by.deputy_id != deputy.id) else None
+    audit.record("session.checkin", "session", session.id,
+                 {"deputy": deputy.code, "method": method}, on_behalf_of=on_behalf)
+    return True
+
+
+def counts(session: Session) -> dict:
+    expected = session.expected_count()
+    present = session.present_count()
+    return {"session": session.id, "expected": expected, "present": present,
+            "absent": max(expected - present, 0)}
+
+
+def roster_with_checkins(session: Session) -> list[tuple[Deputy, CheckIn | None]]:
+    rows = db.session.execute(
+        select(Deputy, CheckIn)
+        .outerjoin(CheckIn, (CheckIn.deputy_id == Deputy.id) & (CheckIn.session_id == session.id))
+        .where(Deputy.congress_id == session.congress_id)
+        .order_by(Deputy.delegation, Deputy.code)
+    ).all()
+    return [(d, c) for d, c in rows]
+
+
+def renew_secret(session: Session) -> None:
+    session.checkin_secret = secrets.token_urlsafe(24)
+
+
+def qr_svg(data: str, scale: int = 6) -> str:
+    """An SVG QR code (segno) with a title for screen readers."""
+    out = io.BytesIO()
+    segno.make(data, error="m").save(out, kind="svg", scale=scale, border=2, xmldecl=False,
+                                     svgns=True, title=data)
+    return out.getvalue().decode()
+
+
+def qr_data_uri(data: str, scale: int = 4) -> str:
+    """A QR code as a data: URI, for pages that print many of them."""
+    svg = qr_svg(data, scale=scale).encode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()

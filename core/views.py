@@ -1,0 +1,299 @@
+"""The site's shared pages: home, staff dashboard, roster, sessions and check-in."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from core import audit, sessions
+from core.auth import safe_next
+from core.errors import fail
+from core.forms import CongressForm, EmptyForm, RosterImportForm, SessionForm, StaffCheckinForm
+from core.models import AuditEntry, Congress, Deputy, Session
+from core.passwords import generate_initial_password, hash_password
+from core.permissions import deputy_required, staff_required
+from core.roster import import_roster
+from extensions import db
+
+bp = Blueprint("core", __name__)
+
+AUDIT_PAGE = 100
+
+
+def get_or_404(model, ident):
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+@bp.route("/")
+def index():
+    from voting.services import public_polls
+
+    return render_template("core/index.html", polls=public_polls(limit=10))
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    if code not in current_app.config["YISHI_LANGUAGES"]:
+        abort(404)
+    response = redirect(safe_next(request.args.get("next")) or url_for("core.index"))
+    response.set_cookie(
+        "yishi_lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        secure=current_app.config["YISHI_HTTPS"],
+    )
+    return response
+
+
+@bp.route("/dashboard")
+@staff_required
+def dashboard():
+    from voting.services import staff_poll_overview
+
+    congresses = db.session.scalars(select(Congress).order_by(Congress.id)).all()
+    return render_template(
+        "core/dashboard.html", congresses=congresses, polls=staff_poll_overview()
+    )
+
+
+@bp.route("/me")
+@deputy_required
+def deputy_home():
+    from voting.services import polls_for_deputy
+
+    deputy = current_user.deputy
+    items = [(s, s.is_checked_in(deputy.id)) for s in deputy.congress.sessions]
+    return render_template(
+        "core/deputy_home.html", deputy=deputy, sessions=items, polls=polls_for_deputy(deputy)
+    )
+
+
+# --- Congresses and the roster -------------------------------------------------------
+
+
+@bp.route("/congresses", methods=["GET", "POST"])
+@staff_required
+def congresses():
+    form = CongressForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if db.session.scalar(select(Congress.id).where(Congress.name == name)):
+            form.name.errors.append(_("已有同名的人民代表大会。"))
+        else:
+            congress = Congress(name=name)
+            db.session.add(congress)
+            db.session.flush()
+            audit.record("congress.create", "congress", congress.id, {"name": name})
+            db.session.commit()
+            flash(_("已创建。"), "success")
+            return redirect(url_for("core.congress", congress_id=congress.id))
+    items = db.session.execute(
+        select(Congress, func.count(Deputy.id))
+        .outerjoin(Deputy, Deputy.congress_id == Congress.id)
+        .group_by(Congress.id)
+        .order_by(Congress.id)
+    ).all()
+    status = 422 if form.errors else 200
+    return render_template("core/congresses.html", items=items, form=form), status
+
+
+@bp.route("/congresses/<int:congress_id>")
+@staff_required
+def congress(congress_id: int):
+    congress = get_or_404(Congress, congress_id)
+    return render_template(
+        "core/congress.html",
+        congress=congress,
+        session_form=SessionForm(),
+        button=EmptyForm(),
+    )
+
+
+@bp.route("/congresses/<int:congress_id>/import", methods=["GET", "POST"])
+@staff_required
+def roster_import(congress_id: int):
+    congress = get_or_404(Congress, congress_id)
+    form = RosterImportForm()
+    if form.validate_on_submit():
+        result = import_roster(congress, form.file.data.read())
+        if not result.ok:
+            db.session.rollback()
+            return (
+                render_template("core/import.html", congress=congress, form=form, errors=result.errors),
+                422,
+            )
+        db.session.commit()
+        # The passwords are shown once, here, and never stored in clear.
+        return render_template("core/passwords.html", congress=congress, created=result.created)
+    status = 422 if request.method == "POST" else 200
+    return render_template("core/import.html", congress=congress, form=form, errors=[]), status
+
+
+@bp.route("/deputies/<int:deputy_id>/active", methods=["POST"])
+@staff_required
+def deputy_active(deputy_id: int):
+    deputy = get_or_404(Deputy, deputy_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    deputy.active = not deputy.active
+    audit.record(
+        "deputy.activate" if deputy.active else "deputy.deactivate", "deputy", deputy.id,
+        on_behalf_of=deputy.code,
+    )
+    db.session.commit()
+    flash(_("已更新代表 %(name)s 的状态。", name=deputy.name), "success")
+    return redirect(url_for("core.congress", congress_id=deputy.congress_id))
+
+
+@bp.route("/deputies/<int:deputy_id>/password", methods=["POST"])
+@staff_required
+def deputy_reset_password(deputy_id: int):
+    deputy = get_or_404(Deputy, deputy_id)
+    if not EmptyForm().validate_on_submit() or deputy.user is None:
+        abort(400)
+    password = generate_initial_password()
+    deputy.user.password_hash = hash_password(password, initial=True)
+    deputy.user.must_change_password = True
+    audit.record("deputy.password_reset", "deputy", deputy.id, on_behalf_of=deputy.code)
+    db.session.commit()
+    return render_template(
+        "core/passwords.html", congress=deputy.congress, created=[(deputy, password)]
+    )
+
+
+# --- Sessions and check-in -----------------------------------------------------------
+
+
+@bp.route("/congresses/<int:congress_id>/sessions", methods=["POST"])
+@staff_required
+def session_create(congress_id: int):
+    congress = get_or_404(Congress, congress_id)
+    form = SessionForm()
+    if not form.validate_on_submit():
+        return (
+            render_template("core/congress.html", congress=congress, session_form=form, button=EmptyForm()),
+            422,
+        )
+    item = Session(
+        congress=congress, name=form.name.data.strip(),
+        starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+    )
+    db.session.add(item)
+    db.session.flush()
+    audit.record("session.create", "session", item.id, {"name": item.name})
+    db.session.commit()
+    return redirect(url_for("core.session", session_id=item.id))
+
+
+@bp.route("/sessions/<int:session_id>")
+@staff_required
+def session(session_id: int):
+    item = get_or_404(Session, session_id)
+    return render_template(
+        "core/session.html",
+        item=item,
+        roster=sessions.roster_with_checkins(item),
+        button=EmptyForm(),
+        code_form=StaffCheckinForm(),
+        counts=sessions.counts(item),
+    )
+
+
+@bp.route("/sessions/<int:session_id>/counts.json")
+@staff_required
+def session_counts(session_id: int):
+    return jsonify(sessions.counts(get_or_404(Session, session_id)))
+
+
+@bp.route("/sessions/<int:session_id>/checkin", methods=["POST"])
+@staff_required
+def staff_checkin(session_id: int):
+    """Staff check a deputy in by the roster button or by typing the deputy code."""
+    item = get_or_404(Session, session_id)
+    form = StaffCheckinForm()
+    if not form.validate_on_submit():
+        fail(422, _("请输入代表证号。"))
+    deputy = db.session.scalar(
+        select(Deputy).where(Deputy.congress_id == item.congress_id, Deputy.code == form.code.data.strip())
+    )
+    if deputy is None:
+        fail(404, _("名册中没有代表证号 %(code)s。", code=form.code.data.strip()))
+    if not sessions.check_in(item, deputy, method="staff", by=current_user):
+        flash(_("%(name)s 已签到过。", name=deputy.name), "info")
+    else:
+        flash(_("%(name)s 签到成功。", name=deputy.name), "success")
+    db.session.commit()
+    return redirect(url_for("core.session", session_id=item.id) + f"#d-{deputy.code}")
+
+
+@bp.route("/sessions/<int:session_id>/qr.svg")
+@staff_required
+def session_qr(session_id: int):
+    item = get_or_404(Session, session_id)
+    url = url_for("core.qr_checkin", secret=item.checkin_secret, _external=True)
+    return Response(sessions.qr_svg(url), mimetype="image/svg+xml")
+
+
+@bp.route("/sessions/<int:session_id>/qr/renew", methods=["POST"])
+@staff_required
+def session_qr_renew(session_id: int):
+    item = get_or_404(Session, session_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    sessions.renew_secret(item)
+    audit.record("session.qr_renew", "session", item.id)
+    db.session.commit()
+    flash(_("签到二维码已更新，旧二维码失效。"), "success")
+    return redirect(url_for("core.session", session_id=item.id))
+
+
+@bp.route("/checkin/<secret>", methods=["GET", "POST"])
+@deputy_required
+def qr_checkin(secret: str):
+    """The page a deputy reaches by scanning the hall's QR code."""
+    item = db.session.scalar(select(Session).where(Session.checkin_secret == secret))
+    deputy = current_user.deputy
+    if item is None or item.congress_id != deputy.congress_id:
+        abort(404)
+    form = EmptyForm()
+    done = item.is_checked_in(deputy.id)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if sessions.check_in(item, deputy, method="qr", by=current_user):
+            flash(_("签到成功。"), "success")
+        db.session.commit()
+        done = True
+    return render_template("core/qr_checkin.html", item=item, deputy=deputy, form=form, done=done)
+
+
+@bp.route("/audit")
+@staff_required
+def audit_log():
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.session.scalars(
+        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
+    ).all()
+    return render_template("core/audit.html", entries=entries, page=page, page_size=AUDIT_PAGE)
+
+
+@bp.route("/robots.txt")
+def robots():
+    response = make_response("User-agent: *\nDisallow: /login\n")
+    response.mimetype = "text/plain"
+    return response

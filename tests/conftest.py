@@ -1,0 +1,230 @@
+"""Fixtures: the app on SQLite and, when ``YISHI_TEST_POSTGRES_URL`` is set, again
+on PostgreSQL. The schema is made by the migrations once per backend; each test
+gets a fresh copy (SQLite) or emptied tables (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from flask.testing import FlaskClient
+
+from app import create_app
+from core.models import Congress, Deputy, Role, Session, User
+from extensions import db
+
+PG_ENV = "YISHI_TEST_POSTGRES_URL"
+FAST_HASH = "pbkdf2:sha256:1000"
+PASSWORD = "correct-horse-42"
+
+
+def base_config(tmp: Path, url: str) -> dict:
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "YISHI_KEY_ENCRYPTION_KEY": "test-kek-" + uuid.uuid4().hex,
+        "YISHI_PASSWORD_METHOD": FAST_HASH,
+        "YISHI_INITIAL_PASSWORD_METHOD": FAST_HASH,
+        "YISHI_UPLOAD_DIR": str(tmp / "uploads"),
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "YISHI_LOGIN_LIMIT": "10000 per minute",  # tests that check limits lower it
+        "SERVER_NAME": "localhost",
+    }
+
+
+def _migrate(tmp: Path, url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(tmp, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def _pg_url(base: str, name: str) -> str:
+    url = base
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    return re.sub(r"/[^/?]*(\?|$)", "/" + name + r"\1", url.split("://", 1)[1] and url, count=0) if False else _replace_db(url, name)
+
+
+def _replace_db(url: str, name: str) -> str:
+    head, _, tail = url.rpartition("/")
+    query = ""
+    if "?" in tail:
+        tail, query = tail.split("?", 1)
+        query = "?" + query
+    return f"{head}/{name}{query}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request, tmp_path_factory):
+    """A migrated template database for each backend."""
+    tmp = tmp_path_factory.mktemp(request.param)
+    if request.param == "sqlite":
+        path = tmp / "template.sqlite3"
+        _migrate(tmp, f"sqlite:///{path}")
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.close()
+        yield {"kind": "sqlite", "template": path}
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} must be set in CI")
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    name = f"yishi_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_replace_db(_pg_url_plain(base), "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _replace_db(_pg_url_plain(base), name)
+    _migrate(tmp, url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+    engine.dispose()
+    yield {"kind": "postgresql", "url": url, "tables": tables}
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _pg_url_plain(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_url(backend, tmp_path: Path) -> str:
+    """A fresh database for one test, from the backend's template."""
+    if backend["kind"] == "sqlite":
+        path = tmp_path / "yishi.sqlite3"
+        shutil.copyfile(backend["template"], path)
+        return f"sqlite:///{path}"
+    engine = create_engine(backend["url"])
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t}"' for t in backend["tables"])
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return backend["url"]
+
+
+class Client(FlaskClient):
+    """A test client whose every request runs in its own app context, as in
+    production: ``g``, the login cache and the database session are not shared
+    with the test's own context. The test's session is committed before and after
+    each request, so it sees what the request stored and holds no stale snapshot."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.commit()
+
+
+@pytest.fixture
+def app(backend, tmp_path):
+    app = create_app(base_config(tmp_path, database_url(backend, tmp_path)))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|data-csrf="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1) or match.group(2)
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def login(client, username: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+def make_user(username: str, role: str = "staff", *, deputy: Deputy | None = None,
+              password: str = PASSWORD, must_change: bool = False) -> User:
+    from werkzeug.security import generate_password_hash
+
+    user = User(username=username, display_name=username, role=role, deputy=deputy,
+                password_hash=generate_password_hash(password, method=FAST_HASH),
+                must_change_password=must_change)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def staff(app):
+    return make_user("staff1", Role.staff.value)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    response = login(client, "staff1")
+    assert response.status_code == 302
+    return client
+
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
+
+
+def make_congress(n: int = 10, *, delegations: int = 4, name: str = "测试县第十八届人民代表大会",
+                  with_accounts: bool = True):
+    """A congress with ``n`` deputies D001… and one session; accounts share PASSWORD."""
+    from werkzeug.security import generate_password_hash
+    from datetime import date
+
+    congress = Congress(name=name)
+    db.session.add(congress)
+    pw_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
+    for i in range(1, n + 1):
+        deputy = Deputy(congress=congress, code=f"D{i:03d}",
+                        name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
+                        delegation=f"第{(i % delegations) + 1}代表团")
+        db.session.add(deputy)
+        if with_accounts:
+            db.session.add(User(username=deputy.code, display_name=deputy.name, role="deputy",
+                                deputy=deputy, password_hash=pw_hash, must_change_password=False))
+    session = Session(congress=congress, name="第十八届人大第四次会议",
+                      starts_on=date(2027, 1, 12), ends_on=date(2027, 1, 15))
+    db.session.add(session)
+    db.session.commit()
+    return congress, session

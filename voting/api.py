@@ -1,0 +1,118 @@
+"""The voting client API of ``yishi-ballot/1`` (JSON over HTTPS)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from extensions import csrf, db
+from voting import services
+from voting.encoding import ProtocolError, parse_json
+from voting.messages import message
+from voting.services import PollError
+
+bp = Blueprint("voting_api", __name__, url_prefix="/api")
+
+
+def _error(status: int, code: str, **params):
+    return jsonify({"error": code, "message": message(code, params)}), status
+
+
+@bp.errorhandler(PollError)
+def poll_error(exc: PollError):
+    db.session.rollback()
+    return _error(exc.status, exc.code, **exc.params)
+
+
+@bp.errorhandler(services.LogMismatch)
+def log_mismatch(exc):
+    db.session.rollback()
+    return _error(500, "log_mismatch")
+
+
+def _body() -> object:
+    try:
+        return parse_json(request.get_data(cache=False))
+    except ProtocolError as exc:
+        raise PollError(422, "bad_request", detail=exc.detail) from exc
+
+
+@bp.get("/polls")
+def polls():
+    items = [
+        {
+            "poll": p.public_id,
+            "title": p.title,
+            "ballot": p.ballot,
+            "secrecy": p.secrecy,
+            "state": p.state,
+            "opened_at": p.manifest["opened_at"],
+            "closed_at": p.closing["closed_at"] if p.closing else None,
+        }
+        for p in services.public_polls()
+    ]
+    return jsonify({"polls": items})
+
+
+@bp.get("/polls/<poll_id>/manifest")
+def manifest(poll_id: str):
+    poll = services.get_public_poll(poll_id)
+    response = jsonify({"manifest": poll.manifest, "manifest_sig": poll.manifest_sig})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.post("/polls/<poll_id>/tokens")
+def tokens(poll_id: str):
+    """Blind-sign a ballot token for the logged-in deputy (cookie and CSRF header)."""
+    poll = services.get_public_poll(poll_id)
+    body = _body()
+    if not current_user.is_authenticated:
+        return _error(401, "login_required")
+    if not current_user.is_deputy:
+        raise PollError(403, "not_in_register")
+    if not isinstance(body, dict) or set(body) != {"blinded_msg"}:
+        raise PollError(422, "bad_request", detail="the body must be {\"blinded_msg\": …}")
+    blind_sig = services.issue_token(poll, current_user.deputy, body["blinded_msg"])
+    return jsonify({"blind_sig": blind_sig})
+
+
+@bp.post("/polls/<poll_id>/ballots")
+@csrf.exempt
+def ballots(poll_id: str):
+    """Cast a ballot. Secret and code polls read no cookie; named polls need the
+    deputy's session and its CSRF header."""
+    poll = services.get_public_poll(poll_id)
+    body = _body()
+    deputy = None
+    if poll.secrecy == "named":
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except ValidationError:
+            raise PollError(400, "csrf_failed") from None
+        if current_user.is_authenticated and current_user.is_deputy:
+            deputy = current_user.deputy
+    outcome = services.cast(poll, body, deputy=deputy)
+    response = jsonify(outcome.receipt)
+    response.status_code = outcome.status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/polls/<poll_id>/board")
+def board(poll_id: str):
+    poll = services.get_public_poll(poll_id)
+    if not poll.is_closed:
+        raise PollError(404, "board_not_published")
+    etag = services.board_etag(poll)
+    if request.if_none_match.contains(etag):
+        return Response(status=304, headers={"ETag": f'"{etag}"'})
+    response = Response(
+        stream_with_context(services.board_chunks(poll)), mimetype="application/json"
+    )
+    response.headers["ETag"] = f'"{etag}"'
+    response.headers["Cache-Control"] = "public, max-age=300"
+    response.headers["Content-Disposition"] = f'attachment; filename="board-{poll.public_id}.json"'
+    return response

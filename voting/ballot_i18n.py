@@ -1,0 +1,48 @@
+"""The ballot page's strings for ballot.js, translated on the server."""
+
+from flask_babel import gettext as _
+
+
+def ballot_i18n() -> dict[str, str]:
+    """Strings for ``static/js/ballot.js``; placeholders in braces are filled by the script."""
+    return {
+        "loading": _("正在载入投票信息…"),
+        "no_webcrypto": _("本浏览器不支持所需的加密功能，请使用较新的浏览器并通过 HTTPS 访问本页。"),
+        "manifest_error": _("无法载入投票信息：{message}"),
+        "manifest_mismatch": _("本页收到的投票信息与服务器声明的不一致，为安全起见不能投票。请联系工作人员。"),
+        "manifest_bad_signature": _("投票信息的签名无效，为安全起见不能投票。请联系工作人员。"),
+        "storage_unavailable": _("本浏览器无法保存数据（可能处于隐私模式）。投票完成前请不要刷新或关闭本页。"),
+        "token_requesting": _("正在领取选票凭证…"),
+        "token_ready": _("已领取选票凭证，可以投票。"),
+        "token_lost": _("服务器已经向您发放过选票凭证，但本浏览器没有收到完整的凭证，无法用它投票。请联系工作人员。"),
+        "token_elsewhere": _("服务器记录已向您发放过选票凭证（可能是在另一台设备或另一个浏览器上）。请使用领取凭证的那个浏览器投票，或联系工作人员。"),
+        "token_bad_signature": _("服务器返回的凭证签名无效，不能投票。请联系工作人员。"),
+        "token_error": _("领取选票凭证失败：{message}"),
+        "network_error": _("网络连接失败，请检查网络后再试。"),
+        "http_error": _("服务器错误（HTTP {status}），请稍后再试。"),
+        "yes_count": _("已选“同意” {count} 项，最多 {max} 项。"),
+        "yes_count_nolimit": _("已选“同意” {count} 项。"),
+        "over_limit": _("“同意”最多只能选 {max} 项，现在选了 {count} 项，请减少后再提交。"),
+        "missing_choices": _("还有 {count} 项没有选择：{options}"),
+        "list_separator": _("、"),
+        "code_invalid": _("测评码应为 16 位，由字母和数字组成（不含 I、O、0、1），请核对后重新输入。"),
+        "submitting": _("正在提交选票…"),
+        "submit_error": _("提交失败：{message}"),
+        "pending_resend": _("上次提交可能没有送达。已恢复上次的选择，请再次点击“提交”（重复提交同一张选票是安全的）。"),
+        "cast_ok": _("投票成功，您的选票已记录。请下载并保存回执。"),
+        "already_voted": _("您已经在本浏览器投过票，以下是保存的回执。"),
+        "previous_receipt": _("本浏览器保存的上一张回执："),
+        "receipt_checked": _("回执已在本机核验无误。"),
+        "receipt_warning": _("注意：回执未能在本机核验（{reason}）。请保存回执和选票副本，并告知工作人员。"),
+        "receipt_index": _("选票序号"),
+        "receipt_size": _("当时记录总数"),
+        "receipt_root": _("记录根哈希"),
+        "download_receipt": _("下载回执"),
+        "download_ballot": _("下载选票副本"),
+        "choice_yes": _("同意"),
+        "choice_no": _("不同意"),
+        "choice_abstain": _("弃权"),
+        "choice_satisfied": _("满意"),
+        "choice_basic": _("基本满意"),
+        "choice_dissatisfied": _("不满意"),
+    }

@@ -1,0 +1,47 @@
+"""User-facing messages for the protocol's machine codes, in the user's language."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def message(code: str, params: dict | None = None) -> str:
+    """The translated message for a machine code; unknown codes get a generic text."""
+    params = params or {}
+    texts = {
+        "unknown_poll": _("没有这项投票，或者它尚未开始。"),
+        "board_not_published": _("投票结束后才公布公告板和结果。"),
+        "poll_closed": _("投票已经结束，不再接受选票。"),
+        "poll_not_open": _("只有正在进行的投票才能结束。"),
+        "poll_not_draft": _("投票已经开始，不能再修改。"),
+        "token_already_issued": _("您已经领取过本次投票的凭证，每位代表只能领取一次。"),
+        "already_used": _("这张凭证（或测评码、代表）已经投过票了。"),
+        "not_in_register": _("您不在本次投票的代表名单中。"),
+        "not_checked_in": _("请先签到，再领取选票。"),
+        "not_your_ballot": _("记名表决只能以您本人的代表证号投票。"),
+        "unknown_code": _("这个测评码不属于本次测评。"),
+        "bad_code": _("测评码格式不对：应为 16 位字母数字（不含 I、O、0、1），可带连字符。"),
+        "bad_token_signature": _("选票凭证的签名无效。"),
+        "wrong_manifest": _("选票对应的投票说明与本次投票不符，请刷新页面后重试。"),
+        "bad_request": _("请求格式不正确。"),
+        "csrf_failed": _("缺少安全令牌（CSRF），请刷新页面后重试。"),
+        "login_required": _("请先登录。"),
+        "session_required": _("无记名和记名投票必须属于一次会议。"),
+        "code_poll_has_no_session": _("测评码投票不属于会议。"),
+        "poll_id_taken": _("投票编号 %(poll)s 已被使用。", poll=params.get("poll", "")),
+        "bad_poll": _("投票设置不符合规则：%(detail)s", detail=params.get("detail", "")),
+        "not_a_code_poll": _("只有测评码投票才能生成测评码。"),
+        "bad_code_count": _("测评码数量须在 1 到 100000 之间。"),
+        "no_codes": _("请先生成测评码，再开始投票。"),
+        "empty_register": _("这次会议所属的人民代表大会还没有在任代表。"),
+        "log_mismatch": _("选票日志与已签名的日志状态不一致，拒绝公布。请立即检查数据库。"),
+    }
+    if code == "bad_choices":
+        rule = params.get("rule")
+        if rule == "max_yes":
+            return _("同意的项目最多 %(limit)s 个，您选了 %(count)s 个。",
+                     limit=params.get("limit", "?"), count=params.get("count", "?"))
+        if rule == "missing":
+            return _("每一项都要选择（可以选弃权）。")
+        return _("选票内容不符合规则：每项须选一个有效选项。")
+    return texts.get(code, _("请求无法处理。"))

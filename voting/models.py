@@ -1,0 +1,150 @@
+"""Polls, their register, token issuances, ballots (the log) and one-time codes.
+
+The database enforces what must never break: one token per deputy per poll, one
+ballot per credential, gapless leaf numbers (unique index plus a per-poll lock).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Deputy, Session, utcnow
+from extensions import db
+
+POLL_STATES = ("draft", "open", "closed")
+
+
+class Poll(db.Model):
+    __tablename__ = "poll"
+    __table_args__ = (
+        CheckConstraint("state IN ('draft', 'open', 'closed')", name="state"),
+        CheckConstraint("ballot IN ('approval', 'satisfaction')", name="ballot"),
+        CheckConstraint("secrecy IN ('secret', 'named', 'code')", name="secrecy"),
+        CheckConstraint("log_size >= 0", name="log_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)  # the protocol's `poll`
+    title: Mapped[str] = mapped_column(String(200))
+    ballot: Mapped[str] = mapped_column(String(16))
+    secrecy: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8), default="draft", index=True)
+    # What the poll is for, so the pillars can find their polls: 'general',
+    # 'project_vote', 'runoff', 'assessment', 'meeting'.
+    purpose: Mapped[str] = mapped_column(String(32), default="general")
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("congress_session.id"), index=True)
+    options: Mapped[list] = mapped_column(JSON)  # [{"id", "title"}] in manifest order
+    rules: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # Fixed at open.
+    manifest: Mapped[dict | None] = mapped_column(JSON)
+    manifest_hash: Mapped[str | None] = mapped_column(String(64))
+    manifest_sig: Mapped[str | None] = mapped_column(String(128))
+    fingerprint: Mapped[str | None] = mapped_column(String(16))
+    signing_key_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # Ed25519, encrypted
+    token_key_enc: Mapped[bytes | None] = mapped_column(LargeBinary)  # RSA PKCS#8, encrypted
+
+    # The log's state, updated under the per-poll lock with every append.
+    log_size: Mapped[int] = mapped_column(Integer, default=0)
+    log_frontier: Mapped[list] = mapped_column(JSON, default=list)
+    log_root: Mapped[str | None] = mapped_column(String(64))
+    log_timestamp: Mapped[str | None] = mapped_column(String(20))
+
+    # Fixed at close.
+    result: Mapped[dict | None] = mapped_column(JSON)
+    closing: Mapped[dict | None] = mapped_column(JSON)
+    closing_sig: Mapped[str | None] = mapped_column(String(128))
+    register_json: Mapped[str | None] = mapped_column(Text)  # JCS bytes of register/codes
+
+    session: Mapped[Session | None] = relationship()
+    voters: Mapped[list[PollVoter]] = relationship(back_populates="poll", order_by="PollVoter.voter")
+
+    @property
+    def state_label(self) -> str:
+        return str({"draft": _l("草稿"), "open": _l("投票中"), "closed": _l("已结束")}[self.state])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == "open"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == "closed"
+
+
+class PollVoter(db.Model):
+    """One line of a poll's register: a deputy of the electorate, fixed at open."""
+
+    __tablename__ = "poll_voter"
+    __table_args__ = (UniqueConstraint("poll_id", "voter"), UniqueConstraint("poll_id", "deputy_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputy.id"))
+    voter: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    present: Mapped[bool] = mapped_column(default=False)
+
+    poll: Mapped[Poll] = relationship(back_populates="voters")
+    deputy: Mapped[Deputy] = relationship()
+
+
+class TokenIssuance(db.Model):
+    """A blind-signed token given to a deputy: one per deputy per poll, by constraint."""
+
+    __tablename__ = "token_issuance"
+    __table_args__ = (UniqueConstraint("poll_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("poll_voter.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class PollCode(db.Model):
+    """The SHA-256 of a one-time code (测评码); the code itself is never stored."""
+
+    __tablename__ = "poll_code"
+    __table_args__ = (UniqueConstraint("poll_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Ballot(db.Model):
+    """A leaf of the poll's log. ``credential`` is the token (hex), voter or code hash."""
+
+    __tablename__ = "ballot"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "leaf_index"),
+        UniqueConstraint("poll_id", "credential"),
+        UniqueConstraint("poll_id", "leaf_hash"),
+        CheckConstraint("leaf_index >= 0", name="leaf_index"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"))
+    leaf_index: Mapped[int] = mapped_column(Integer)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)  # JCS(ballot), the leaf bytes
+    receipt: Mapped[str] = mapped_column(Text)  # the 201 answer, returned again on a retry
+    cast_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,633 @@
+"""The polls built on the ballot engine: create, open, issue tokens, cast, close.
+
+Views call these; they flush but never commit, except ``issue_token``, ``cast`` and
+``close_poll``, which are each one transaction by the protocol's rule and commit
+before they return what they promise (a blind signature, a receipt, a board).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.models import CheckIn, Deputy, Session
+from extensions import db
+from voting import blindrsa, keystore, merkle, rules, signing, tally
+from voting.board import make_closing, make_receipt, make_tree_head
+from voting.encoding import (
+    ProtocolError,
+    b64url_decode,
+    b64url_encode,
+    canonical,
+    code_hash,
+    format_time,
+    generate_code,
+    normalise_code,
+    sha256_hex,
+)
+from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
+
+
+class PollError(Exception):
+    """A refused request: HTTP status, the protocol's machine code, and parameters
+    for the translated message (see ``voting.messages``)."""
+
+    def __init__(self, status: int, code: str, **params):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.params = params
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+
+
+def _master() -> str:
+    return current_app.config["YISHI_KEY_ENCRYPTION_KEY"]
+
+
+# --- Lookup --------------------------------------------------------------------------
+
+
+def get_public_poll(public_id: str) -> Poll:
+    """A poll that has opened; drafts are invisible (404 ``unknown_poll``)."""
+    poll = db.session.scalar(select(Poll).where(Poll.public_id == public_id))
+    if poll is None or poll.state == "draft":
+        raise PollError(404, "unknown_poll")
+    return poll
+
+
+def public_polls(limit: int | None = None, state: str | None = None) -> list[Poll]:
+    query = select(Poll).where(Poll.state != "draft").order_by(Poll.opened_at.desc(), Poll.id.desc())
+    if state:
+        query = query.where(Poll.state == state)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def polls_for_deputy(deputy: Deputy) -> list[Poll]:
+    """Open secret or named polls whose register holds the deputy."""
+    return list(
+        db.session.scalars(
+            select(Poll)
+            .join(PollVoter, PollVoter.poll_id == Poll.id)
+            .where(PollVoter.deputy_id == deputy.id, Poll.state == "open")
+            .order_by(Poll.opened_at)
+        )
+    )
+
+
+@dataclass
+class PollCounts:
+    poll: Poll
+    electorate: int
+    present: int
+    issued: int
+    cast: int
+
+
+def counts(poll: Poll) -> PollCounts:
+    """Live counts for staff: never an interim tally, only how many took part."""
+    if poll.secrecy == "code":
+        electorate = _count(PollCode, PollCode.poll_id == poll.id)
+        present = electorate
+    else:
+        electorate = _count(PollVoter, PollVoter.poll_id == poll.id)
+        present = _present_count(poll) if poll.state != "closed" else poll.result["present"]
+    issued = _count(TokenIssuance, TokenIssuance.poll_id == poll.id)
+    return PollCounts(poll, electorate, present, issued, poll.log_size)
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+def _present_count(poll: Poll) -> int:
+    if poll.session_id is None:
+        return _count(PollVoter, PollVoter.poll_id == poll.id, PollVoter.present.is_(True))
+    checked_in = select(CheckIn.deputy_id).where(CheckIn.session_id == poll.session_id)
+    return _count(
+        PollVoter,
+        PollVoter.poll_id == poll.id,
+        (PollVoter.present.is_(True)) | (PollVoter.deputy_id.in_(checked_in)),
+    )
+
+
+def staff_poll_overview(limit: int = 10) -> list[PollCounts]:
+    polls = db.session.scalars(select(Poll).order_by(Poll.id.desc()).limit(limit))
+    return [counts(p) for p in polls]
+
+
+# --- Drafts --------------------------------------------------------------------------
+
+
+def create_poll(
+    *,
+    public_id: str,
+    title: str,
+    ballot: str,
+    secrecy: str,
+    options: list[dict],
+    poll_rules: dict,
+    session: Session | None = None,
+    purpose: str = "general",
+) -> Poll:
+    """Create a draft poll after checking it would make a valid manifest."""
+    if secrecy in ("secret", "named") and session is None:
+        raise PollError(422, "session_required")
+    if secrecy == "code" and session is not None:
+        raise PollError(422, "code_poll_has_no_session")
+    if db.session.scalar(select(Poll.id).where(Poll.public_id == public_id)) is not None:
+        raise PollError(409, "poll_id_taken", poll=public_id)
+    draft = _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, electorate=1)
+    try:
+        rules.validate_manifest(draft)
+    except ProtocolError as exc:
+        raise PollError(422, "bad_poll", detail=exc.detail) from exc
+    poll = Poll(
+        public_id=public_id, title=title, ballot=ballot, secrecy=secrecy,
+        options=options, rules=poll_rules, session=session, purpose=purpose,
+        state="draft", log_frontier=[],
+    )
+    db.session.add(poll)
+    db.session.flush()
+    audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
+    return poll
+
+
+# A placeholder key lets a draft be checked against the manifest rules before the
+# real keys exist; it is never published.
+_PLACEHOLDER_N = b64url_encode(b"\xc5" * 256)
+
+
+def _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, *, electorate,
+                       signing_key=None, token_key=None, opened_at=None) -> dict:
+    manifest = {
+        "protocol": "yishi-ballot/1",
+        "poll": public_id,
+        "title": title,
+        "ballot": ballot,
+        "secrecy": secrecy,
+        "options": [{"id": o["id"], "title": o["title"]} for o in options],
+        "rules": poll_rules,
+        "electorate": electorate,
+        "signing_key": signing_key or b64url_encode(bytes(32)),
+        "opened_at": opened_at or format_time(_now()),
+    }
+    if secrecy == "secret":
+        manifest["token_key"] = token_key or {"n": _PLACEHOLDER_N, "e": "AQAB"}
+    return manifest
+
+
+def generate_codes(poll: Poll, count: int) -> list[str]:
+    """Make ``count`` one-time codes for a draft code poll; only hashes are kept.
+
+    The codes are returned once, for printing slips; generating again replaces the
+    batch (voiding slips already printed).
+    """
+    if poll.secrecy != "code":
+        raise PollError(422, "not_a_code_poll")
+    if poll.state != "draft":
+        raise PollError(409, "poll_not_draft")
+    if not 1 <= count <= 100_000:
+        raise PollError(422, "bad_code_count")
+    db.session.execute(PollCode.__table__.delete().where(PollCode.poll_id == poll.id))
+    codes: list[str] = []
+    hashes: set[str] = set()
+    while len(codes) < count:
+        code = generate_code()
+        digest = code_hash(normalise_code(code))
+        if digest not in hashes:
+            hashes.add(digest)
+            codes.append(code)
+    db.session.execute(
+        PollCode.__table__.insert(), [{"poll_id": poll.id, "code_hash": h} for h in hashes]
+    )
+    audit.record("poll.codes", "poll", poll.public_id, {"count": count})
+    return codes
+
+
+# --- Opening -------------------------------------------------------------------------
+
+
+def open_poll(poll: Poll) -> None:
+    """Fix the register, generate and seal the keys, sign the manifest. Caller commits."""
+    if poll.state != "draft":
+        raise PollError(409, "poll_not_draft")
+    master = _master()
+    if poll.secrecy == "code":
+        electorate = _count(PollCode, PollCode.poll_id == poll.id)
+        if electorate == 0:
+            raise PollError(422, "no_codes")
+    else:
+        deputies = db.session.scalars(
+            select(Deputy)
+            .where(Deputy.congress_id == poll.session.congress_id, Deputy.active.is_(True))
+            .order_by(Deputy.code)
+        ).all()
+        if not deputies:
+            raise PollError(422, "empty_register")
+        db.session.add_all(
+            PollVoter(poll=poll, deputy_id=d.id, voter=d.code, name=d.name) for d in deputies
+        )
+        electorate = len(deputies)
+    signing_private, signing_public = signing.generate_keypair()
+    token_key = None
+    if poll.secrecy == "secret":
+        private_key = blindrsa.generate_token_key(current_app.config["YISHI_RSA_BITS"])
+        numbers = private_key.public_key().public_numbers()
+        token_key = blindrsa.public_numbers_json(numbers.n, numbers.e)
+        poll.token_key_enc = keystore.seal_rsa(master, poll.public_id, private_key)
+    poll.signing_key_enc = keystore.seal(master, poll.public_id, "signing", signing_private)
+    opened = _now()
+    manifest = _manifest_skeleton(
+        poll.public_id, poll.title, poll.ballot, poll.secrecy, poll.options, poll.rules,
+        electorate=electorate, signing_key=b64url_encode(signing_public), token_key=token_key,
+        opened_at=format_time(opened),
+    )
+    rules.validate_manifest(manifest)
+    poll.manifest = manifest
+    poll.manifest_hash = rules.manifest_hash(manifest)
+    poll.manifest_sig = signing.sign(signing_private, signing.CONTEXT_MANIFEST, manifest)
+    poll.fingerprint = signing.fingerprint(signing_public)
+    poll.opened_at = opened
+    poll.log_size = 0
+    poll.log_frontier = []
+    poll.log_root = merkle.root([]).hex()
+    poll.log_timestamp = manifest["opened_at"]
+    poll.state = "open"
+    db.session.flush()
+    audit.record("poll.open", "poll", poll.public_id,
+                 {"manifest_hash": poll.manifest_hash, "electorate": electorate})
+
+
+# --- Tokens --------------------------------------------------------------------------
+
+
+def issue_token(poll: Poll, deputy: Deputy, blinded_msg_b64: object) -> str:
+    """Blind-sign a token for a deputy of the register, once; commits."""
+    if poll.secrecy != "secret":
+        raise PollError(422, "bad_request", detail="tokens exist only in secret polls")
+    if not isinstance(blinded_msg_b64, str):
+        raise PollError(422, "bad_request", detail="blinded_msg must be a base64url string")
+    try:
+        blinded = b64url_decode(blinded_msg_b64)
+    except ValueError as exc:
+        raise PollError(422, "bad_request", detail="blinded_msg is not base64url") from exc
+    if poll.state == "closed":
+        raise PollError(409, "poll_closed")
+    voter = db.session.scalar(
+        select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id)
+    )
+    if voter is None:
+        raise PollError(403, "not_in_register")
+    if (
+        current_app.config["YISHI_REQUIRE_CHECKIN"]
+        and poll.session is not None
+        and not poll.session.is_checked_in(deputy.id)
+    ):
+        raise PollError(403, "not_checked_in")
+    if db.session.scalar(
+        select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id)
+    ) is not None:
+        raise PollError(409, "token_already_issued")
+    signer = keystore.blind_signer(_master(), poll.public_id, poll.token_key_enc)
+    try:
+        blind_sig = signer.blind_sign(blinded)
+    except ValueError as exc:
+        raise PollError(422, "bad_request", detail="blinded_msg has the wrong size") from exc
+    try:
+        db.session.add(TokenIssuance(poll_id=poll.id, voter_id=voter.id))
+        voter.present = True
+        # The poll must still be open when the issuance commits.
+        still_open = db.session.execute(
+            update(Poll).where(Poll.id == poll.id, Poll.state == "open").values(state="open")
+        ).rowcount
+        if not still_open:
+            raise PollError(409, "poll_closed")
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise PollError(409, "token_already_issued") from exc
+    return b64url_encode(blind_sig)
+
+
+# --- Casting -------------------------------------------------------------------------
+
+
+@dataclass
+class CastOutcome:
+    status: int  # 201 new, 200 identical ballot already stored
+    receipt: dict
+
+
+def cast(poll: Poll, body: object, *, deputy: Deputy | None = None) -> CastOutcome:
+    """Validate and append a ballot in the protocol's order of checks; commits.
+
+    ``deputy`` is the logged-in deputy for named polls (read from the session by
+    the view); secret and code polls never look at who sends the ballot.
+    """
+    if not isinstance(body, dict):
+        raise PollError(422, "bad_request", detail="the body must be an object")
+    expected = {"ballot", "code"} if poll.secrecy == "code" else {"ballot"}
+    if set(body) != expected:
+        raise PollError(422, "bad_request", detail="members must be " + ", ".join(sorted(expected)))
+    ballot = body["ballot"]
+    manifest = poll.manifest
+    try:
+        credential = rules.validate_ballot_shape(manifest, ballot)
+    except ProtocolError as exc:
+        raise PollError(422, "bad_request", detail=exc.detail) from exc
+    leaf = canonical(ballot)
+    leaf_hash = merkle.leaf_hash(leaf).hex()
+    stored = _stored_receipt(poll, leaf_hash)
+    if stored is not None:
+        return CastOutcome(200, stored)
+    if poll.state != "open":
+        raise PollError(409, "poll_closed")
+    try:
+        rules.check_ballot_binding(manifest, poll.manifest_hash, ballot)
+    except ProtocolError as exc:
+        raise PollError(422, "wrong_manifest", detail=exc.detail) from exc
+    credential = _check_credential(poll, credential, body, deputy)
+    try:
+        rules.validate_choices(manifest, ballot["choices"])
+    except ProtocolError as exc:
+        raise PollError(422, "bad_choices", detail=exc.detail, **exc.params) from exc
+    if _credential_used(poll, credential):
+        raise PollError(409, "already_used")
+    return _append(poll, leaf, leaf_hash, credential)
+
+
+def _stored_receipt(poll: Poll, leaf_hash: str) -> dict | None:
+    text = db.session.scalar(
+        select(Ballot.receipt).where(Ballot.poll_id == poll.id, Ballot.leaf_hash == leaf_hash)
+    )
+    return json.loads(text) if text is not None else None
+
+
+def _credential_used(poll: Poll, credential: str) -> bool:
+    return db.session.scalar(
+        select(Ballot.id).where(Ballot.poll_id == poll.id, Ballot.credential == credential)
+    ) is not None
+
+
+def _check_credential(poll: Poll, credential: rules.Credential, body: dict,
+                      deputy: Deputy | None) -> str:
+    """Check the ballot's credential; returns the key stored against reuse."""
+    if poll.secrecy == "secret":
+        if not _token_verifier(poll).verify(credential.key, credential.token_sig):
+            raise PollError(422, "bad_token_signature")
+        return credential.key.hex()
+    if poll.secrecy == "code":
+        code = body["code"]
+        if not isinstance(code, str) or len(code) > 64:
+            raise PollError(422, "bad_code")
+        try:
+            digest = code_hash(normalise_code(code))
+        except ProtocolError as exc:
+            raise PollError(422, "bad_code") from exc
+        if digest != credential.key:
+            raise PollError(422, "bad_code")
+        known = db.session.scalar(
+            select(PollCode.id).where(PollCode.poll_id == poll.id, PollCode.code_hash == digest)
+        )
+        if known is None:
+            raise PollError(403, "unknown_code")
+        return digest
+    # named
+    voter = None
+    if deputy is not None:
+        voter = db.session.scalar(
+            select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id)
+        )
+    if voter is None:
+        raise PollError(403, "not_in_register")
+    if voter.voter != credential.key:
+        raise PollError(403, "not_your_ballot")
+    return voter.voter
+
+
+_VERIFIERS: dict[str, blindrsa.TokenVerifier] = {}
+
+
+def _token_verifier(poll: Poll) -> blindrsa.TokenVerifier:
+    """The poll's RSA public key, parsed once per process (keyed by manifest hash)."""
+    verifier = _VERIFIERS.get(poll.manifest_hash)
+    if verifier is None:
+        n, e = blindrsa.parse_public_numbers(poll.manifest["token_key"])
+        verifier = _VERIFIERS[poll.manifest_hash] = blindrsa.TokenVerifier(n, e)
+    return verifier
+
+
+def _lock_log(poll: Poll) -> Poll:
+    """Take the per-poll write lock and reload the log state under it.
+
+    The no-op UPDATE is the first write of the transaction: PostgreSQL takes the
+    row lock, SQLite the database write lock, so appends to one poll serialise and
+    leaf numbers stay gapless.
+    """
+    db.session.execute(update(Poll).where(Poll.id == poll.id).values(log_size=Poll.log_size))
+    return db.session.scalars(
+        select(Poll).where(Poll.id == poll.id).execution_options(populate_existing=True)
+    ).one()
+
+
+def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
+    try:
+        poll = _lock_log(poll)
+        # Re-check under the lock: a concurrent request may have won the race.
+        stored = _stored_receipt(poll, leaf_hash)
+        if stored is not None:
+            db.session.rollback()
+            return CastOutcome(200, stored)
+        if poll.state != "open":
+            raise PollError(409, "poll_closed")
+        if _credential_used(poll, credential):
+            raise PollError(409, "already_used")
+        frontier = merkle.Frontier.from_hex(poll.log_size, poll.log_frontier)
+        frontier, index, root, proof = merkle.append_with_proof(frontier, bytes.fromhex(leaf_hash))
+        size = index + 1
+        timestamp = max(format_time(_now()), poll.log_timestamp or "")
+        head = make_tree_head(poll.public_id, size, root.hex(), timestamp)
+        private = keystore.signing_key(_master(), poll.public_id, poll.signing_key_enc)
+        receipt = make_receipt(head, signing.sign(private, signing.CONTEXT_TREE_HEAD, head),
+                               index, leaf_hash, proof)
+        db.session.add(
+            Ballot(poll_id=poll.id, leaf_index=index, leaf_hash=leaf_hash, credential=credential,
+                   body=leaf.decode(), receipt=json.dumps(receipt, separators=(",", ":")))
+        )
+        poll.log_size = size
+        poll.log_frontier = frontier.to_hex()
+        poll.log_root = root.hex()
+        poll.log_timestamp = timestamp
+        if poll.secrecy == "named":
+            db.session.execute(
+                update(PollVoter)
+                .where(PollVoter.poll_id == poll.id, PollVoter.voter == credential)
+                .values(present=True)
+            )
+        db.session.commit()
+    except PollError:
+        db.session.rollback()
+        raise
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise PollError(409, "already_used") from exc
+    return CastOutcome(201, receipt)
+
+
+# --- Closing -------------------------------------------------------------------------
+
+
+class LogMismatch(Exception):
+    """The stored ballots do not match the signed log state: refuse to publish."""
+
+
+def ballots_in_order(poll: Poll):
+    """The poll's leaf bytes in log order, streamed."""
+    return db.session.execute(
+        select(Ballot.leaf_index, Ballot.body)
+        .where(Ballot.poll_id == poll.id)
+        .order_by(Ballot.leaf_index)
+        .execution_options(yield_per=2000)
+    )
+
+
+def check_log(poll: Poll) -> tuple[list[dict], str]:
+    """Recompute the log from the ballot rows and compare with its signed state.
+
+    Returns the ballots and the root; raises ``LogMismatch`` on any altered,
+    inserted, deleted or reordered row.
+    """
+    ballots: list[dict] = []
+    hashes: list[bytes] = []
+    for expected, (index, body) in enumerate(ballots_in_order(poll)):
+        if index != expected:
+            raise LogMismatch(f"leaf {expected} is missing")
+        data = body.encode()
+        ballots.append(json.loads(data))
+        hashes.append(merkle.leaf_hash(data))
+    root = merkle.root(hashes).hex()
+    if len(hashes) != poll.log_size or root != poll.log_root:
+        raise LogMismatch(
+            f"log holds {len(hashes)} ballots with root {root[:16]}…, "
+            f"signed state says {poll.log_size} with root {(poll.log_root or '')[:16]}…"
+        )
+    stored_hashes = db.session.scalars(
+        select(Ballot.leaf_hash).where(Ballot.poll_id == poll.id).order_by(Ballot.leaf_index)
+    ).all()
+    if stored_hashes != [h.hex() for h in hashes]:
+        raise LogMismatch("a ballot row's leaf hash does not match its body")
+    return ballots, root
+
+
+def register_entries(poll: Poll) -> list[dict]:
+    """The board's register, ascending by voter code (code-point order)."""
+    issued = set(db.session.scalars(select(TokenIssuance.voter_id).where(TokenIssuance.poll_id == poll.id)))
+    checked_in: set[int] = set()
+    if poll.session_id is not None:
+        checked_in = set(db.session.scalars(
+            select(CheckIn.deputy_id).where(CheckIn.session_id == poll.session_id)))
+    entries = []
+    for voter in db.session.scalars(select(PollVoter).where(PollVoter.poll_id == poll.id)):
+        entry = {"voter": voter.voter, "name": voter.name,
+                 "present": bool(voter.present or voter.deputy_id in checked_in or voter.id in issued)}
+        if poll.secrecy == "secret":
+            entry["token_issued"] = voter.id in issued
+        entries.append(entry)
+    entries.sort(key=lambda e: e["voter"])
+    return entries
+
+
+def close_poll(poll: Poll) -> None:
+    """Freeze the log, count, sign the closing; commits. Refuses a log that does not
+    match its signed state."""
+    if poll.state != "open":
+        raise PollError(409, "poll_not_open")
+    poll = _lock_log(poll)
+    if poll.state != "open":
+        db.session.rollback()
+        raise PollError(409, "poll_not_open")
+    try:
+        ballots, root = check_log(poll)
+    except LogMismatch:
+        db.session.rollback()
+        raise
+    if poll.secrecy == "code":
+        listing = sorted(db.session.scalars(select(PollCode.code_hash).where(PollCode.poll_id == poll.id)))
+        present = len(listing)
+        member = "codes"
+    else:
+        listing = register_entries(poll)
+        present = sum(1 for e in listing if e["present"])
+        member = "register"
+    result = tally.tally(poll.manifest, ballots, present)
+    closed_at = max(format_time(_now()), poll.log_timestamp)
+    closing = make_closing(poll.manifest, len(ballots), root, closed_at, result=result,
+                           **{member: listing})
+    private = keystore.signing_key(_master(), poll.public_id, poll.signing_key_enc)
+    poll.closing = closing
+    poll.closing_sig = signing.sign(private, signing.CONTEXT_CLOSING, closing)
+    poll.result = result
+    poll.register_json = canonical(listing).decode()
+    poll.closed_at = datetime.strptime(closed_at, "%Y-%m-%dT%H:%M:%SZ")
+    poll.state = "closed"
+    audit.record("poll.close", "poll", poll.public_id, {"size": len(ballots), "root": root})
+    db.session.commit()
+
+
+def board_chunks(poll: Poll):
+    """Stream the closed poll's board as JSON text (member order is the protocol's)."""
+    member = "codes" if poll.secrecy == "code" else "register"
+    yield '{"manifest":' + canonical(poll.manifest).decode()
+    yield ',"manifest_sig":' + json.dumps(poll.manifest_sig)
+    yield f',"{member}":' + poll.register_json
+    yield ',"ballots":['
+    first = True
+    for _index, body in ballots_in_order(poll):
+        yield body if first else "," + body
+        first = False
+    yield '],"result":' + canonical(poll.result).decode()
+    yield ',"closing":' + canonical(poll.closing).decode()
+    yield ',"closing_sig":' + json.dumps(poll.closing_sig) + "}"
+
+
+def board_etag(poll: Poll) -> str:
+    return sha256_hex(canonical(poll.closing))[:32]
+
+
+# --- Results -------------------------------------------------------------------------
+
+
+def results_view(poll: Poll) -> dict:
+    """What the results page, the results JSON and the board's result show: one source."""
+    if poll.state != "closed":
+        raise PollError(404, "board_not_published")
+    poll_counts = counts(poll)
+    return {
+        "poll": poll.public_id,
+        "title": poll.title,
+        "ballot": poll.ballot,
+        "secrecy": poll.secrecy,
+        "fingerprint": poll.fingerprint,
+        "opened_at": poll.manifest["opened_at"],
+        "closed_at": poll.closing["closed_at"],
+        "rules": poll.manifest["rules"],
+        "options": poll.manifest["options"],
+        "turnout": {
+            "electorate": poll.manifest["electorate"],
+            "present": poll.result["present"],
+            "issued": poll_counts.issued if poll.secrecy == "secret" else None,
+            "cast": poll.result["cast"],
+        },
+        "result": poll.result,
+    }

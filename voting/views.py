@@ -1,0 +1,306 @@
+"""Poll pages: the deputy's ballot, the public results, the verifier's page, staff."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from fractions import Fraction
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from core.errors import fail
+from core.forms import EmptyForm
+from core.models import Session
+from core.permissions import deputy_required, staff_required
+from core.sessions import qr_data_uri
+from extensions import db
+from voting import charts, services, specs
+from voting.forms import CodesForm, PollForm
+from voting.messages import message
+from voting.models import Poll, PollVoter
+from voting.services import LogMismatch, PollError
+from voting.tally import rate_percent
+
+bp = Blueprint("voting", __name__)
+
+
+@bp.app_context_processor
+def inject_ballot_strings():
+    from voting.ballot_i18n import ballot_i18n
+
+    return {"ballot_i18n": ballot_i18n}
+
+VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
+
+
+@bp.errorhandler(PollError)
+def poll_error(exc: PollError):
+    db.session.rollback()
+    fail(exc.status, message(exc.code, exc.params))
+
+
+def choice_labels() -> dict[str, str]:
+    return {
+        "yes": _("同意"), "no": _("不同意"), "abstain": _("弃权"),
+        "satisfied": _("满意"), "basic": _("基本满意"), "dissatisfied": _("不满意"),
+    }
+
+
+def rules_text(manifest: dict) -> list[str]:
+    """The counting rules in words, as stated on the results page."""
+    rules = manifest["rules"]
+    bases = {"electorate": _("全体代表（应到）"), "present": _("出席人数（实到）"), "cast": _("投票数")}
+    if manifest["ballot"] == "approval":
+        threshold = rules["threshold"]
+        share = _("半数") if threshold["more_than"] == "1/2" else _("三分之二")
+        lines = [_("以%(base)s为基数，同意票超过%(share)s的项目通过。", base=bases[threshold["base"]], share=share)]
+        if "seats" in rules:
+            lines.append(_("应选 %(n)d 项，按同意票从高到低当选；最后一个名额同票时另行票决。", n=rules["seats"]))
+        if "max_yes" in rules:
+            lines.append(_("每张选票最多同意 %(n)d 项，多选的选票无法提交。", n=rules["max_yes"]))
+        return lines
+    lines = [
+        _("满意率 =（满意 + 基本满意）÷ 有效票，弃权不计入有效票。"),
+        _("以%(base)s为基数：满意票超过半数评为“满意”；满意与基本满意合计超过半数评为“基本满意”；否则为“不满意”（恰好一半不够）。",
+          base=bases[rules["grade_base"]]),
+    ]
+    if "rectify_below" in rules:
+        lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=rate_percent(rules["rectify_below"])))
+    return lines
+
+
+# --- Public ------------------------------------------------------------------------
+
+
+@bp.route("/polls")
+def results_index():
+    return render_template("voting/index.html", polls=services.public_polls())
+
+
+@bp.route("/polls/<poll_id>")
+def results(poll_id: str):
+    poll = services.get_public_poll(poll_id)
+    if not poll.is_closed:
+        return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
+    view = services.results_view(poll)
+    return _cached(render_template("voting/results.html", poll=poll, view=view,
+                                   rules=rules_text(poll.manifest), chart=_chart(view),
+                                   labels=choice_labels(), rate_percent=rate_percent), poll)
+
+
+@bp.route("/polls/<poll_id>/results.json")
+def results_json(poll_id: str):
+    poll = services.get_public_poll(poll_id)
+    return _cached(jsonify(services.results_view(poll)), poll)
+
+
+def _cached(body, poll: Poll) -> Response:
+    """A closed poll never changes: ETag and a public cache lifetime."""
+    response = body if isinstance(body, Response) else Response(body)
+    etag = services.board_etag(poll) + ("-json" if response.mimetype == "application/json" else "")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response.make_conditional(request)
+
+
+def _chart(view: dict):
+    result = view["result"]
+    titles = {o["id"]: o["title"] for o in view["options"]}
+    if view["ballot"] == "approval":
+        keys = ["yes", "no", "abstain"]
+        threshold = view["rules"]["threshold"]
+        num, den = (int(x) for x in threshold["more_than"].split("/"))
+        line = float(Fraction(num, den) * result["base"])
+    else:
+        keys = ["satisfied", "basic", "dissatisfied", "abstain"]
+        line = result["base"] / 2
+    rows = [dict(label=titles[o["id"]], **{k: o[k] for k in keys}) for o in result["options"]]
+    return charts.stacked_bars(view["title"], rows, keys, choice_labels(),
+                               total=max(result["cast"], result["base"], 1), threshold=line)
+
+
+@bp.route("/verify")
+def verify_help():
+    closed = services.public_polls(limit=5, state="closed")
+    return render_template("voting/verify.html", polls=closed)
+
+
+@bp.route("/verify/yishi-verify.zip")
+def verifier_zip():
+    """The verifier and the pure modules it imports, nothing else of the site."""
+    root = Path(__file__).resolve().parent
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in VERIFIER_MODULES:
+            archive.write(root / f"{name}.py", f"yishi-verify/voting/{name}.py")
+        archive.writestr("yishi-verify/requirements.txt", "cryptography>=42\nrfc8785>=0.1.4\n")
+        archive.writestr("yishi-verify/README.txt", _verifier_readme())
+    response = Response(buffer.getvalue(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = 'attachment; filename="yishi-verify.zip"'
+    return response
+
+
+def _verifier_readme() -> str:
+    return (
+        "Yishi ballot verifier (yishi-ballot/1)\n\n"
+        "  pip install -r requirements.txt\n"
+        "  python -m voting.verify BOARD.json [--receipt R.json ...] [--ballot B.json ...] "
+        "[--fingerprint HEX16]\n\n"
+        "Exit status 0: every check holds; 1: a check failed; 2: a file could not be read.\n"
+    )
+
+
+# --- The deputy's ballot -----------------------------------------------------------
+
+
+@bp.route("/polls/<poll_id>/vote")
+@deputy_required
+def ballot_page(poll_id: str):
+    poll = services.get_public_poll(poll_id)
+    voter = db.session.scalar(
+        select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == current_user.deputy_id)
+    )
+    if voter is None:
+        fail(403, message("not_in_register"))
+    checked_in = poll.session is None or poll.session.is_checked_in(current_user.deputy_id)
+    return render_template("voting/ballot.html", poll=poll, voter=voter, checked_in=checked_in,
+                           labels=choice_labels(), rules=rules_text(poll.manifest))
+
+
+# --- Staff -------------------------------------------------------------------------
+
+
+@bp.route("/staff/polls")
+@staff_required
+def staff_polls():
+    return render_template("voting/staff_polls.html", items=services.staff_poll_overview(limit=500))
+
+
+def _session_choices():
+    sessions = db.session.scalars(select(Session).order_by(Session.starts_on.desc())).all()
+    return [(0, _("（测评码投票不属于会议）"))] + [(s.id, f"{s.congress.name} · {s.name}") for s in sessions]
+
+
+@bp.route("/staff/polls/new", methods=["GET", "POST"])
+@staff_required
+def poll_new():
+    form = PollForm()
+    form.session_id.choices = _session_choices()
+    if form.validate_on_submit():
+        titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
+        spec = {
+            "poll": form.public_id.data.strip(),
+            "title": form.title.data.strip(),
+            "ballot": form.ballot.data,
+            "secrecy": form.secrecy.data,
+            "session": form.session_id.data or None,
+            "options": titles,
+            "rules": specs.build_rules(
+                form.ballot.data, seats=form.seats.data, max_yes=form.max_yes.data,
+                base=form.base.data, more_than=form.more_than.data,
+                rectify_below=form.rectify_below.data or None,
+            ),
+        }
+        try:
+            poll = specs.create_from_spec(spec)
+        except PollError as exc:
+            db.session.rollback()
+            form.form_errors.append(message(exc.code, exc.params))
+        else:
+            db.session.commit()
+            flash(_("投票草稿已保存。"), "success")
+            return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("voting/poll_new.html", form=form), status
+
+
+def _staff_poll_or_404(poll_id: int) -> Poll:
+    poll = db.session.get(Poll, poll_id)
+    if poll is None:
+        abort(404)
+    return poll
+
+
+@bp.route("/staff/polls/<int:poll_id>")
+@staff_required
+def staff_poll(poll_id: int):
+    poll = _staff_poll_or_404(poll_id)
+    return render_template("voting/staff_poll.html", poll=poll, counts=services.counts(poll),
+                           button=EmptyForm(), codes_form=CodesForm())
+
+
+@bp.route("/staff/polls/<int:poll_id>/counts.json")
+@staff_required
+def staff_poll_counts(poll_id: int):
+    c = services.counts(_staff_poll_or_404(poll_id))
+    return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
+
+
+@bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])
+@staff_required
+def poll_open(poll_id: int):
+    poll = _staff_poll_or_404(poll_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    services.open_poll(poll)
+    db.session.commit()
+    flash(_("投票已开始。指纹：%(fp)s", fp=poll.fingerprint), "success")
+    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+
+
+@bp.route("/staff/polls/<int:poll_id>/close", methods=["POST"])
+@staff_required
+def poll_close(poll_id: int):
+    poll = _staff_poll_or_404(poll_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.close_poll(poll)
+    except LogMismatch as exc:
+        db.session.rollback()
+        fail(409, message("log_mismatch") + f" ({exc})")
+    flash(_("投票已结束，结果和公告板已公布。"), "success")
+    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+
+
+@bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])
+@staff_required
+def poll_codes(poll_id: int):
+    poll = _staff_poll_or_404(poll_id)
+    form = CodesForm()
+    if not form.validate_on_submit():
+        fail(422, _("测评码数量须在 1 到 100000 之间。"))
+    codes = services.generate_codes(poll, form.count.data)
+    db.session.commit()
+    # The slips are shown once: only the hashes are kept.
+    base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
+
+    def code_qr(code: str) -> str:
+        # The code rides in the fragment, which browsers never send to the server.
+        return qr_data_uri(f"{base}#code={code}")
+
+    return render_template("voting/code_slips.html", poll=poll, codes=codes, code_qr=code_qr)
+
+
+@bp.route("/polls/<poll_id>/code")
+def code_ballot_page(poll_id: str):
+    """The public ballot of a code poll: anyone holding a one-time code may vote."""
+    poll = services.get_public_poll(poll_id)
+    if poll.secrecy != "code":
+        abort(404)
+    return render_template("voting/ballot.html", poll=poll, voter=None, checked_in=True,
+                           labels=choice_labels(), rules=rules_text(poll.manifest))

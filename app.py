@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
@@ -30,6 +30,12 @@ CSP = {
 
 
 def select_locale() -> str:
+    """The language cookie, else Chinese. The cast call reads no cookie: it follows
+    Accept-Language instead."""
+    if not has_request_context():
+        return "zh"
+    if request.endpoint == "voting_api.ballots":
+        return request.accept_languages.best_match(["zh", "en"]) or "zh"
     lang = request.cookies.get("yishi_lang")
     return lang if lang in ("zh", "en") else "zh"
 
@@ -78,6 +84,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.cli import register_cli
     from core.errors import register_error_handlers
     from core.views import bp as core_bp
+    from assessments.web import register as register_assessments
+    from deliberation.web import register as register_deliberation
+    from projects.web import register as register_projects
     from voting.web import register as register_voting
 
     @login_manager.user_loader
@@ -87,6 +96,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     register_voting(app)
+    register_projects(app)
+    register_assessments(app)
+    register_deliberation(app)
     register_error_handlers(app)
     register_cli(app)
 

@@ -46,7 +46,7 @@ def _migrate(tmp: Path, url: str) -> None:
 
     app = create_app(base_config(tmp, url))
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
         db.engine.dispose()
 
 
@@ -207,8 +207,9 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 
 
 def make_congress(n: int = 10, *, delegations: int = 4, name: str = "测试县第十八届人民代表大会",
-                  with_accounts: bool = True):
-    """A congress with ``n`` deputies D001… and one session; accounts share PASSWORD."""
+                  with_accounts: bool = True, prefix: str = "D"):
+    """A congress with ``n`` deputies D001… (``prefix`` changes the D) and one session;
+    accounts share PASSWORD."""
     from werkzeug.security import generate_password_hash
     from datetime import date
 
@@ -216,7 +217,7 @@ def make_congress(n: int = 10, *, delegations: int = 4, name: str = "测试县�
     db.session.add(congress)
     pw_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
     for i in range(1, n + 1):
-        deputy = Deputy(congress=congress, code=f"D{i:03d}",
+        deputy = Deputy(congress=congress, code=f"{prefix}{i:03d}",
                         name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
                         delegation=f"第{(i % delegations) + 1}代表团")
         db.session.add(deputy)

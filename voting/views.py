@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.errors import fail
+from core.errors import error_response, fail
 from core.forms import EmptyForm
 from core.models import Session
 from core.permissions import deputy_required, staff_required
@@ -50,7 +50,7 @@ VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "ru
 @bp.errorhandler(PollError)
 def poll_error(exc: PollError):
     db.session.rollback()
-    fail(exc.status, message(exc.code, exc.params))
+    return error_response(exc.status, message(exc.code, exc.params), exc.code)
 
 
 def choice_labels() -> dict[str, str]:

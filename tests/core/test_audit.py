@@ -1,0 +1,31 @@
+"""The audit log: written for state changes, readable by staff, append-only in the database."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from core import audit
+from extensions import db
+from tests.conftest import login
+
+
+def test_audit_page_lists_actions_for_staff_only(staff_client, app):
+    page = staff_client.get("/audit").get_data(as_text=True)
+    assert "auth.login" in page
+    deputy = app.test_client()
+    from tests.conftest import make_congress
+
+    make_congress(1)
+    login(deputy, "D001")
+    assert deputy.get("/audit").status_code == 403
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"])
+def test_audit_log_refuses_update_and_delete(app, statement):
+    audit.record("test.event", "thing", 1)
+    db.session.commit()
+    with pytest.raises(DBAPIError):
+        db.session.execute(text(statement))
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.execute(text("SELECT count(*) FROM audit_log")).scalar() == 1

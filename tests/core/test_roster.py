@@ -1,0 +1,158 @@
+"""Roster import: UTF-8 and GBK, line-by-line errors, all or nothing."""
+
+import io
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from core.models import Congress, Deputy, User
+from extensions import db
+from tests.conftest import csrf_token, login
+
+GOOD = "代表证号,姓名,代表团,手机\nA001,王建国,城关镇代表团,13912345678\nA002,李海燕,溪口镇代表团,\n"
+
+
+def make_congress_via_page(client) -> int:
+    token = csrf_token(client, "/congresses")
+    response = client.post("/congresses", data={"name": "某县第十八届人民代表大会", "csrf_token": token})
+    assert response.status_code == 302
+    return db.session.scalar(select(Congress.id))
+
+
+def upload(client, congress_id: int, data: bytes, name="roster.csv"):
+    token = csrf_token(client, f"/congresses/{congress_id}/import")
+    return client.post(f"/congresses/{congress_id}/import",
+                       data={"file": (io.BytesIO(data), name), "csrf_token": token},
+                       content_type="multipart/form-data")
+
+
+def deputy_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Deputy))
+
+
+def test_utf8_import_shows_passwords_once(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    response = upload(staff_client, congress_id, GOOD.encode("utf-8"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "王建国" in page and "李海燕" in page
+    # The page shows each initial password; only its hash is stored.
+    user = db.session.scalar(select(User).where(User.username == "A001"))
+    shown = page.split("A001")[1].split('class="mono">')[1].split("<")[0]
+    assert len(shown) == 10
+    assert shown not in user.password_hash
+    assert check_password_hash(user.password_hash, shown)
+    assert user.must_change_password is True
+    assert deputy_count() == 2
+    # The roster page never shows the passwords again.
+    assert shown not in staff_client.get(f"/congresses/{congress_id}").get_data(as_text=True)
+
+
+def test_gbk_import(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    response = upload(staff_client, congress_id, GOOD.encode("gbk"))
+    assert response.status_code == 200
+    names = set(db.session.scalars(select(Deputy.name)))
+    assert names == {"王建国", "李海燕"}
+
+
+def test_utf8_with_bom_and_english_headers(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    data = "\ufeffcode,name,delegation\nB1,张三,第一代表团\n".encode("utf-8")
+    assert upload(staff_client, congress_id, data).status_code == 200
+    assert deputy_count() == 1
+
+
+def test_bad_rows_are_reported_by_line_and_nothing_imported(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    data = ("代表证号,姓名,代表团,手机\n"
+            "A001,王建国,城关镇代表团,13912345678\n"
+            "A001,重复,城关镇代表团,\n"
+            ",无号,城关镇代表团,\n"
+            "A004,电话错,城关镇代表团,12345\n"
+            f"A005,{'长' * 65},城关镇代表团,\n").encode("utf-8")
+    response = upload(staff_client, congress_id, data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "未导入" in page
+    for line, text in ((3, "与第 2 行重复"), (4, "代表证号须为"), (5, "手机号码格式不正确"), (6, "姓名不能为空且不超过 64 字")):
+        assert f"<td>{line}</td><td>" in page and text in page
+    assert deputy_count() == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 1  # only staff
+
+
+def test_duplicate_of_existing_deputy_is_refused(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    assert upload(staff_client, congress_id, GOOD.encode()).status_code == 200
+    response = upload(staff_client, congress_id, "代表证号,姓名,代表团\nA003,新人,城关镇代表团\nA002,李海燕,溪口镇代表团\n".encode())
+    assert response.status_code == 422
+    assert "A002 已在名册中" in response.get_data(as_text=True)
+    assert deputy_count() == 2
+
+
+def test_unreadable_encoding_and_missing_columns(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    response = upload(staff_client, congress_id, b"\xff\xfe\x00\x81\x00bad")
+    assert response.status_code == 422
+    assert "编码" in response.get_data(as_text=True)
+    response = upload(staff_client, congress_id, "姓名,代表团\n王,一团\n".encode())
+    assert response.status_code == 422
+    assert "缺少列：代表证号" in response.get_data(as_text=True)
+    response = upload(staff_client, congress_id, b"")
+    assert response.status_code == 422
+    assert deputy_count() == 0
+
+
+def test_missing_file_is_422(staff_client):
+    congress_id = make_congress_via_page(staff_client)
+    token = csrf_token(staff_client, f"/congresses/{congress_id}/import")
+    response = staff_client.post(f"/congresses/{congress_id}/import", data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "请选择文件" in response.get_data(as_text=True)
+
+
+def test_deputies_cannot_import(client, app):
+    from tests.conftest import make_congress
+
+    congress, _ = make_congress(1)
+    login(client, "D001")
+    assert client.get(f"/congresses/{congress.id}/import").status_code == 403
+
+
+def test_unknown_congress_is_404_in_chinese(staff_client):
+    response = staff_client.get("/congresses/999/import")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_deactivate_and_reset_password(staff_client):
+    from tests.conftest import make_congress
+
+    congress, _ = make_congress(2)
+    deputy = congress.deputies[0]
+    token = csrf_token(staff_client, f"/congresses/{congress.id}")
+    assert staff_client.post(f"/deputies/{deputy.id}/active", data={"csrf_token": token}).status_code == 302
+    assert db.session.get(Deputy, deputy.id).active is False
+    response = staff_client.post(f"/deputies/{deputy.id}/password", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert "初始密码" in response.get_data(as_text=True)
+    assert db.session.get(Deputy, deputy.id).user.must_change_password is True
+
+
+def test_cli_import_deputies(runner, app, tmp_path):
+    congress = Congress(name="命令行县人大")
+    db.session.add(congress)
+    db.session.commit()
+    csv_file = tmp_path / "roster.csv"
+    csv_file.write_bytes(GOOD.encode("gbk"))
+    out = tmp_path / "passwords.tsv"
+    result = runner.invoke(args=["import-deputies", str(congress.id), str(csv_file), "--passwords", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["A001", "A002"]
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("代表证号,姓名,代表团\nA001,王建国,城关镇代表团\n", encoding="utf-8")
+    result = runner.invoke(args=["import-deputies", str(congress.id), str(bad), "--passwords", str(out)])
+    assert result.exit_code != 0
+    assert "A001 已在名册中" in result.output

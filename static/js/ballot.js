@@ -1,0 +1,847 @@
+/*
+ * ballot.js: the deputy's ballot page (protocol yishi-ballot/1).
+ *
+ * No framework, no inline script: configuration comes from data-* attributes on
+ * #ballot-app, strings from <script type="application/json" id="ballot-i18n">
+ * and/or data-i18n-* attributes on #ballot-app (the server translates them; the
+ * built-in fallbacks below are Chinese). Needs static/js/blindrsa.js loaded first
+ * for secret polls.
+ *
+ * localStorage (all values JSON):
+ *   yishi-token:<poll>:<manifest_hash>
+ *       before the token request: {"v":1,"token":b64u(64 bytes),"blinded_msg":b64u,"inv":b64u}
+ *       after finalize:           {"v":1,"token":b64u,"token_sig":b64u}
+ *   yishi-pending:<poll>:<manifest_hash>
+ *       a cast sent but not answered: {"v":1,"body":{"ballot":{...},"code"?:"..."}}
+ *   yishi-receipt:<poll>:<manifest_hash>:<index>
+ *       {"v":1,"receipt":"<exact body of the 201/200 answer>","ballot":{...}}
+ */
+(function () {
+  'use strict';
+
+  var PROTOCOL = 'yishi-ballot/1';
+
+  var DEFAULT_STRINGS = {
+    loading: '正在载入投票信息…',
+    no_webcrypto: '本浏览器不支持所需的加密功能，请使用较新的浏览器并通过 HTTPS 访问本页。',
+    manifest_error: '无法载入投票信息：{message}',
+    manifest_mismatch: '本页收到的投票信息与服务器声明的不一致，为安全起见不能投票。请联系工作人员。',
+    manifest_bad_signature: '投票信息的签名无效，为安全起见不能投票。请联系工作人员。',
+    storage_unavailable: '本浏览器无法保存数据（可能处于隐私模式）。投票完成前请不要刷新或关闭本页。',
+    token_requesting: '正在领取选票凭证…',
+    token_ready: '已领取选票凭证，可以投票。',
+    token_lost: '服务器已经向您发放过选票凭证，但本浏览器没有收到完整的凭证，无法用它投票。请联系工作人员。',
+    token_elsewhere: '服务器记录已向您发放过选票凭证（可能是在另一台设备或另一个浏览器上）。请使用领取凭证的那个浏览器投票，或联系工作人员。',
+    token_bad_signature: '服务器返回的凭证签名无效，不能投票。请联系工作人员。',
+    token_error: '领取选票凭证失败：{message}',
+    network_error: '网络连接失败，请检查网络后再试。',
+    http_error: '服务器错误（HTTP {status}），请稍后再试。',
+    yes_count: '已选“同意” {count} 项，最多 {max} 项。',
+    yes_count_nolimit: '已选“同意” {count} 项。',
+    over_limit: '“同意”最多只能选 {max} 项，现在选了 {count} 项，请减少后再提交。',
+    missing_choices: '还有 {count} 项没有选择：{options}',
+    list_separator: '、',
+    code_invalid: '测评码应为 16 位，由字母和数字组成（不含 I、O、0、1），请核对后重新输入。',
+    submitting: '正在提交选票…',
+    submit_error: '提交失败：{message}',
+    pending_resend: '上次提交可能没有送达。已恢复上次的选择，请再次点击“提交”（重复提交同一张选票是安全的）。',
+    cast_ok: '投票成功，您的选票已记录。请下载并保存回执。',
+    already_voted: '您已经在本浏览器投过票，以下是保存的回执。',
+    previous_receipt: '本浏览器保存的上一张回执：',
+    receipt_checked: '回执已在本机核验无误。',
+    receipt_warning: '注意：回执未能在本机核验（{reason}）。请保存回执和选票副本，并告知工作人员。',
+    receipt_index: '选票序号',
+    receipt_size: '当时记录总数',
+    receipt_root: '记录根哈希',
+    download_receipt: '下载回执',
+    download_ballot: '下载选票副本',
+    choice_yes: '同意',
+    choice_no: '不同意',
+    choice_abstain: '弃权',
+    choice_satisfied: '满意',
+    choice_basic: '基本满意',
+    choice_dissatisfied: '不满意'
+  };
+
+  var CHOICES = {
+    approval: ['yes', 'no', 'abstain'],
+    satisfaction: ['satisfied', 'basic', 'dissatisfied', 'abstain']
+  };
+
+  var CODE_RE = /^[A-HJ-NP-Z2-9]{16}$/;
+
+  /* ---------------- helpers ---------------- */
+
+  var enc = new TextEncoder();
+
+  function hex(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i++) s += (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    return s;
+  }
+
+  function hexToBytes(h) {
+    if (typeof h !== 'string' || !/^[0-9a-f]*$/.test(h) || h.length % 2) throw new Error('bad hex');
+    var out = new Uint8Array(h.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
+    return out;
+  }
+
+  function concatBytes() {
+    var total = 0, i;
+    for (i = 0; i < arguments.length; i++) total += arguments[i].length;
+    var out = new Uint8Array(total), off = 0;
+    for (i = 0; i < arguments.length; i++) { out.set(arguments[i], off); off += arguments[i].length; }
+    return out;
+  }
+
+  function sha256(bytes) {
+    return crypto.subtle.digest('SHA-256', bytes).then(function (b) { return new Uint8Array(b); });
+  }
+
+  /* RFC 8785 JCS for JSON values made of strings, finite numbers, booleans, null,
+     arrays and objects. Keys are sorted by UTF-16 code units (the default sort). */
+  function jcs(v) {
+    if (v === null) return 'null';
+    switch (typeof v) {
+      case 'boolean': return v ? 'true' : 'false';
+      case 'number':
+        if (!isFinite(v)) throw new Error('JCS: number not finite');
+        return JSON.stringify(v);
+      case 'string': return JSON.stringify(v);
+      case 'object':
+        if (Array.isArray(v)) return '[' + v.map(jcs).join(',') + ']';
+        var keys = Object.keys(v).sort();
+        var parts = [];
+        for (var i = 0; i < keys.length; i++) {
+          if (v[keys[i]] === undefined) continue;
+          parts.push(JSON.stringify(keys[i]) + ':' + jcs(v[keys[i]]));
+        }
+        return '{' + parts.join(',') + '}';
+      default:
+        throw new Error('JCS: unsupported type ' + typeof v);
+    }
+  }
+
+  function normaliseCode(s) {
+    return String(s || '')
+      .replace(/[\s\-\u2010-\u2015\u2212\uFF0D]/g, '')
+      .replace(/[a-z]/g, function (c) { return c.toUpperCase(); });
+  }
+
+  function b64uToBytes(s) {
+    return window.YishiBlindRSA ? window.YishiBlindRSA.b64u.decode(s) : localB64uDecode(s);
+  }
+
+  function localB64uDecode(s) {
+    if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new Error('bad base64url');
+    var b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+    var out = new Uint8Array(b.length);
+    for (var i = 0; i < b.length; i++) out[i] = b.charCodeAt(i);
+    return out;
+  }
+
+  /* RFC 9162 section 2.1.3.2 inclusion proof verification */
+  async function verifyInclusion(leafHashHex, index, size, proofHex, rootHex) {
+    if (!(Number.isSafeInteger(index) && Number.isSafeInteger(size)) || index < 0 || index >= size) return false;
+    var fn = index, sn = size - 1;
+    var r = hexToBytes(leafHashHex);
+    var one = new Uint8Array([1]);
+    for (var i = 0; i < proofHex.length; i++) {
+      var p = hexToBytes(proofHex[i]);
+      if (p.length !== 32) return false;
+      if (sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = await sha256(concatBytes(one, p, r));
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        r = await sha256(concatBytes(one, r, p));
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    return sn === 0 && hex(r) === rootHex;
+  }
+
+  /* Ed25519 check where the browser supports it; null when it cannot tell. */
+  async function ed25519Verify(pubB64u, sigB64u, context, obj) {
+    var key;
+    try {
+      key = await crypto.subtle.importKey('raw', b64uToBytes(pubB64u), { name: 'Ed25519' }, false, ['verify']);
+    } catch (e) {
+      return null;
+    }
+    try {
+      var data = concatBytes(enc.encode(context), new Uint8Array([0]), enc.encode(jcs(obj)));
+      return await crypto.subtle.verify({ name: 'Ed25519' }, key, b64uToBytes(sigB64u), data);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /* ---------------- storage ---------------- */
+
+  var storageOK = (function () {
+    try {
+      var k = 'yishi-storage-test';
+      localStorage.setItem(k, '1');
+      localStorage.removeItem(k);
+      return true;
+    } catch (e) {
+      return false;
+    }
+  })();
+
+  function load(key) {
+    if (!storageOK) return null;
+    try {
+      var s = localStorage.getItem(key);
+      return s ? JSON.parse(s) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function save(key, value) {
+    if (!storageOK) return false;
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function remove(key) {
+    if (!storageOK) return;
+    try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
+  }
+
+  function keysWithPrefix(prefix) {
+    var out = [];
+    if (!storageOK) return out;
+    for (var i = 0; i < localStorage.length; i++) {
+      var k = localStorage.key(i);
+      if (k && k.indexOf(prefix) === 0) out.push(k);
+    }
+    return out;
+  }
+
+  /* ---------------- network ---------------- */
+
+  async function request(url, opts) {
+    var res;
+    try {
+      res = await fetch(url, opts);
+    } catch (e) {
+      return { network: true, status: 0, ok: false, text: '', json: null };
+    }
+    var text = '';
+    try { text = await res.text(); } catch (e) { return { network: true, status: res.status, ok: false, text: '', json: null }; }
+    var json = null;
+    try { json = text ? JSON.parse(text) : null; } catch (e) { json = null; }
+    return { network: false, status: res.status, ok: res.ok, text: text, json: json };
+  }
+
+  /* ---------------- the page ---------------- */
+
+  function BallotPage(root) {
+    this.root = root;
+    var d = root.dataset;
+    this.poll = d.poll || '';
+    this.api = (d.api || '').replace(/\/+$/, '');
+    this.csrf = d.csrf || '';
+    this.secrecy = d.secrecy || '';
+    this.voter = d.voter || '';
+    this.serverHash = (d.manifestHash || '').toLowerCase();
+    this.strings = this.readStrings();
+    this.form = document.getElementById('ballot-form') || root.querySelector('form');
+    this.statusEl = document.getElementById('ballot-status') || this.make('div', 'ballot-status', root, true);
+    this.statusEl.setAttribute('role', 'status');
+    this.statusEl.setAttribute('aria-live', 'polite');
+    this.manifest = null;
+    this.hash = null;
+    this.tokenState = null;
+    this.busy = false;
+    this.blocked = false;
+  }
+
+  BallotPage.prototype.readStrings = function () {
+    var s = {}, k;
+    for (k in DEFAULT_STRINGS) s[k] = DEFAULT_STRINGS[k];
+    var block = document.getElementById('ballot-i18n');
+    if (block) {
+      try {
+        var j = JSON.parse(block.textContent || '{}');
+        for (k in j) if (typeof j[k] === 'string') s[k] = j[k];
+      } catch (e) { /* keep defaults */ }
+    }
+    var d = this.root.dataset;
+    for (k in d) {
+      if (k.indexOf('i18n') === 0 && k.length > 4) {
+        // data-i18n-over-limit -> dataset.i18nOverLimit -> over_limit
+        var name = k.slice(4).replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); }).replace(/^_/, '');
+        s[name] = d[k];
+      }
+    }
+    return s;
+  };
+
+  BallotPage.prototype.t = function (key, params) {
+    var s = this.strings[key] !== undefined ? this.strings[key] : key;
+    return s.replace(/\{(\w+)\}/g, function (m, p) {
+      return params && params[p] !== undefined ? String(params[p]) : m;
+    });
+  };
+
+  BallotPage.prototype.make = function (tag, id, parent, prepend) {
+    var el = document.createElement(tag);
+    if (id) el.id = id;
+    if (parent) {
+      if (prepend) parent.insertBefore(el, parent.firstChild); else parent.appendChild(el);
+    }
+    return el;
+  };
+
+  BallotPage.prototype.status = function (msg, kind) {
+    this.statusEl.textContent = msg || '';
+    this.statusEl.className = 'ballot-status' + (kind ? ' is-' + kind : '');
+    this.statusEl.hidden = !msg;
+  };
+
+  BallotPage.prototype.submitButton = function () {
+    return this.form ? this.form.querySelector('[type=submit]') : null;
+  };
+
+  BallotPage.prototype.setSubmitEnabled = function (on) {
+    var b = this.submitButton();
+    if (b) b.disabled = !on;
+  };
+
+  BallotPage.prototype.block = function (msg) {
+    this.blocked = true;
+    this.setSubmitEnabled(false);
+    this.status(msg, 'error');
+  };
+
+  BallotPage.prototype.key = function (kind) {
+    return 'yishi-' + kind + ':' + this.poll + ':' + this.hash;
+  };
+
+  BallotPage.prototype.fail = function (r, template) {
+    var msg;
+    if (r.network) msg = this.t('network_error');
+    else if (r.json && typeof r.json.message === 'string' && r.json.message) msg = r.json.message;
+    else if (r.json && typeof r.json.error === 'string') msg = r.json.error;
+    else msg = this.t('http_error', { status: r.status });
+    return template ? this.t(template, { message: msg }) : msg;
+  };
+
+  /* ---- start ---- */
+
+  BallotPage.prototype.start = async function () {
+    this.setSubmitEnabled(false);
+    if (!window.crypto || !crypto.subtle || !window.fetch) {
+      this.block(this.t('no_webcrypto'));
+      return;
+    }
+    if (this.form) {
+      var self = this;
+      this.form.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        self.onSubmit();
+      });
+      this.form.addEventListener('change', function () { self.updateCount(); });
+    }
+    this.status(this.t('loading'), 'info');
+    if (!(await this.loadManifest())) return;
+    if (!this.prepareForm()) return;
+    if (!storageOK) this.storageWarning = this.t('storage_unavailable');
+
+    var receipts = this.storedReceipts();
+    if (receipts.length && this.secrecy !== 'code') {
+      var mine = receipts.filter(function (rec) {
+        return this.secrecy !== 'named' || (rec.ballot && rec.ballot.voter === this.voter);
+      }, this);
+      if (mine.length) {
+        await this.showReceipt(mine[mine.length - 1], 'already');
+        return;
+      }
+    }
+    var pending = load(this.key('pending'));
+    if (pending && pending.body && pending.body.ballot &&
+        (this.secrecy !== 'named' || pending.body.ballot.voter === this.voter)) {
+      this.restorePending(pending.body);
+    }
+    if (this.secrecy === 'secret') {
+      await this.ensureToken();
+    } else {
+      if (!this.pendingRestored) this.status(this.storageWarning || '', this.storageWarning ? 'warning' : '');
+      this.setSubmitEnabled(true);
+    }
+    if (this.secrecy === 'code' && receipts.length && !this.pendingRestored) {
+      await this.showReceipt(receipts[receipts.length - 1], 'previous');
+    }
+  };
+
+  BallotPage.prototype.loadManifest = async function () {
+    var r = await request(this.api + '/manifest', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (!r.ok || !r.json || typeof r.json.manifest !== 'object' || !r.json.manifest) {
+      this.block(this.fail(r, 'manifest_error'));
+      return false;
+    }
+    var m = r.json.manifest;
+    this.manifest = m;
+    this.hash = hex(await sha256(enc.encode(jcs(m))));
+    var fpEl = document.getElementById('ballot-fingerprint');
+    var okKey = true, fp = '';
+    try {
+      var pub = b64uToBytes(m.signing_key);
+      if (pub.length !== 32) okKey = false;
+      fp = hex(await sha256(pub)).slice(0, 16);
+    } catch (e) {
+      okKey = false;
+    }
+    if (fpEl) fpEl.textContent = fp;
+    var fpOut = document.getElementById('ballot-manifest-hash');
+    if (fpOut) fpOut.textContent = this.hash;
+    if (!okKey || m.protocol !== PROTOCOL || m.poll !== this.poll ||
+        (this.secrecy && m.secrecy !== this.secrecy) ||
+        (this.serverHash && this.serverHash !== this.hash) ||
+        !CHOICES[m.ballot] || !Array.isArray(m.options) || !m.options.length ||
+        (m.secrecy === 'secret' && !(m.token_key && m.token_key.n && m.token_key.e))) {
+      this.block(this.t('manifest_mismatch'));
+      return false;
+    }
+    this.secrecy = m.secrecy;
+    if (r.json.manifest_sig) {
+      var v = await ed25519Verify(m.signing_key, r.json.manifest_sig, PROTOCOL + ':manifest', m);
+      if (v === false) {
+        this.block(this.t('manifest_bad_signature'));
+        return false;
+      }
+    }
+    if (m.secrecy === 'secret' && !window.YishiBlindRSA) {
+      this.block(this.t('no_webcrypto'));
+      return false;
+    }
+    return true;
+  };
+
+  /* ---- the form ---- */
+
+  BallotPage.prototype.radiosFor = function (id) {
+    var name = 'choice-' + id;
+    return Array.prototype.filter.call(
+      this.form.querySelectorAll('input[type=radio]'),
+      function (el) { return el.name === name; }
+    );
+  };
+
+  BallotPage.prototype.prepareForm = function () {
+    if (!this.form) {
+      this.block(this.t('manifest_mismatch'));
+      return false;
+    }
+    var m = this.manifest;
+    var known = {};
+    var values = CHOICES[m.ballot];
+    var anchor = this.form.querySelector('#ballot-count') || this.submitButton();
+    for (var i = 0; i < m.options.length; i++) {
+      var opt = m.options[i];
+      known['choice-' + opt.id] = true;
+      if (!this.radiosFor(opt.id).length) this.renderOption(opt, values, anchor);
+    }
+    // The form must not offer anything the manifest does not hold.
+    var radios = this.form.querySelectorAll('input[type=radio]');
+    for (var j = 0; j < radios.length; j++) {
+      if (!known[radios[j].name] || values.indexOf(radios[j].value) < 0) {
+        this.block(this.t('manifest_mismatch'));
+        return false;
+      }
+    }
+    if (this.secrecy === 'code') {
+      this.codeInput = document.getElementById('ballot-code') || this.form.querySelector('input[name=code]');
+      if (!this.codeInput) {
+        this.codeInput = this.make('input', 'ballot-code');
+        this.codeInput.name = 'code';
+        this.codeInput.type = 'text';
+        this.codeInput.autocomplete = 'off';
+        this.codeInput.setAttribute('autocapitalize', 'characters');
+        this.form.insertBefore(this.codeInput, this.form.firstChild);
+      }
+      // A slip's QR code carries the code in the fragment (#code=…), which the
+      // browser never sends to the server; fill it in and drop it from the address.
+      var fromSlip = /^#code=([A-Za-z0-9 -]{1,40})$/.exec(window.location.hash || '');
+      if (fromSlip && !this.codeInput.value) {
+        this.codeInput.value = fromSlip[1];
+        try { history.replaceState(null, '', window.location.pathname + window.location.search); } catch (e) { /* ignore */ }
+      }
+    }
+    if (m.ballot !== 'approval') {
+      var unused = document.getElementById('ballot-count');
+      if (unused) unused.hidden = true;
+    } else {
+      this.countEl = document.getElementById('ballot-count');
+      if (!this.countEl) {
+        this.countEl = this.make('p', 'ballot-count');
+        var btn = this.submitButton();
+        if (btn && btn.parentNode) btn.parentNode.insertBefore(this.countEl, btn); else this.form.appendChild(this.countEl);
+      }
+      this.countEl.setAttribute('aria-live', 'polite');
+    }
+    this.updateCount();
+    return true;
+  };
+
+  BallotPage.prototype.renderOption = function (opt, values, anchor) {
+    var fs = document.createElement('fieldset');
+    fs.className = 'ballot-option';
+    fs.setAttribute('data-option', opt.id);
+    var lg = document.createElement('legend');
+    lg.textContent = opt.title;
+    fs.appendChild(lg);
+    for (var i = 0; i < values.length; i++) {
+      var label = document.createElement('label');
+      label.className = 'ballot-choice ballot-choice-' + values[i];
+      var input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'choice-' + opt.id;
+      input.value = values[i];
+      label.appendChild(input);
+      label.appendChild(document.createTextNode(' ' + this.t('choice_' + values[i])));
+      fs.appendChild(label);
+    }
+    if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(fs, anchor); else this.form.appendChild(fs);
+  };
+
+  BallotPage.prototype.readChoices = function () {
+    var choices = {}, missing = [], yes = 0;
+    var opts = this.manifest.options;
+    for (var i = 0; i < opts.length; i++) {
+      var rs = this.radiosFor(opts[i].id), v = null;
+      for (var j = 0; j < rs.length; j++) if (rs[j].checked) v = rs[j].value;
+      var box = this.optionBox(opts[i].id);
+      if (v === null) missing.push(opts[i]);
+      else choices[opts[i].id] = v;
+      if (box) box.classList.remove('is-missing');
+      if (v === 'yes') yes++;
+    }
+    return { choices: choices, missing: missing, yes: yes };
+  };
+
+  BallotPage.prototype.optionBox = function (id) {
+    var rs = this.radiosFor(id);
+    if (!rs.length) return null;
+    return rs[0].closest('[data-option]') || rs[0].closest('fieldset');
+  };
+
+  BallotPage.prototype.maxYes = function () {
+    var r = this.manifest.rules || {};
+    return this.manifest.ballot === 'approval' && Number.isSafeInteger(r.max_yes) ? r.max_yes : null;
+  };
+
+  BallotPage.prototype.updateCount = function () {
+    if (!this.manifest || !this.countEl) return;
+    var c = this.readChoices(), max = this.maxYes();
+    var over = max !== null && c.yes > max;
+    this.countEl.textContent = max === null ? this.t('yes_count_nolimit', { count: c.yes })
+      : over ? this.t('over_limit', { count: c.yes, max: max })
+      : this.t('yes_count', { count: c.yes, max: max });
+    this.countEl.classList.toggle('is-over', over);
+  };
+
+  BallotPage.prototype.setFormLocked = function (locked) {
+    if (!this.form) return;
+    var els = this.form.querySelectorAll('input, button, select, textarea');
+    for (var i = 0; i < els.length; i++) els[i].disabled = locked;
+  };
+
+  BallotPage.prototype.showChoices = function (ch) {
+    for (var id in ch) {
+      if (!Object.prototype.hasOwnProperty.call(ch, id)) continue;
+      var rs = this.radiosFor(id);
+      for (var j = 0; j < rs.length; j++) rs[j].checked = rs[j].value === ch[id];
+    }
+  };
+
+  BallotPage.prototype.restorePending = function (body) {
+    this.showChoices(body.ballot.choices || {});
+    if (this.codeInput && typeof body.code === 'string') this.codeInput.value = body.code;
+    this.updateCount();
+    this.pendingRestored = true;
+    this.status(this.t('pending_resend'), 'warning');
+  };
+
+  /* ---- token (secret polls) ---- */
+
+  BallotPage.prototype.ensureToken = async function () {
+    var B = window.YishiBlindRSA;
+    var tk = this.manifest.token_key;
+    var key = this.key('token');
+    var st = load(key);
+    if (st && st.token && st.token_sig) {
+      var valid = false;
+      try { valid = await B.verify(tk.n, tk.e, B.b64u.decode(st.token), st.token_sig); } catch (e) { valid = false; }
+      if (valid) {
+        this.tokenState = st;
+        this.tokenReady();
+        return true;
+      }
+      st = null;
+    }
+    if (this.tokenState && this.tokenState.token_sig) return true;
+    var reused = !!(st && st.token && st.blinded_msg && st.inv);
+    if (!reused) {
+      var token = B.prepare(B.randomBytes(32));
+      var bl;
+      try {
+        bl = await B.blind(tk.n, tk.e, token);
+      } catch (e) {
+        this.block(this.t('token_error', { message: e.message }));
+        return false;
+      }
+      st = { v: 1, token: B.b64u.encode(token), blinded_msg: B.b64u.encode(bl.blindedMsg), inv: B.b64u.encode(bl.inv) };
+      save(key, st); // before the request: a lost answer must not lose the blinding
+    }
+    this.status(this.t('token_requesting'), 'info');
+    var headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (this.csrf) headers['X-CSRFToken'] = this.csrf;
+    var r = await request(this.api + '/tokens', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: headers,
+      body: JSON.stringify({ blinded_msg: st.blinded_msg })
+    });
+    if (!r.ok || !r.json || typeof r.json.blind_sig !== 'string') {
+      if (r.status === 409 && r.json && r.json.error === 'token_already_issued') {
+        if (!reused) remove(key);
+        this.block(this.t(reused ? 'token_lost' : 'token_elsewhere'));
+        return false;
+      }
+      if (r.ok) r = { network: false, status: r.status, json: null };
+      this.status(this.fail(r, 'token_error'), 'error');
+      // Retry through the submit button (network, 5xx, or after checking in / logging in).
+      this.setSubmitEnabled(!this.blocked && r.status !== 409 && r.status !== 422);
+      return false;
+    }
+    var sig;
+    try {
+      sig = await B.finalize(tk.n, tk.e, B.b64u.decode(st.token), r.json.blind_sig, st.inv);
+    } catch (e) {
+      this.block(this.t('token_bad_signature'));
+      return false;
+    }
+    this.tokenState = { v: 1, token: st.token, token_sig: B.b64u.encode(sig) };
+    save(key, this.tokenState);
+    this.tokenReady();
+    return true;
+  };
+
+  BallotPage.prototype.tokenReady = function () {
+    if (!this.pendingRestored) {
+      this.status(this.storageWarning ? this.t('token_ready') + ' ' + this.storageWarning : this.t('token_ready'),
+                  this.storageWarning ? 'warning' : 'info');
+    }
+    this.setSubmitEnabled(true);
+  };
+
+  /* ---- cast ---- */
+
+  BallotPage.prototype.onSubmit = async function () {
+    if (this.busy || this.blocked || !this.manifest) return;
+    this.busy = true;
+    this.setSubmitEnabled(false);
+    try {
+      await this.cast();
+    } finally {
+      this.busy = false;
+      if (!this.blocked && !this.done) this.setSubmitEnabled(true);
+    }
+  };
+
+  BallotPage.prototype.cast = async function () {
+    var c = this.readChoices();
+    if (c.missing.length) {
+      for (var i = 0; i < c.missing.length; i++) {
+        var box = this.optionBox(c.missing[i].id);
+        if (box) box.classList.add('is-missing');
+      }
+      var names = c.missing.map(function (o) { return o.title; }).join(this.t('list_separator'));
+      this.status(this.t('missing_choices', { count: c.missing.length, options: names }), 'error');
+      var first = this.radiosFor(c.missing[0].id)[0];
+      if (first) first.focus();
+      return;
+    }
+    var max = this.maxYes();
+    if (max !== null && c.yes > max) {
+      this.status(this.t('over_limit', { count: c.yes, max: max }), 'error');
+      return;
+    }
+    var ballot = { poll: this.poll, manifest: this.hash };
+    var body = { ballot: ballot };
+    var opts = { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
+    if (this.secrecy === 'secret') {
+      if (!(this.tokenState && this.tokenState.token_sig)) {
+        if (!(await this.ensureToken())) return;
+      }
+      ballot.token = this.tokenState.token;
+      ballot.token_sig = this.tokenState.token_sig;
+      opts.credentials = 'omit';
+    } else if (this.secrecy === 'named') {
+      ballot.voter = this.voter;
+      opts.credentials = 'same-origin';
+      if (this.csrf) opts.headers['X-CSRFToken'] = this.csrf;
+    } else {
+      var code = normaliseCode(this.codeInput ? this.codeInput.value : '');
+      if (!CODE_RE.test(code)) {
+        this.status(this.t('code_invalid'), 'error');
+        if (this.codeInput) this.codeInput.focus();
+        return;
+      }
+      ballot.code_hash = hex(await sha256(enc.encode(code)));
+      body.code = code;
+      opts.credentials = 'omit';
+    }
+    ballot.choices = c.choices;
+    opts.body = JSON.stringify(body);
+    save(this.key('pending'), { v: 1, body: body });
+    this.status(this.t('submitting'), 'info');
+    var r = await request(this.api + '/ballots', opts);
+    if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
+      var record = { v: 1, receipt: r.text, ballot: ballot };
+      save(this.key('receipt') + ':' + r.json.index, record);
+      remove(this.key('pending'));
+      if (this.secrecy === 'secret') {
+        remove(this.key('token'));
+        this.tokenState = null;
+      }
+      if (this.codeInput) this.codeInput.value = '';
+      await this.showReceipt(record, 'cast');
+      return;
+    }
+    if (!r.network && r.status >= 400 && r.status < 500) remove(this.key('pending'));
+    this.status(this.fail(r, 'submit_error'), 'error');
+  };
+
+  /* ---- receipts ---- */
+
+  BallotPage.prototype.storedReceipts = function () {
+    var prefix = this.key('receipt') + ':';
+    var list = [];
+    var ks = keysWithPrefix(prefix);
+    for (var i = 0; i < ks.length; i++) {
+      var rec = load(ks[i]);
+      if (rec && typeof rec.receipt === 'string' && rec.ballot) {
+        try { rec.parsed = JSON.parse(rec.receipt); } catch (e) { continue; }
+        list.push(rec);
+      }
+    }
+    list.sort(function (a, b) { return a.parsed.index - b.parsed.index; });
+    return list;
+  };
+
+  BallotPage.prototype.checkReceipt = async function (rc, ballot) {
+    try {
+      if (rc.poll !== this.poll || !rc.tree_head || rc.tree_head.poll !== this.poll) return 'poll';
+      var leaf = hex(await sha256(concatBytes(new Uint8Array([0]), enc.encode(jcs(ballot)))));
+      if (leaf !== rc.leaf_hash) return 'leaf_hash';
+      if (!Array.isArray(rc.inclusion) ||
+          !(await verifyInclusion(rc.leaf_hash, rc.index, rc.tree_head.size, rc.inclusion, rc.tree_head.root))) {
+        return 'inclusion';
+      }
+      var sig = await ed25519Verify(this.manifest.signing_key, rc.tree_head_sig, PROTOCOL + ':tree-head', rc.tree_head);
+      if (sig === false) return 'tree_head_sig';
+      return null;
+    } catch (e) {
+      return 'format';
+    }
+  };
+
+  BallotPage.prototype.showReceipt = async function (record, mode) {
+    var rc = record.parsed || JSON.parse(record.receipt);
+    var box = document.getElementById('ballot-receipt');
+    if (!box) {
+      box = this.make('section', 'ballot-receipt');
+      if (this.form && this.form.parentNode) this.form.parentNode.insertBefore(box, this.form.nextSibling);
+      else this.root.appendChild(box);
+    }
+    while (box.firstChild) box.removeChild(box.firstChild);
+    var problem = await this.checkReceipt(rc, record.ballot);
+
+    var head = this.make('p', null, box);
+    head.className = 'ballot-receipt-title';
+    head.textContent = this.t(mode === 'cast' ? 'cast_ok' : mode === 'already' ? 'already_voted' : 'previous_receipt');
+
+    var dl = this.make('dl', null, box);
+    var root = rc.tree_head && typeof rc.tree_head.root === 'string' ? rc.tree_head.root : '';
+    var rows = [
+      ['receipt_index', String(rc.index)],
+      ['receipt_size', String(rc.tree_head ? rc.tree_head.size : '')],
+      ['receipt_root', root.slice(0, 16) + (root.length > 16 ? '…' : '')]
+    ];
+    for (var i = 0; i < rows.length; i++) {
+      var dt = this.make('dt', null, dl);
+      dt.textContent = this.t(rows[i][0]);
+      var dd = this.make('dd', null, dl);
+      dd.textContent = rows[i][1];
+      if (rows[i][0] === 'receipt_root') dd.title = root;
+    }
+    var check = this.make('p', null, box);
+    check.className = problem ? 'ballot-receipt-check is-warning' : 'ballot-receipt-check';
+    check.textContent = problem ? this.t('receipt_warning', { reason: problem }) : this.t('receipt_checked');
+
+    var links = this.make('p', null, box);
+    links.className = 'ballot-receipt-downloads';
+    this.downloadLink(links, 'ballot-download-receipt', this.t('download_receipt'),
+      'receipt-' + this.poll + '-' + rc.index + '.json', record.receipt);
+    links.appendChild(document.createTextNode(' '));
+    this.downloadLink(links, 'ballot-download-ballot', this.t('download_ballot'),
+      'ballot-' + this.poll + '-' + rc.index + '.json', jcs(record.ballot));
+    box.hidden = false;
+
+    if (mode !== 'previous') {
+      if (mode === 'already' && record.ballot && record.ballot.choices) {
+        this.showChoices(record.ballot.choices);
+        this.updateCount();
+      }
+      this.done = true;
+      this.setFormLocked(true);
+      if (this.form) this.form.classList.add('is-done');
+      this.status(head.textContent, problem ? 'warning' : 'success');
+    }
+    if (mode === 'cast' && box.scrollIntoView) box.scrollIntoView({ block: 'start' });
+  };
+
+  BallotPage.prototype.downloadLink = function (parent, id, label, filename, text) {
+    var a = this.make('a', id, parent);
+    a.className = 'ballot-download';
+    a.textContent = label;
+    a.download = filename;
+    a.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+    return a;
+  };
+
+  /* ---------------- boot ---------------- */
+
+  window.YishiBallot = Object.freeze({
+    jcs: jcs,
+    normaliseCode: normaliseCode,
+    verifyInclusion: verifyInclusion
+  });
+
+  function boot() {
+    var root = document.getElementById('ballot-app');
+    if (!root) return;
+    var page = new BallotPage(root);
+    root._yishiBallot = page;
+    page.start().catch(function (e) {
+      page.block(page.t('manifest_error', { message: e && e.message ? e.message : String(e) }));
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+  else boot();
+})();

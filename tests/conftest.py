@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -131,12 +132,15 @@ class Client(FlaskClient):
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)
-        db.session.commit()
+        outer = has_app_context()  # false in worker threads of concurrency tests
+        if outer:
+            db.session.commit()
         try:
             with self.application.app_context():
                 return super().open(*args, **kwargs)
         finally:
-            db.session.commit()
+            if outer:
+                db.session.commit()
 
 
 @pytest.fixture

@@ -42,8 +42,14 @@ def deputy_client(app, code: str):
     return client
 
 
+def _pid(poll) -> str:
+    return poll if isinstance(poll, str) else poll.public_id
+
+
 def take_token(app, poll, code: str) -> SecretVoter:
-    """Log in as the deputy, open the ballot page, get a blind-signed token over HTTP."""
+    """Log in as the deputy, open the ballot page, get a blind-signed token over HTTP.
+    ``poll`` is a Poll or its public id (threads pass the id)."""
+    poll = _Ref(_pid(poll))
     client = deputy_client(app, code)
     page = client.get(f"/polls/{poll.public_id}/vote")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
@@ -61,7 +67,12 @@ def take_token(app, poll, code: str) -> SecretVoter:
 
 def cast(app, poll, body: dict):
     """Cast with a client that has no cookie at all."""
-    return app.test_client().post(f"/api/polls/{poll.public_id}/ballots", json=body)
+    return app.test_client().post(f"/api/polls/{_pid(poll)}/ballots", json=body)
+
+
+class _Ref:
+    def __init__(self, public_id: str):
+        self.public_id = public_id
 
 
 def close(poll):

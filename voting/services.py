@@ -362,8 +362,8 @@ def cast(poll: Poll, body: object, *, deputy: Deputy | None = None) -> CastOutco
         rules.validate_choices(manifest, ballot["choices"])
     except ProtocolError as exc:
         raise PollError(422, "bad_choices", detail=exc.detail, **exc.params) from exc
-    if _credential_used(poll, credential):
-        raise PollError(409, "already_used")
+    # ``already_used`` is decided under the log lock, after looking for an identical
+    # ballot there: a retry racing its own first attempt must get the receipt.
     return _append(poll, leaf, leaf_hash, credential)
 
 

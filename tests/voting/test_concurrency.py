@@ -1,0 +1,88 @@
+"""Concurrent casts: exactly one ballot per token, gapless leaf numbers, a board
+that verifies. Each thread has its own client, so requests really overlap on the
+database (SQLite's write lock, PostgreSQL's row lock)."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from extensions import db
+from tests.conftest import make_congress
+from tests.helpers import (
+    approval_poll,
+    board,
+    cast,
+    check_in_all,
+    close,
+    run_verifier,
+    take_token,
+)
+from voting.models import Ballot
+
+pytestmark = pytest.mark.slow
+
+
+def test_100_threads_cast_the_same_token(app, tmp_path):
+    congress, session = make_congress(2)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=3, seats=1)
+    voter = take_token(app, poll, "D001")
+    same = voter.ballot({"p01": "yes", "p02": "no", "p03": "no"})
+    other = voter.ballot({"p01": "no", "p02": "yes", "p03": "no"})
+    bodies = [same if i % 2 else other for i in range(100)]
+    public_id = poll.public_id
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        responses = list(pool.map(lambda body: cast(app, public_id, body), bodies))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {200, 201, 409}
+    winner = next(r for r in responses if r.status_code == 201)
+    # Everyone who sent the winning ballot got its receipt; the rest were told it was used.
+    winning_body = same if winner.get_json()["leaf_hash"] == _leaf(same) else other
+    for body, response in zip(bodies, responses):
+        if body is winning_body:
+            assert response.get_json() == winner.get_json()
+        else:
+            assert (response.status_code, response.get_json()["error"]) == (
+                409,
+                "already_used",
+            )
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 1
+
+
+def _leaf(body):
+    from voting.board import ballot_leaf_hash
+
+    return ballot_leaf_hash(body["ballot"]).hex()
+
+
+def test_200_deputies_take_tokens_and_cast_at_once(app, tmp_path):
+    congress, session = make_congress(200, delegations=8)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=5, seats=2)
+    public_id = poll.public_id
+    choices = {
+        o["id"]: ("yes" if o["id"] in ("p01", "p02") else "no")
+        for o in poll.manifest["options"]
+    }
+
+    def vote(code):
+        voter = take_token(app, public_id, code)
+        body = voter.ballot(choices)
+        response = cast(app, public_id, body)
+        return response.status_code, response.get_json(), body["ballot"]
+
+    codes = [d.code for d in congress.deputies]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        outcomes = list(pool.map(vote, codes))
+    assert [status for status, _, _ in outcomes] == [201] * 200
+    indices = sorted(receipt["index"] for _, receipt, _ in outcomes)
+    assert indices == list(range(200)), "leaf numbers must be gapless"
+    close(poll)
+    published = board(app, poll)
+    receipts = [receipt for _, receipt, _ in outcomes]
+    ballots = [ballot for _, _, ballot in outcomes]
+    status, output = run_verifier(published, tmp_path, receipts, ballots)
+    assert status == 0, output
+    assert published["result"]["elected"] == ["p01", "p02"]

@@ -56,7 +56,20 @@ _CODES = {
 }
 
 
+def refuse_nul_bytes():
+    """NUL has no place in a URL or a form field, and PostgreSQL refuses it in text:
+    answer 400 before any query runs."""
+    values = [request.path, *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        return error_response(400, _("请求中含有不允许的控制字符。"))
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_bytes)
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         db.session.rollback()

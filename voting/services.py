@@ -28,6 +28,7 @@ from voting.encoding import (
     code_hash,
     format_time,
     generate_code,
+    is_identifier,
     normalise_code,
     sha256_hex,
 )
@@ -58,6 +59,8 @@ def _master() -> str:
 
 def get_public_poll(public_id: str) -> Poll:
     """A poll that has opened; drafts are invisible (404 ``unknown_poll``)."""
+    if not is_identifier(public_id):
+        raise PollError(404, "unknown_poll")
     poll = db.session.scalar(select(Poll).where(Poll.public_id == public_id))
     if poll is None or poll.state == "draft":
         raise PollError(404, "unknown_poll")

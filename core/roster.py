@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import Congress, Deputy, Role, User
@@ -166,3 +167,21 @@ def import_roster(congress: Congress, data: bytes) -> ImportResult:
     db.session.flush()
     audit.record("roster.import", "congress", congress.id, {"count": len(rows)})
     return result
+
+
+def delete_deputy(deputy: Deputy) -> bool:
+    """Delete a deputy added by mistake; False once they have taken part in anything.
+
+    The foreign keys decide: a deputy in a poll's register, checked in at a session,
+    or whose account has acted (audit log) cannot be deleted, only deactivated.
+    """
+    code, congress_id = deputy.code, deputy.congress_id
+    try:
+        with db.session.begin_nested():
+            if deputy.user is not None:
+                db.session.delete(deputy.user)
+            db.session.delete(deputy)
+    except IntegrityError:
+        return False
+    audit.record("deputy.delete", "congress", congress_id, {"deputy": code})
+    return True

@@ -26,7 +26,7 @@ from core.forms import CongressForm, EmptyForm, RosterImportForm, SessionForm, S
 from core.models import AuditEntry, Congress, Deputy, Session
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
-from core.roster import import_roster
+from core.roster import delete_deputy, import_roster
 from extensions import db
 
 bp = Blueprint("core", __name__)
@@ -158,6 +158,21 @@ def deputy_active(deputy_id: int):
     db.session.commit()
     flash(_("已更新代表 %(name)s 的状态。", name=deputy.name), "success")
     return redirect(url_for("core.congress", congress_id=deputy.congress_id))
+
+
+@bp.route("/deputies/<int:deputy_id>/delete", methods=["POST"])
+@staff_required
+def deputy_delete(deputy_id: int):
+    deputy = get_or_404(Deputy, deputy_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    congress_id, name = deputy.congress_id, deputy.name
+    if not delete_deputy(deputy):
+        db.session.rollback()
+        fail(409, _("%(name)s 已参加过会议或投票，不能删除，只能停用。", name=name))
+    db.session.commit()
+    flash(_("已删除代表 %(name)s。", name=name), "success")
+    return redirect(url_for("core.congress", congress_id=congress_id))
 
 
 @bp.route("/deputies/<int:deputy_id>/password", methods=["POST"])

@@ -156,3 +156,24 @@ def test_cli_import_deputies(runner, app, tmp_path):
     result = runner.invoke(args=["import-deputies", str(congress.id), str(bad), "--passwords", str(out)])
     assert result.exit_code != 0
     assert "A001 已在名册中" in result.output
+
+
+def test_a_deputy_who_took_part_cannot_be_deleted(staff_client, app):
+    from tests.conftest import make_congress
+    from tests.helpers import approval_poll
+
+    congress, session = make_congress(3)
+    token = csrf_token(staff_client, f"/congresses/{congress.id}")
+    fresh = congress.deputies[2]
+    approval_poll(session, options=2, seats=1)  # D001…D003 are now in a poll's register
+    response = staff_client.post(f"/deputies/{congress.deputies[0].id}/delete", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert "不能删除，只能停用" in response.get_data(as_text=True)
+    assert deputy_count() == 3
+    # One added after the poll opened, who never took part, can be deleted.
+    late = Deputy(congress_id=congress.id, code="D099", name="误录入", delegation="第一代表团")
+    db.session.add(late)
+    db.session.commit()
+    assert staff_client.post(f"/deputies/{late.id}/delete", data={"csrf_token": token}).status_code == 302
+    assert deputy_count() == 3
+    assert db.session.get(Deputy, fresh.id) is not None

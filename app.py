@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -60,6 +61,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load_config(app)
     if test_config:
         app.config.update(test_config)
+    if app.config["YISHI_PROXIES"]:
+        # Behind N trusted proxies: the client's address (rate limits) and scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["YISHI_PROXIES"],
+                                x_proto=app.config["YISHI_PROXIES"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))

@@ -36,6 +36,8 @@ def load_config(app) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         YISHI_HTTPS=env.get("YISHI_HTTPS", "0") == "1",
+        # How many reverse proxies in front set X-Forwarded-For / -Proto (0: none).
+        YISHI_PROXIES=int(env.get("YISHI_PROXIES", 0)),
         MAX_CONTENT_LENGTH=int(env.get("YISHI_MAX_CONTENT_LENGTH", 8 * 1024 * 1024)),
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,15 @@ from core.models import Congress, Role, Session, User
 from core.passwords import generate_initial_password, hash_password
 from core.roster import import_roster
 from extensions import db
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write secrets (initial passwords, one-time codes) readable by the owner only,
+    whatever mode an existing file had."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
 
 
 def register_cli(app: Flask) -> None:
@@ -62,6 +72,8 @@ def register_cli(app: Flask) -> None:
     @click.argument("name")
     def create_congress(name: str):
         """Create a congress (人民代表大会) and print its id."""
+        if db.session.scalar(select(Congress.id).where(Congress.name == name)) is not None:
+            raise click.ClickException(f"a congress named {name} exists already")
         congress = Congress(name=name)
         db.session.add(congress)
         db.session.flush()
@@ -86,10 +98,7 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"line {line}: {message}", err=True)
             raise click.ClickException("nothing imported")
         db.session.commit()
-        passwords.touch(mode=0o600)
-        passwords.write_text(
-            "".join(f"{d.code}\t{d.name}\t{pw}\n" for d, pw in result.created), encoding="utf-8"
-        )
+        write_private(passwords, "".join(f"{d.code}\t{d.name}\t{pw}\n" for d, pw in result.created))
         click.echo(f"{len(result.created)} deputies imported; passwords in {passwords}")
 
     @app.cli.command("create-session")

@@ -86,19 +86,23 @@ def ballots(poll_id: str):
     deputy's session and its CSRF header."""
     poll = services.get_public_poll(poll_id)
     body = _body()
-    deputy = None
-    if poll.secrecy == "named":
-        try:
-            validate_csrf(request.headers.get("X-CSRFToken"))
-        except ValidationError:
-            raise PollError(400, "csrf_failed") from None
-        if current_user.is_authenticated and current_user.is_deputy:
-            deputy = current_user.deputy
-    outcome = services.cast(poll, body, deputy=deputy)
+    outcome = services.cast(poll, body, deputy=_named_voter if poll.secrecy == "named" else None)
     response = jsonify(outcome.receipt)
     response.status_code = outcome.status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _named_voter():
+    """The logged-in deputy casting a named ballot; the session and its CSRF header
+    are read only here, after an identical ballot has had its receipt back."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken"))
+    except ValidationError:
+        raise PollError(400, "csrf_failed") from None
+    if current_user.is_authenticated and current_user.is_deputy:
+        return current_user.deputy
+    return None
 
 
 @bp.get("/polls/<poll_id>/board")

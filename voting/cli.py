@@ -10,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from core.cli import write_private
 from extensions import db
 from voting import services, specs
 from voting.messages import message
@@ -57,8 +58,7 @@ def codes(public_id: str, count: int, out: Path):
         db.session.commit()
     except PollError as exc:
         _fail(exc)
-    out.touch(mode=0o600)
-    out.write_text("\n".join(items) + "\n")
+    write_private(out, "\n".join(items) + "\n")
     click.echo(f"{len(items)} codes written to {out}")
 
 

@@ -41,7 +41,9 @@ def message(code: str, params: dict | None = None) -> str:
         if rule == "max_yes":
             return _("同意的项目最多 %(limit)s 个，您选了 %(count)s 个。",
                      limit=params.get("limit", "?"), count=params.get("count", "?"))
-        if rule == "missing":
-            return _("每一项都要选择（可以选弃权）。")
+        if rule == "missing_option":
+            return _("每一项都要选择（可以选弃权）：%(option)s 没有选择。", option=params.get("option", ""))
+        if rule == "unknown_option":
+            return _("选票中有本次投票没有的项目：%(option)s。", option=params.get("option", ""))
         return _("选票内容不符合规则：每项须选一个有效选项。")
     return texts.get(code, _("请求无法处理。"))

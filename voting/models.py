@@ -66,6 +66,9 @@ class Poll(db.Model):
     log_frontier: Mapped[list] = mapped_column(JSON, default=list)
     log_root: Mapped[str | None] = mapped_column(String(64))
     log_timestamp: Mapped[str | None] = mapped_column(String(20))
+    # The signature over the latest tree head: a database writer who changes the
+    # ballots and the log state together still cannot sign the new head.
+    log_head_sig: Mapped[str | None] = mapped_column(String(128))
 
     # Fixed at close.
     result: Mapped[dict | None] = mapped_column(JSON)
@@ -115,7 +118,10 @@ class TokenIssuance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("poll_voter.id"))
-    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # To the minute only, for the same reason as Ballot has no cast time.
+    issued_at: Mapped[datetime] = mapped_column(
+        DateTime, default=lambda: utcnow().replace(second=0, microsecond=0)
+    )
 
 
 class PollCode(db.Model):
@@ -147,4 +153,5 @@ class Ballot(db.Model):
     credential: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)  # JCS(ballot), the leaf bytes
     receipt: Mapped[str] = mapped_column(Text)  # the 201 answer, returned again on a retry
-    cast_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # No cast time is stored: with the issuance times it would let whoever reads the
+    # database match ballots to deputies. The receipt's signed head has the second.

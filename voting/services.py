@@ -266,6 +266,8 @@ def open_poll(poll: Poll) -> None:
     poll.log_frontier = []
     poll.log_root = merkle.root([]).hex()
     poll.log_timestamp = manifest["opened_at"]
+    empty_head = make_tree_head(poll.public_id, 0, poll.log_root, poll.log_timestamp)
+    poll.log_head_sig = signing.sign(signing_private, signing.CONTEXT_TREE_HEAD, empty_head)
     poll.state = "open"
     db.session.flush()
     audit.record("poll.open", "poll", poll.public_id,
@@ -292,12 +294,7 @@ def issue_token(poll: Poll, deputy: Deputy, blinded_msg_b64: object) -> str:
     )
     if voter is None:
         raise PollError(403, "not_in_register")
-    if (
-        current_app.config["YISHI_REQUIRE_CHECKIN"]
-        and poll.session is not None
-        and not poll.session.is_checked_in(deputy.id)
-    ):
-        raise PollError(403, "not_checked_in")
+    _require_checkin(poll, deputy)
     if db.session.scalar(
         select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id)
     ) is not None:
@@ -332,11 +329,12 @@ class CastOutcome:
     receipt: dict
 
 
-def cast(poll: Poll, body: object, *, deputy: Deputy | None = None) -> CastOutcome:
+def cast(poll: Poll, body: object, *, deputy=None) -> CastOutcome:
     """Validate and append a ballot in the protocol's order of checks; commits.
 
-    ``deputy`` is the logged-in deputy for named polls (read from the session by
-    the view); secret and code polls never look at who sends the ballot.
+    ``deputy`` is, for named polls, a callable giving the logged-in deputy (or
+    None): the view reads the session only when the credential is checked, after an
+    identical ballot has been answered. Secret and code polls never call it.
     """
     if not isinstance(body, dict):
         raise PollError(422, "bad_request", detail="the body must be an object")
@@ -344,6 +342,8 @@ def cast(poll: Poll, body: object, *, deputy: Deputy | None = None) -> CastOutco
     if set(body) != expected:
         raise PollError(422, "bad_request", detail="members must be " + ", ".join(sorted(expected)))
     ballot = body["ballot"]
+    if poll.secrecy == "code" and (not isinstance(body["code"], str) or len(body["code"]) > 64):
+        raise PollError(422, "bad_request", detail="code must be a string of at most 64 characters")
     manifest = poll.manifest
     try:
         credential = rules.validate_ballot_shape(manifest, ballot)
@@ -383,19 +383,15 @@ def _credential_used(poll: Poll, credential: str) -> bool:
     ) is not None
 
 
-def _check_credential(poll: Poll, credential: rules.Credential, body: dict,
-                      deputy: Deputy | None) -> str:
+def _check_credential(poll: Poll, credential: rules.Credential, body: dict, deputy) -> str:
     """Check the ballot's credential; returns the key stored against reuse."""
     if poll.secrecy == "secret":
         if not _token_verifier(poll).verify(credential.key, credential.token_sig):
             raise PollError(422, "bad_token_signature")
         return credential.key.hex()
     if poll.secrecy == "code":
-        code = body["code"]
-        if not isinstance(code, str) or len(code) > 64:
-            raise PollError(422, "bad_code")
         try:
-            digest = code_hash(normalise_code(code))
+            digest = code_hash(normalise_code(body["code"]))
         except ProtocolError as exc:
             raise PollError(422, "bad_code") from exc
         if digest != credential.key:
@@ -408,6 +404,7 @@ def _check_credential(poll: Poll, credential: rules.Credential, body: dict,
         return digest
     # named
     voter = None
+    deputy = deputy() if callable(deputy) else deputy
     if deputy is not None:
         voter = db.session.scalar(
             select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id)
@@ -416,7 +413,19 @@ def _check_credential(poll: Poll, credential: rules.Credential, body: dict,
         raise PollError(403, "not_in_register")
     if voter.voter != credential.key:
         raise PollError(403, "not_your_ballot")
+    _require_checkin(poll, deputy)
     return voter.voter
+
+
+def _require_checkin(poll: Poll, deputy: Deputy) -> None:
+    """The server's policy: a deputy must be checked in to take a token or cast a
+    named ballot (``YISHI_REQUIRE_CHECKIN``)."""
+    if (
+        current_app.config["YISHI_REQUIRE_CHECKIN"]
+        and poll.session is not None
+        and not poll.session.is_checked_in(deputy.id)
+    ):
+        raise PollError(403, "not_checked_in")
 
 
 _VERIFIERS: dict[str, blindrsa.TokenVerifier] = {}
@@ -462,8 +471,8 @@ def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOut
         timestamp = max(format_time(_now()), poll.log_timestamp or "")
         head = make_tree_head(poll.public_id, size, root.hex(), timestamp)
         private = keystore.signing_key(_master(), poll.public_id, poll.signing_key_enc)
-        receipt = make_receipt(head, signing.sign(private, signing.CONTEXT_TREE_HEAD, head),
-                               index, leaf_hash, proof)
+        head_sig = signing.sign(private, signing.CONTEXT_TREE_HEAD, head)
+        receipt = make_receipt(head, head_sig, index, leaf_hash, proof)
         db.session.add(
             Ballot(poll_id=poll.id, leaf_index=index, leaf_hash=leaf_hash, credential=credential,
                    body=leaf.decode(), receipt=json.dumps(receipt, separators=(",", ":")))
@@ -472,6 +481,7 @@ def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOut
         poll.log_frontier = frontier.to_hex()
         poll.log_root = root.hex()
         poll.log_timestamp = timestamp
+        poll.log_head_sig = head_sig
         if poll.secrecy == "named":
             db.session.execute(
                 update(PollVoter)
@@ -520,6 +530,10 @@ def check_log(poll: Poll) -> tuple[list[dict], str]:
         ballots.append(json.loads(data))
         hashes.append(merkle.leaf_hash(data))
     root = merkle.root(hashes).hex()
+    head = make_tree_head(poll.public_id, poll.log_size, poll.log_root or "", poll.log_timestamp or "")
+    public = b64url_decode(poll.manifest["signing_key"])
+    if not signing.verify(public, signing.CONTEXT_TREE_HEAD, head, poll.log_head_sig or ""):
+        raise LogMismatch("the stored log state does not carry the poll key's signature")
     if len(hashes) != poll.log_size or root != poll.log_root:
         raise LogMismatch(
             f"log holds {len(hashes)} ballots with root {root[:16]}…, "
@@ -584,6 +598,9 @@ def close_poll(poll: Poll) -> None:
     poll.register_json = canonical(listing).decode()
     poll.closed_at = datetime.strptime(closed_at, "%Y-%m-%dT%H:%M:%SZ")
     poll.state = "closed"
+    # Nothing is signed after the close: the private keys are no longer kept.
+    poll.signing_key_enc = None
+    poll.token_key_enc = None
     audit.record("poll.close", "poll", poll.public_id, {"size": len(ballots), "root": root})
     db.session.commit()
 

@@ -14,7 +14,13 @@ from voting.models import Ballot, Poll
 
 def test_named_poll_needs_the_deputys_own_session(app, tmp_path):
     congress, session = make_congress(4)
+    check_in_all(session, congress.deputies[:2])
     poll = approval_poll(session, options=2, seats=1, secrecy="named")
+    absent = deputy_client(app, "D003")
+    absent_token = csrf_from(absent.get(f"/polls/{poll.public_id}/vote").get_data(as_text=True))
+    response = absent.post(f"/api/polls/{poll.public_id}/ballots", headers={"X-CSRFToken": absent_token},
+                           json=named_ballot(poll.manifest, "D003", {"p01": "yes", "p02": "no"}))
+    assert (response.status_code, response.get_json()["error"]) == (403, "not_checked_in")
     client = deputy_client(app, "D001")
     page = client.get(f"/polls/{poll.public_id}/vote").get_data(as_text=True)
     assert 'data-voter="D001"' in page and "记名表决" in page
@@ -26,12 +32,15 @@ def test_named_poll_needs_the_deputys_own_session(app, tmp_path):
     theirs = named_ballot(poll.manifest, "D002", {"p01": "yes", "p02": "no"})
     response = client.post(url, json=theirs, headers={"X-CSRFToken": token})
     assert (response.status_code, response.get_json()["error"]) == (403, "not_your_ballot")
-    assert client.post(url, json=mine, headers={"X-CSRFToken": token}).status_code == 201
+    first = client.post(url, json=mine, headers={"X-CSRFToken": token})
+    assert first.status_code == 201
+    # A retry gets its receipt back even without the session (nothing new is stored).
+    assert app.test_client().post(url, json=mine).get_json() == first.get_json()
     again = named_ballot(poll.manifest, "D001", {"p01": "no", "p02": "no"})
     assert client.post(url, json=again, headers={"X-CSRFToken": token}).status_code == 409
     close(poll)
     published = board(app, poll)
-    assert [e["present"] for e in published["register"]] == [True, False, False, False]
+    assert [e["present"] for e in published["register"]] == [True, True, False, False]
     assert "token_issued" not in published["register"][0]
     assert run_verifier(published, tmp_path)[0] == 0
 

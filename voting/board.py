@@ -1,0 +1,336 @@
+"""Building and signing the objects of a poll, and a whole simulated poll.
+
+The web layer builds the same objects from its database with these functions;
+``simulate_poll`` runs a complete poll in memory for tests, tools and
+benchmarks of the verifier.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import secrets
+from collections.abc import Collection, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from voting import blindrsa, merkle, signing
+from voting.encoding import (
+    b64url_encode,
+    canonical,
+    code_hash,
+    format_time,
+    generate_code,
+    normalise_code,
+    parse_time,
+    sha256_hex,
+)
+from voting.rules import PROTOCOL, manifest_hash
+from voting.tally import tally
+
+
+def make_manifest(
+    *,
+    poll: str,
+    title: str,
+    ballot: str,
+    secrecy: str,
+    options: Sequence[Mapping[str, str]],
+    rules: Mapping[str, Any],
+    electorate: int,
+    signing_key: bytes,
+    opened_at: str,
+    token_key: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A manifest; ``signing_key`` is the raw Ed25519 public key and
+    ``token_key`` the ``{"n", "e"}`` object (secret polls only)."""
+    manifest: dict[str, Any] = {
+        "protocol": PROTOCOL,
+        "poll": poll,
+        "title": title,
+        "ballot": ballot,
+        "secrecy": secrecy,
+        "options": [{"id": o["id"], "title": o["title"]} for o in options],
+        "rules": dict(rules),
+        "electorate": electorate,
+        "signing_key": b64url_encode(signing_key),
+    }
+    if token_key is not None:
+        manifest["token_key"] = {"n": token_key["n"], "e": token_key["e"]}
+    manifest["opened_at"] = opened_at
+    return manifest
+
+
+def ballot_leaf_hash(ballot: Mapping[str, Any]) -> bytes:
+    """The RFC 9162 leaf hash of a ballot: SHA-256(0x00 ‖ JCS(ballot))."""
+    return merkle.leaf_hash(canonical(ballot))
+
+
+def make_tree_head(
+    poll: str, size: int, root_hex: str, timestamp: str
+) -> dict[str, Any]:
+    """A tree head, to be signed under ``CONTEXT_TREE_HEAD``."""
+    return {"poll": poll, "size": size, "root": root_hex, "timestamp": timestamp}
+
+
+def make_receipt(
+    tree_head: Mapping[str, Any],
+    tree_head_sig: str,
+    index: int,
+    leaf_hash_hex: str,
+    inclusion: Sequence[bytes],
+) -> dict[str, Any]:
+    """The body of a ``201`` answer to a cast."""
+    return {
+        "poll": tree_head["poll"],
+        "index": index,
+        "leaf_hash": leaf_hash_hex,
+        "tree_head": dict(tree_head),
+        "tree_head_sig": tree_head_sig,
+        "inclusion": [node.hex() for node in inclusion],
+    }
+
+
+def make_closing(
+    manifest: Mapping[str, Any],
+    size: int,
+    root_hex: str,
+    closed_at: str,
+    *,
+    result: Mapping[str, Any],
+    register: Sequence[Mapping[str, Any]] | None = None,
+    codes: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The closing, to be signed under ``CONTEXT_CLOSING``: give exactly one of
+    ``register`` and ``codes``."""
+    if (register is None) == (codes is None):
+        raise ValueError("give exactly one of register and codes")
+    closing: dict[str, Any] = {
+        "poll": manifest["poll"],
+        "manifest": manifest_hash(manifest),
+        "size": size,
+        "root": root_hex,
+        "closed_at": closed_at,
+    }
+    if register is not None:
+        closing["register"] = sha256_hex(canonical(register))
+    else:
+        closing["codes"] = sha256_hex(canonical(codes))
+    closing["result"] = sha256_hex(canonical(result))
+    return closing
+
+
+def build_board(
+    manifest: Mapping[str, Any],
+    manifest_sig: str,
+    *,
+    ballots: Sequence[Mapping[str, Any]],
+    result: Mapping[str, Any],
+    closing: Mapping[str, Any],
+    closing_sig: str,
+    register: Sequence[Mapping[str, Any]] | None = None,
+    codes: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The published board; exactly one of ``register`` and ``codes``."""
+    if (register is None) == (codes is None):
+        raise ValueError("give exactly one of register and codes")
+    board: dict[str, Any] = {"manifest": manifest, "manifest_sig": manifest_sig}
+    if register is not None:
+        board["register"] = list(register)
+    else:
+        board["codes"] = list(codes or ())
+    board["ballots"] = list(ballots)
+    board["result"] = result
+    board["closing"] = closing
+    board["closing_sig"] = closing_sig
+    return board
+
+
+# --- tokens (the client side, run here for tests and load generation) -----
+
+
+def make_token(signer: blindrsa.BlindSigner) -> tuple[bytes, bytes]:
+    """One token and its finalized signature, through blind/blind_sign/finalize
+    exactly as a voting client and the server would do it."""
+    token = blindrsa.prepare(secrets.token_bytes(32))
+    blinded, inv = blindrsa.blind(signer.n, signer.e, token)
+    sig = blindrsa.finalize(signer.n, signer.e, token, signer.blind_sign(blinded), inv)
+    return token, sig
+
+
+_worker_signer: blindrsa.BlindSigner | None = None
+
+
+def _init_token_worker(p: int, q: int, e: int) -> None:
+    global _worker_signer  # one signer per worker process
+    _worker_signer = blindrsa.BlindSigner.from_factors(p, q, e)
+
+
+def _make_tokens(count: int) -> list[tuple[bytes, bytes]]:
+    assert _worker_signer is not None
+    return [make_token(_worker_signer) for _ in range(count)]
+
+
+def issue_tokens(
+    key: rsa.RSAPrivateKey, count: int, *, jobs: int = 1
+) -> list[tuple[bytes, bytes]]:
+    """``count`` tokens with their signatures, over ``jobs`` processes."""
+    if jobs <= 1 or count < 64:
+        signer = blindrsa.BlindSigner(key)
+        return [make_token(signer) for _ in range(count)]
+    numbers = key.private_numbers()
+    chunk = max(1, count // (jobs * 8))
+    sizes = [min(chunk, count - start) for start in range(0, count, chunk)]
+    with multiprocessing.Pool(
+        jobs,
+        initializer=_init_token_worker,
+        initargs=(numbers.p, numbers.q, numbers.public_numbers.e),
+    ) as pool:
+        return [pair for part in pool.map(_make_tokens, sizes) for pair in part]
+
+
+# --- a whole poll ----------------------------------------------------------
+
+
+def _default_rules(ballot: str) -> dict[str, Any]:
+    if ballot == "approval":
+        return {"threshold": {"base": "electorate", "more_than": "1/2"}}
+    return {"grade_base": "cast"}
+
+
+def simulate_poll(
+    choices: Sequence[Mapping[str, str]],
+    *,
+    ballot: str = "approval",
+    secrecy: str = "secret",
+    options: Sequence[str] | None = None,
+    rules: Mapping[str, Any] | None = None,
+    electorate: int | None = None,
+    present: int | None = None,
+    poll: str = "sim-poll",
+    title: str = "Simulated poll",
+    signing_key: bytes | None = None,
+    token_key: rsa.RSAPrivateKey | None = None,
+    opened_at: str = "2027-01-12T09:00:00Z",
+    receipts: bool | Collection[int] = True,
+    jobs: int = 1,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run a complete poll in memory and return ``(board, receipts, ballots)``.
+
+    One ballot is cast per entry of ``choices`` (which the caller keeps valid).
+    ``signing_key`` is a raw Ed25519 private key and ``token_key`` an RSA key;
+    fresh ones are made if omitted (pass a key to save time). ``electorate``
+    defaults to the number of ballots and ``present`` (secret and named polls)
+    to the number of ballots. ``receipts`` is True (all), False (none) or the
+    indices that get one: each receipt carries a freshly signed tree head, one
+    second later than the previous ballot's. ``jobs`` processes issue tokens.
+    """
+    count = len(choices)
+    option_ids = (
+        list(options) if options is not None else list(choices[0] if count else ["p01"])
+    )
+    electorate = electorate if electorate is not None else max(count, 1)
+    present = present if present is not None else count
+    if not count <= present <= electorate:
+        raise ValueError("need ballots <= present <= electorate")
+    if signing_key is None:
+        signing_key, _ = signing.generate_keypair()
+    public = signing.public_key_of(signing_key)
+    token_numbers = None
+    if secrecy == "secret":
+        token_key = token_key or blindrsa.generate_token_key()
+        public_numbers = token_key.public_key().public_numbers()
+        token_numbers = blindrsa.public_numbers_json(public_numbers.n, public_numbers.e)
+    manifest = make_manifest(
+        poll=poll,
+        title=title,
+        ballot=ballot,
+        secrecy=secrecy,
+        options=[{"id": oid, "title": f"Option {oid}"} for oid in option_ids],
+        rules=rules if rules is not None else _default_rules(ballot),
+        electorate=electorate,
+        signing_key=public,
+        opened_at=opened_at,
+        token_key=token_numbers,
+    )
+    manifest_sig = signing.sign(signing_key, signing.CONTEXT_MANIFEST, manifest)
+    m_hash = manifest_hash(manifest)
+
+    register: list[dict[str, Any]] | None = None
+    codes: list[str] | None = None
+    credentials: list[dict[str, str]]
+    if secrecy == "code":
+        plain = [normalise_code(generate_code()) for _ in range(electorate)]
+        codes = sorted(code_hash(code) for code in plain)
+        credentials = [{"code_hash": code_hash(code)} for code in plain[:count]]
+        present = electorate  # in a code poll 实到 is the number of codes
+    else:
+        width = len(str(electorate))
+        register = []
+        for i in range(electorate):
+            entry: dict[str, Any] = {
+                "voter": f"D{i + 1:0{width}d}",
+                "name": f"Deputy {i + 1}",
+                "present": i < present,
+            }
+            if secrecy == "secret":
+                entry["token_issued"] = i < count
+            register.append(entry)
+        if secrecy == "secret":
+            assert token_key is not None
+            credentials = [
+                {"token": b64url_encode(token), "token_sig": b64url_encode(sig)}
+                for token, sig in issue_tokens(token_key, count, jobs=jobs)
+            ]
+        else:
+            credentials = [{"voter": register[i]["voter"]} for i in range(count)]
+
+    start = parse_time(opened_at)
+    frontier = merkle.Frontier()
+    ballots: list[dict[str, Any]] = []
+    receipt_list: list[dict[str, Any]] = []
+    wanted = receipts if not isinstance(receipts, bool) else None
+    for i, choice in enumerate(choices):
+        cast = {
+            "poll": poll,
+            "manifest": m_hash,
+            **credentials[i],
+            "choices": dict(choice),
+        }
+        ballots.append(cast)
+        leaf = ballot_leaf_hash(cast)
+        _, index, root, proof = merkle.append_with_proof(frontier, leaf)
+        if receipts is True or (wanted is not None and i in wanted):
+            head = make_tree_head(
+                poll,
+                index + 1,
+                root.hex(),
+                format_time(start + timedelta(seconds=i + 1)),
+            )
+            head_sig = signing.sign(signing_key, signing.CONTEXT_TREE_HEAD, head)
+            receipt_list.append(make_receipt(head, head_sig, index, leaf.hex(), proof))
+
+    result = tally(manifest, ballots, present)
+    closed_at = format_time(start + timedelta(seconds=count + 60))
+    closing = make_closing(
+        manifest,
+        frontier.size,
+        frontier.root().hex(),
+        closed_at,
+        result=result,
+        register=register,
+        codes=codes,
+    )
+    closing_sig = signing.sign(signing_key, signing.CONTEXT_CLOSING, closing)
+    board = build_board(
+        manifest,
+        manifest_sig,
+        ballots=ballots,
+        result=result,
+        closing=closing,
+        closing_sig=closing_sig,
+        register=register,
+        codes=codes,
+    )
+    return board, receipt_list, ballots

@@ -108,6 +108,10 @@ def seed_demo(today: date) -> list[str]:
         sessions.check_in(current, deputy, method="staff", by=None)
     services.open_poll(open_poll)
     db.session.commit()
+    from projects.demo import seed_demo as seed_projects
+
+    extra = seed_projects(today)
+    db.session.commit()
     return [
         "Yishi demo ready / 演示数据已就绪",
         f"  staff 工作人员:      admin / {staff_password}",
@@ -115,6 +119,7 @@ def seed_demo(today: date) -> list[str]:
         f"  lead unit 承办单位:  zhujianju / {unit_password}",
         f"  closed poll 已结束:  /polls/{poll.public_id}",
         f"  open poll 投票中:    /polls/{open_poll.public_id}",
+        *extra,
     ]
 
 

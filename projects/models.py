@@ -1,0 +1,295 @@
+"""The livelihood-project cycle (民生实事项目): call for proposals, suggestions,
+candidate projects, the polls that concern them, and progress monitoring.
+
+A project is one row through its life: a candidate (候选项目) that the deputies'
+vote turns into an elected project (当选项目) or not.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.models import Deputy, LeadUnit, User, utcnow
+from extensions import db
+from voting.models import Poll
+
+SUGGESTION_STATES = ("pending", "accepted", "merged", "rejected")
+PROJECT_STATES = ("candidate", "elected", "not_elected")
+POLL_KINDS = ("vote", "runoff", "assessment")
+
+
+class ProposalCall(db.Model):
+    """征集: the public call for suggestions of one year."""
+
+    __tablename__ = "proposal_call"
+    __table_args__ = (CheckConstraint("closes_on >= opens_on", name="dates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    notice: Mapped[str] = mapped_column(Text)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        back_populates="call", order_by="Suggestion.id"
+    )
+
+    def is_open_on(self, day: date) -> bool:
+        return self.opens_on <= day <= self.closes_on
+
+
+class Suggestion(db.Model):
+    """A suggestion from the public (or a deputy, township, department).
+
+    ``name`` and ``phone`` are private: never shown publicly, never exported.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'merged', 'rejected')", name="status"
+        ),
+        CheckConstraint(
+            "status != 'rejected' OR reject_reason IS NOT NULL", name="reject_reason"
+        ),
+        CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_into"),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("proposal_call.id"), index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    location: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(64))  # private
+    phone: Mapped[str | None] = mapped_column(String(32))  # private
+    source: Mapped[str] = mapped_column(String(16), default="web")  # web | qr | staff
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestion.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    call: Mapped[ProposalCall] = relationship(back_populates="suggestions")
+    merged_into: Mapped[Suggestion | None] = relationship(remote_side="Suggestion.id")
+    projects: Mapped[list[Project]] = relationship(
+        secondary="project_suggestion", back_populates="suggestions", viewonly=True
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(
+            {
+                "pending": _l("待审核"),
+                "accepted": _l("已采纳"),
+                "merged": _l("已合并"),
+                "rejected": _l("未采纳"),
+            }[self.status]
+        )
+
+    @property
+    def project(self) -> Project | None:
+        """The candidate this suggestion (or the one it was merged into) became."""
+        if self.projects:
+            return self.projects[0]
+        if self.merged_into is not None and self.merged_into is not self:
+            return self.merged_into.project
+        return None
+
+
+class Project(db.Model):
+    """候选项目, which the vote makes 当选 (elected) or not. Investment in 万元."""
+
+    __tablename__ = "project"
+    __table_args__ = (
+        UniqueConstraint("year", "title"),
+        CheckConstraint("status IN ('candidate', 'elected', 'not_elected')", name="status"),
+        CheckConstraint("investment >= 0", name="investment"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(100))
+    lead_unit_id: Mapped[int] = mapped_column(ForeignKey("lead_unit.id"), index=True)
+    investment: Mapped[int] = mapped_column(Integer)  # 总投资（万元）
+    planned_completion: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="candidate", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    lead_unit: Mapped[LeadUnit] = relationship()
+    suggestions: Mapped[list[Suggestion]] = relationship(
+        secondary="project_suggestion", back_populates="projects", order_by="Suggestion.id"
+    )
+    polls: Mapped[list[ProjectPoll]] = relationship(
+        back_populates="project", order_by="ProjectPoll.id"
+    )
+    members: Mapped[list[MonitoringMember]] = relationship(
+        back_populates="project", order_by="MonitoringMember.id"
+    )
+    reports: Mapped[list[ProgressReport]] = relationship(
+        back_populates="project", order_by="[ProgressReport.reported_on, ProgressReport.id]"
+    )
+    notes: Mapped[list[InspectionNote]] = relationship(
+        back_populates="project", order_by="[InspectionNote.visited_on, InspectionNote.id]"
+    )
+    rectifications: Mapped[list[RectificationItem]] = relationship(
+        back_populates="project", order_by="RectificationItem.id"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(
+            {"candidate": _l("候选"), "elected": _l("当选"), "not_elected": _l("未当选")}[
+                self.status
+            ]
+        )
+
+    @property
+    def last_report(self) -> ProgressReport | None:
+        return self.reports[-1] if self.reports else None
+
+    @property
+    def percent(self) -> int:
+        return self.reports[-1].percent if self.reports else 0
+
+
+# The link from suggestions to the candidate they became: a suggestion feeds one candidate.
+project_suggestion = db.Table(
+    "project_suggestion",
+    db.Column("project_id", ForeignKey("project.id"), primary_key=True),
+    db.Column("suggestion_id", ForeignKey("suggestion.id"), primary_key=True, unique=True),
+)
+
+
+class ProjectPoll(db.Model):
+    """Which poll concerns a project (vote, run-off, assessment) and under which option."""
+
+    __tablename__ = "project_poll"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "option_id"),
+        UniqueConstraint("poll_id", "project_id"),
+        CheckConstraint("kind IN ('vote', 'runoff', 'assessment')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    option_id: Mapped[str] = mapped_column(String(32))
+
+    project: Mapped[Project] = relationship(back_populates="polls")
+    poll: Mapped[Poll] = relationship()
+
+
+class MonitoringMember(db.Model):
+    """A deputy of a project's monitoring group (监督小组)."""
+
+    __tablename__ = "monitoring_member"
+    __table_args__ = (UniqueConstraint("project_id", "deputy_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputy.id"), index=True)
+    is_leader: Mapped[bool] = mapped_column(default=False)
+
+    project: Mapped[Project] = relationship(back_populates="members")
+    deputy: Mapped[Deputy] = relationship()
+
+
+class ProgressReport(db.Model):
+    """A progress report (进度报告) by the lead unit or staff."""
+
+    __tablename__ = "progress_report"
+    __table_args__ = (CheckConstraint("percent >= 0 AND percent <= 100", name="percent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    reported_on: Mapped[date] = mapped_column(Date)
+    percent: Mapped[int] = mapped_column(Integer)
+    narrative: Mapped[str] = mapped_column(Text)
+    problems: Mapped[str | None] = mapped_column(Text)
+    backwards_reason: Mapped[str | None] = mapped_column(Text)  # when percent went down
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="reports")
+    author: Mapped[User | None] = relationship()
+    photos: Mapped[list[ProgressPhoto]] = relationship(
+        back_populates="report", order_by="ProgressPhoto.id"
+    )
+    rectifications: Mapped[list[RectificationItem]] = relationship(back_populates="report")
+
+
+class ProgressPhoto(db.Model):
+    """A photo of a progress report; the file lives in the upload folder, not here."""
+
+    __tablename__ = "progress_photo"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/jpeg', 'image/png', 'image/webp')", name="type"),
+        CheckConstraint("size_bytes > 0", name="size_bytes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_report.id"), index=True)
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(16))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(String(120))
+
+    report: Mapped[ProgressReport] = relationship(back_populates="photos")
+
+
+class InspectionNote(db.Model):
+    """A site visit note (视察记录) by a deputy of the monitoring group."""
+
+    __tablename__ = "inspection_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputy.id"))
+    visited_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="notes")
+    deputy: Mapped[Deputy] = relationship()
+
+
+class RectificationItem(db.Model):
+    """整改事项: an issue to fix, raised in a report or an inspection."""
+
+    __tablename__ = "rectification_item"
+    __table_args__ = (CheckConstraint("status IN ('open', 'done')", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"))
+    note_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_note.id"))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    project: Mapped[Project] = relationship(back_populates="rectifications")
+    report: Mapped[ProgressReport | None] = relationship(back_populates="rectifications")
+
+    @property
+    def status_label(self) -> str:
+        return str({"open": _l("整改中"), "done": _l("已整改")}[self.status])

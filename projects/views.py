@@ -1,0 +1,281 @@
+"""Public pages of the livelihood-project cycle: the call and suggestions, the yearly
+page, the progress board, one page per project, open data; and the forms of lead
+units (progress reports) and monitoring deputies (inspection notes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from core.errors import error_response, fail
+from core.forms import EmptyForm
+from core.sessions import qr_svg
+from extensions import db, limiter
+from projects import exports, progress, services
+from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
+from projects.models import ProgressPhoto, Project, RectificationItem, Suggestion
+from projects.services import CycleError
+from voting.messages import message
+from voting.services import PollError
+
+bp = Blueprint("projects", __name__)
+
+
+def today() -> date:
+    """Today in the congress's time zone (tests may fix it with ``YISHI_TODAY``)."""
+    fixed = current_app.config.get("YISHI_TODAY")
+    if fixed:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
+    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
+
+
+@bp.errorhandler(CycleError)
+def cycle_error(exc: CycleError):
+    db.session.rollback()
+    return error_response(exc.status, exc.message)
+
+
+@bp.errorhandler(PollError)
+def poll_error(exc: PollError):
+    db.session.rollback()
+    return error_response(exc.status, message(exc.code, exc.params), exc.code)
+
+
+@bp.app_context_processor
+def inject_dashboard():
+    """``projects_dashboard()`` for the staff dashboard partial ``projects/_dashboard.html``."""
+    return {"projects_dashboard": dashboard_context}
+
+
+def dashboard_context() -> dict:
+    day = today()
+    return {
+        "pending": services.pending_count(),
+        "late": progress.late_projects(day),
+        "open_items": db.session.scalar(
+            select(db.func.count()).select_from(RectificationItem).where(RectificationItem.status == "open")
+        ) or 0,
+        "call": services.open_call(day),
+        "years": services.years()[:3],
+    }
+
+
+def get_project(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+# --- The archive and the year ----------------------------------------------------------
+
+
+@bp.route("/projects")
+def index():
+    return render_template("projects/index.html", years=services.years(), call=services.open_call(today()))
+
+
+@bp.route("/projects/<int:year>")
+def year_page(year: int):
+    call = services.call_for_year(year)
+    projects = services.candidates(year)
+    if call is None and not projects:
+        abort(404)
+    outcome = services.vote_outcome(year)
+    return render_template("projects/year.html", year=year, call=call, projects=projects,
+                           outcome=outcome, links=exports.links(year),
+                           assessment=services.year_polls(year, "assessment"))
+
+
+@bp.route("/projects/<int:year>/suggestions")
+def suggestions(year: int):
+    call = services.call_for_year(year)
+    if call is None:
+        abort(404)
+    return render_template("projects/suggestions.html", call=call, year=year)
+
+
+@bp.route("/projects/<int:year>/progress")
+def progress_board(year: int):
+    day = today()
+    rows = progress.board(year, day)
+    if not rows and not services.candidates(year):
+        abort(404)
+    return render_template("projects/progress.html", year=year, rows=rows, today=day,
+                           label=progress.schedule_label, links=exports.links(year))
+
+
+@bp.route("/projects/<int:year>/<any(suggestions, candidates, results, progress):kind>.<any(csv, json):fmt>")
+def export(year: int, kind: str, fmt: str):
+    rows = exports.rows_for(kind, year, today())
+    name = f"yishi-{year}-{kind}.{fmt}"
+    if fmt == "json":
+        body = json.dumps({"year": year, "kind": kind, "rows": rows}, ensure_ascii=False, indent=1)
+        response = Response(body, mimetype="application/json")
+    else:
+        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@bp.route("/projects/p/<int:project_id>")
+def project_page(project_id: int):
+    project = get_project(project_id)
+    return render_template(
+        "projects/project.html", project=project, votes=services.vote_counts(project),
+        timeline=progress.timeline(project), rated=services.assessment(project),
+        assessment_poll=services.assessment_poll(project),
+        schedule=progress.schedule(project, today()), label=progress.schedule_label,
+        can_report=progress.can_report(current_user, project),
+        is_member=progress.is_member(current_user, project), button=EmptyForm(),
+    )
+
+
+@bp.route("/projects/photos/<name>")
+def photo(name: str):
+    stored = db.session.scalar(select(ProgressPhoto).where(ProgressPhoto.stored_name == name))
+    if stored is None:
+        abort(404)
+    response = send_from_directory(progress.upload_dir(), stored.stored_name, mimetype=stored.content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Suggestions from the public -------------------------------------------------------
+
+
+def _suggest_limit() -> str:
+    return current_app.config.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day")
+
+
+@bp.route("/suggest", methods=["GET", "POST"])
+@limiter.limit(_suggest_limit, methods=["POST"])
+def suggest():
+    call = services.open_call(today())
+    form = SuggestionForm()
+    source = "qr" if request.values.get("src") == "qr" else "web"
+    if call is None:
+        return render_template("projects/suggest.html", call=None, form=form, source=source), 404
+    if form.validate_on_submit():
+        suggestion = services.submit_suggestion(
+            call, today=today(), title=form.title.data, description=form.description.data,
+            category=form.category.data, location=form.location.data, name=form.name.data,
+            phone=form.phone_value(), source=source)
+        db.session.commit()
+        flash(_("建议已收到，编号 #%(id)d。请收藏本页查看办理情况。", id=suggestion.id), "success")
+        return redirect(url_for("projects.suggestion_page", suggestion_id=suggestion.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("projects/suggest.html", call=call, form=form, source=source), status
+
+
+@bp.route("/suggestions/<int:suggestion_id>")
+def suggestion_page(suggestion_id: int):
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    if suggestion is None:
+        abort(404)
+    return render_template("projects/suggestion.html", s=suggestion)
+
+
+@bp.route("/projects/<int:year>/poster")
+def poster(year: int):
+    call = services.call_for_year(year)
+    if call is None:
+        abort(404)
+    url = url_for("projects.suggest", src="qr", _external=True)
+    return render_template("projects/poster.html", call=call, url=url, qr=qr_svg(url, scale=8))
+
+
+# --- Progress reports and inspection notes ---------------------------------------------
+
+
+@bp.route("/projects/p/<int:project_id>/report", methods=["GET", "POST"])
+@login_required
+def report(project_id: int):
+    project = get_project(project_id)
+    if not progress.can_report(current_user, project):
+        abort(403)
+    if project.status != "elected":
+        fail(409, _("只有当选项目才报送进度。"))
+    form = ReportForm()
+    if request.method == "GET":
+        form.reported_on.data = today()
+        form.percent.data = project.percent
+    status = 200
+    if form.validate_on_submit():
+        written: list[str] = []
+        try:
+            photos = progress.check_photos(request.files.getlist(form.photos.name))
+            _report, written = progress.add_report(
+                project, current_user._get_current_object(), reported_on=form.reported_on.data,
+                percent=form.percent.data, narrative=form.narrative.data, problems=form.problems.data,
+                backwards_reason=form.backwards_reason.data, rectifications=lines(form.rectifications.data),
+                photos=photos)
+            db.session.commit()
+        except CycleError as exc:
+            db.session.rollback()
+            progress.discard_files(written)
+            form.form_errors.append(exc.message)
+            status = exc.status
+        except Exception:
+            db.session.rollback()
+            progress.discard_files(written)
+            raise
+        else:
+            flash(_("进度报告已提交。"), "success")
+            return redirect(url_for("projects.project_page", project_id=project.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("projects/report.html", project=project, form=form), status
+
+
+@bp.route("/projects/p/<int:project_id>/inspect", methods=["GET", "POST"])
+@login_required
+def inspect(project_id: int):
+    project = get_project(project_id)
+    if not progress.is_member(current_user, project):
+        fail(403, _("只有监督小组的代表才能提交视察记录。"))
+    form = NoteForm()
+    if request.method == "GET":
+        form.visited_on.data = today()
+    if form.validate_on_submit():
+        progress.add_note(project, current_user.deputy, visited_on=form.visited_on.data,
+                          note=form.note.data, rectifications=lines(form.rectifications.data))
+        db.session.commit()
+        flash(_("视察记录已提交。"), "success")
+        return redirect(url_for("projects.project_page", project_id=project.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("projects/inspect.html", project=project, form=form), status
+
+
+@bp.route("/projects/rectifications/<int:item_id>/done", methods=["POST"])
+@login_required
+def rectification_done(item_id: int):
+    item = db.session.get(RectificationItem, item_id)
+    if item is None:
+        abort(404)
+    if not progress.can_report(current_user, item.project):
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    progress.resolve_item(item)
+    db.session.commit()
+    flash(_("整改事项已标记为完成。"), "success")
+    return redirect(url_for("projects.project_page", project_id=item.project_id))

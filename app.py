@@ -90,6 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from core.errors import register_error_handlers
     from core.views import bp as core_bp
     from assessments.web import register as register_assessments
+    from bench.endpoints import register as register_bench
     from deliberation.web import register as register_deliberation
     from projects.web import register as register_projects
     from voting.web import register as register_voting
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_projects(app)
     register_assessments(app)
     register_deliberation(app)
+    register_bench(app)
     register_error_handlers(app)
     register_cli(app)
 

@@ -53,6 +53,8 @@ def load_config(app) -> None:
         # Deputies must be checked in to take a ballot token (the server's policy).
         YISHI_REQUIRE_CHECKIN=env.get("YISHI_REQUIRE_CHECKIN", "1") == "1",
         YISHI_RSA_BITS=int(env.get("YISHI_RSA_BITS", 2048)),
+        YISHI_NOTICE_DAYS=int(env.get("YISHI_NOTICE_DAYS", 3)),
+        YISHI_PUBLIC_POST_LIMIT=env.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute"),
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
 

@@ -108,9 +108,15 @@ def seed_demo(today: date) -> list[str]:
         sessions.check_in(current, deputy, method="staff", by=None)
     services.open_poll(open_poll)
     db.session.commit()
+    from assessments.demo import seed_demo as seed_assessments
+    from deliberation.demo import seed_demo as seed_meetings
     from projects.demo import seed_demo as seed_projects
 
     extra = seed_projects(today)
+    db.session.commit()
+    extra += seed_meetings(today)
+    db.session.commit()
+    extra += seed_assessments(today)
     db.session.commit()
     return [
         "Yishi demo ready / 演示数据已就绪",

@@ -1,7 +1,28 @@
-"""Registers this package's blueprints and commands."""
+"""Registers this package's blueprints, error handler, template helpers and commands."""
 
 from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Nothing registered yet."""
+    from core.errors import error_response
+    from deliberation import services
+    from deliberation.cli import meeting_cli
+    from deliberation.staff import bp as staff_bp
+    from deliberation.views import bp as public_bp
+    from extensions import db
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp)
+    app.cli.add_command(meeting_cli)
+
+    @app.errorhandler(services.DeliberationError)
+    def deliberation_error(exc: services.DeliberationError):
+        db.session.rollback()
+        return error_response(exc.status, exc.message)
+
+    @app.template_filter("local_time")
+    def local_time(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return services.to_local(moment).strftime(fmt) if moment else ""
+
+    # For the staff dashboard: {% include "deliberation/_dashboard.html" %} needs nothing else.
+    app.add_template_global(services.dashboard_items, "deliberation_dashboard_items")

@@ -1,0 +1,1 @@
+"""Load and speed measurements (not part of the test run). See docs/benchmarks.md."""

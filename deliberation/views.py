@@ -1,0 +1,184 @@
+"""Public meeting pages: notices, calendar files, sign-up and cancellation, opinions,
+tracking and rating, the lot draw, the reply page (回音) and the closing report."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from core.sessions import qr_svg
+from deliberation import ical, services
+from deliberation.forms import (
+    CodeForm,
+    OpinionForm,
+    RateForm,
+    SignupForm,
+    TrackForm,
+    agenda_choices,
+)
+from deliberation.services import DeliberationError
+from extensions import db, limiter
+
+bp = Blueprint("deliberation", __name__, url_prefix="/meetings")
+
+
+def public_post_limit() -> str:
+    return current_app.config.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute")
+
+
+def _once(html: str) -> Response:
+    """A page showing a code once: never cached."""
+    response = make_response(html)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+def index():
+    return render_template("deliberation/index.html", upcoming=services.upcoming_meetings(),
+                           past=services.past_meetings())
+
+
+@bp.route("/<int:meeting_id>")
+def notice(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    return render_template("deliberation/notice.html", meeting=meeting,
+                           counts=services.attendance(meeting), signups_open=services.signups_open(meeting),
+                           opinions_open=services.opinions_open(meeting))
+
+
+@bp.route("/<int:meeting_id>/meeting.ics")
+def calendar(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    url = url_for("deliberation.notice", meeting_id=meeting.id, _external=True)
+    agenda = "\n".join(f"{item.position}. {item.title}" for item in meeting.agenda)
+    body = ical.event(
+        uid=f"meeting-{meeting.id}@{request.host.split(':')[0]}",
+        stamp=meeting.announced_at or meeting.created_at, start=meeting.starts_at, end=meeting.ends_at,
+        summary=f"{meeting.kind_label}：{meeting.topic}",
+        description="\n".join(p for p in (meeting.organiser, meeting.description, agenda, url) if p),
+        location=meeting.place or meeting.online_url or "", url=url,
+    )
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
+    response.charset = "utf-8"
+    return response
+
+
+@bp.route("/<int:meeting_id>/signup", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def signup(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    form = SignupForm()
+    if form.validate_on_submit():
+        entry, code = services.sign_up(meeting, name=form.name.data, phone=form.phone.data, area=form.area.data)
+        db.session.commit()
+        checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
+        return _once(render_template("deliberation/signup_done.html", meeting=meeting, signup=entry, code=code,
+                                     qr=qr_svg(checkin_url, scale=5),
+                                     position=services.waiting_position(entry)))
+    status = 422 if form.errors else 200
+    return render_template("deliberation/signup.html", meeting=meeting, form=form,
+                           open=services.signups_open(meeting), counts=services.attendance(meeting)), status
+
+
+@bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def cancel(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    form = CodeForm()
+    if form.validate_on_submit():
+        entry, promoted = services.cancel_signup(meeting, form.code.data)
+        db.session.commit()
+        if promoted is not None:
+            flash(_("报名序号 %(n)s 已取消，名额已递补给候补人员。谢谢告知。", n=entry.number), "success")
+        else:
+            flash(_("报名序号 %(n)s 已取消。谢谢告知。", n=entry.number), "success")
+        return redirect(url_for("deliberation.notice", meeting_id=meeting.id))
+    return render_template("deliberation/cancel.html", meeting=meeting, form=form), 422 if form.errors else 200
+
+
+@bp.route("/<int:meeting_id>/draw")
+def draw(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    if not meeting.is_lot:
+        raise DeliberationError(404, _("这次会议不是抽签报名。"))
+    return render_template("deliberation/draw.html", meeting=meeting, record=services.draw_record(meeting))
+
+
+@bp.route("/<int:meeting_id>/draw.json")
+def draw_json(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    if not meeting.is_lot:
+        raise DeliberationError(404, _("这次会议不是抽签报名。"))
+    return jsonify(services.draw_record(meeting))
+
+
+@bp.route("/<int:meeting_id>/opinions/new", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def opinion_new(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    form = OpinionForm()
+    form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
+    if form.validate_on_submit():
+        opinion, code = services.submit_opinion(
+            meeting, agenda_item_id=form.agenda_item.data or None, category=form.category.data,
+            author_name=None if form.anonymous.data else form.author_name.data, body=form.body.data)
+        db.session.commit()
+        return _once(render_template("deliberation/opinion_done.html", meeting=meeting, opinion=opinion,
+                                     code=code))
+    status = 422 if form.errors else 200
+    return render_template("deliberation/opinion_new.html", meeting=meeting, form=form,
+                           open=services.opinions_open(meeting)), status
+
+
+@bp.route("/<int:meeting_id>/reply")
+def reply_page(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    return render_template("deliberation/reply.html", meeting=meeting,
+                           opinions=services.public_opinions(meeting),
+                           decisions=[d for d in meeting.decisions if d.state == "recorded"],
+                           counts=services.attendance(meeting))
+
+
+@bp.route("/<int:meeting_id>/report")
+def report(meeting_id: int):
+    meeting = services.get_public_meeting(meeting_id)
+    if meeting.state != "closed":
+        raise DeliberationError(404, _("会议结束后才公布总结报告。"))
+    return render_template("deliberation/report.html", meeting=meeting, report=services.closing_report(meeting))
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(public_post_limit, methods=["POST"])
+def track():
+    form = TrackForm()
+    if form.validate_on_submit():
+        opinion = services.find_opinion_by_code(form.code.data)
+        return _once(render_template("deliberation/track.html", form=form, opinion=opinion,
+                                     rate_form=RateForm(code=form.code.data)))
+    return render_template("deliberation/track.html", form=form, opinion=None), 422 if form.errors else 200
+
+
+@bp.route("/track/rate", methods=["POST"])
+@limiter.limit(public_post_limit)
+def rate():
+    form = RateForm()
+    if not form.validate_on_submit():
+        raise DeliberationError(422, _("请选择满意、基本满意或不满意。"))
+    reply = services.rate_reply(form.code.data, form.rating.data)
+    db.session.commit()
+    flash(_("感谢您的评价：%(rating)s。", rating=reply.rating_label), "success")
+    return _once(render_template("deliberation/track.html", form=TrackForm(code=form.code.data),
+                                 opinion=reply.opinion, rate_form=None))

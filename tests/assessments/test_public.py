@@ -1,0 +1,126 @@
+"""The public rates with one-time codes printed on slips: 500 codes cast through the API."""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from assessments import services
+from assessments.models import Assessment
+from extensions import db
+from tests.assessments.support import public_assessment
+from tests.conftest import csrf_token
+from tests.helpers import board, cast, run_verifier
+from voting.client import code_ballot
+from voting.encoding import code_hash, normalise_code
+from voting.models import Ballot, PollCode
+
+SLIP_CODE = re.compile(r'data-code="([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})"')
+CHOICES = ["satisfied", "basic", "dissatisfied", "abstain"]
+
+
+def test_public_assessment_with_500_codes(app, staff_client, tmp_path):
+    c = staff_client
+    token = csrf_token(c, "/assessments/staff")
+    r = c.post("/assessments/staff", data={"title": "民主恳谈会公众满意度测评", "year": "2027", "raters": "public",
+                                           "session_id": "0", "grade_base": "cast", "csrf_token": token})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    assessment = db.session.scalar(select(Assessment))
+    for title in ("政务服务“一窗受理”", "城区公交线路优化"):
+        r = c.post(f"/assessments/staff/{assessment.id}/subjects", data={
+            "kind": "free", "title": title, "suggestion_id": "0", "project_id": "0", "csrf_token": token})
+        assert r.status_code == 302
+
+    # A first batch of slips is printed through the staff page, then lost: generating
+    # again voids it. The 500 codes of the real batch come from the same service.
+    r = c.post(f"/assessments/staff/{assessment.id}/codes", data={"count": "12", "csrf_token": token})
+    html = r.get_data(as_text=True)
+    lost = SLIP_CODE.findall(html)
+    assert r.status_code == 200 and len(lost) == 12 == len(set(lost))
+    assert html.count('<img src="data:image/svg+xml;base64,') == 12  # one QR per slip
+    db.session.refresh(assessment)
+    codes = services.generate_codes(assessment, 500)
+    db.session.commit()
+    assert len(codes) == 500 == len(set(codes)) and all(SLIP_CODE.match(f'data-code="{c}"') for c in codes)
+    poll = assessment.poll
+    hashes = set(db.session.scalars(select(PollCode.code_hash).where(PollCode.poll_id == poll.id)))
+    assert hashes == {code_hash(normalise_code(code)) for code in codes}  # only hashes, no lost ones
+
+    r = c.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token})
+    assert r.status_code == 302
+    # No more codes once open.
+    r = c.post(f"/assessments/staff/{assessment.id}/codes", data={"count": "5", "csrf_token": token})
+    assert r.status_code == 409 and "测评已经开始" in r.get_data(as_text=True)
+
+    manifest = app.test_client().get(f"/api/polls/{poll.public_id}/manifest").get_json()["manifest"]
+    assert manifest["secrecy"] == "code" and manifest["electorate"] == 500
+    bodies = []
+    for i, code in enumerate(codes):
+        # Half of the codes typed in lower case with spaces: normalised by the engine.
+        sent = code if i % 2 else code.lower().replace("-", " ")
+        bodies.append(code_ballot(manifest, sent, {"p01": CHOICES[i % 3], "p02": CHOICES[(i // 2) % 4]}))
+    # Four phones at a time, as in a meeting hall; plain clients with no cookie.
+    url = f"/api/polls/{poll.public_id}/ballots"
+    db.session.commit()
+
+    def post(body):
+        response = FlaskClient(app).post(url, json=body)
+        return response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(post, bodies))
+    assert [status for status, _ in answers] == [201] * 500, [a for a in answers if a[0] != 201][:3]
+    assert sorted(receipt["index"] for _, receipt in answers) == list(range(500))
+    first_body, first_receipt = bodies[0], answers[0][1]
+
+    # Bad codes: used, lost (voided) and unknown — each refused, nothing stored.
+    before = db.session.scalar(select(func.count()).select_from(Ballot))
+    r = cast(app, poll, code_ballot(manifest, codes[7], {"p01": "satisfied", "p02": "satisfied"}))
+    assert r.status_code == 409 and r.get_json()["error"] == "already_used"
+    assert "已经投过票" in r.get_json()["message"]
+    r = cast(app, poll, code_ballot(manifest, lost[0], {"p01": "satisfied", "p02": "satisfied"}))
+    assert r.status_code == 403 and r.get_json()["error"] == "unknown_code"
+    assert "不属于本次测评" in r.get_json()["message"]
+    r = cast(app, poll, code_ballot(manifest, "ABCD-EFGH-JKLM-NPQR", {"p01": "basic", "p02": "basic"}))
+    assert r.status_code == 403 and r.get_json()["error"] == "unknown_code"
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == before == 500
+
+    # Nothing visible before the close.
+    assert app.test_client().get(f"/api/polls/{poll.public_id}/board").status_code == 404
+    assert "result-table" not in app.test_client().get(f"/assessments/{assessment.id}").get_data(as_text=True)
+
+    r = c.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token})
+    assert r.status_code == 302
+    db.session.refresh(poll)
+    result = poll.result
+    assert result["cast"] == 500 and result["present"] == 500 and result["base"] == 500
+    p01 = result["options"][0]
+    assert (p01["satisfied"], p01["basic"], p01["dissatisfied"]) == (167, 167, 166)
+    assert p01["grade"] == "basic" and p01["rate"] == "167/250"
+
+    data = board(app, poll)
+    assert len(data["codes"]) == 500 and "register" not in data
+    assert data["codes"] == sorted(code_hash(normalise_code(code)) for code in codes)
+    status, out = run_verifier(data, tmp_path, receipts=[first_receipt], ballots=[first_body["ballot"]])
+    assert status == 0, out
+
+    html = app.test_client().get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert "发出测评码" in html and 'data-turnout="cast">500<' in html and "66.8%" in html
+
+
+def test_code_of_another_assessment_is_refused(app):
+    first, first_codes = public_assessment(3, ["事项甲"], title="测评一")
+    second, _ = public_assessment(3, ["事项乙"], title="测评二")
+    manifest = second.poll.manifest
+    r = cast(app, second.poll, code_ballot(manifest, first_codes[0], {"p01": "satisfied"}))
+    assert r.status_code == 403 and r.get_json()["error"] == "unknown_code"
+    assert "不属于本次测评" in r.get_json()["message"]
+    assert db.session.scalar(select(func.count()).select_from(Ballot)) == 0
+    # The code still works where it belongs, once.
+    r = cast(app, first.poll, code_ballot(first.poll.manifest, first_codes[0], {"p01": "satisfied"}))
+    assert r.status_code == 201
+    r = cast(app, first.poll, code_ballot(first.poll.manifest, first_codes[0], {"p01": "basic"}))
+    assert r.status_code == 409 and r.get_json()["error"] == "already_used"

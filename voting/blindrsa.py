@@ -14,7 +14,6 @@ import secrets
 from functools import lru_cache
 from typing import Any
 
-import gmpy2  # type: ignore[import-untyped]
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -65,6 +64,11 @@ class BlindSigner:
         self.e: int = public.e
         self.modulus_len: int = modulus_length(self.n)
         self._key = key
+        # Imported here: only the server signs, and the verifier must run with
+        # nothing but `cryptography` and `rfc8785` installed.
+        import gmpy2  # type: ignore[import-untyped]
+
+        self._gmpy2 = gmpy2
         self._n = gmpy2.mpz(public.n)
         self._e = gmpy2.mpz(public.e)
         self._p = gmpy2.mpz(numbers.p)
@@ -115,6 +119,7 @@ class BlindSigner:
         """
         if len(blinded_msg) != self.modulus_len:
             raise ValueError("blinded message has the wrong length")
+        gmpy2 = self._gmpy2
         m = gmpy2.mpz(int.from_bytes(blinded_msg, "big"))
         if m >= self._n:
             raise ValueError("blinded message is not below the modulus")

@@ -1,0 +1,53 @@
+"""The verifier a citizen downloads runs on its own: the zip holds only the pure
+modules, which import neither the web app, its database nor gmpy2."""
+
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+from tests.conftest import make_congress
+from tests.helpers import approval_poll, board, cast, check_in_all, close, take_token
+
+# Run the verifier with the site's other libraries made unimportable.
+ISOLATED = (
+    "import runpy, sys\n"
+    "for name in ('flask', 'flask_babel', 'sqlalchemy', 'gmpy2', 'werkzeug', 'app', 'extensions'):\n"
+    "    sys.modules[name] = None\n"
+    "sys.argv = ['verify'] + sys.argv[1:]\n"
+    "runpy.run_module('voting.verify', run_name='__main__')\n"
+)
+
+
+def test_downloaded_verifier_checks_a_board_alone(app, tmp_path):
+    congress, session = make_congress(3)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=2, seats=1)
+    voter = take_token(app, poll, "D002")
+    body = voter.ballot({"p01": "yes", "p02": "no"})
+    receipt = cast(app, poll, body).get_json()
+    close(poll)
+    client = app.test_client()
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/verify/yishi-verify.zip").data))
+    names = sorted(archive.namelist())
+    assert "yishi-verify/voting/verify.py" in names
+    assert not any(n.endswith(("services.py", "models.py", "views.py", "api.py")) for n in names)
+    archive.extractall(tmp_path)
+    folder = tmp_path / "yishi-verify"
+    (folder / "board.json").write_text(json.dumps(board(app, poll), ensure_ascii=False))
+    (folder / "receipt.json").write_text(json.dumps(receipt))
+    (folder / "ballot.json").write_text(json.dumps(body["ballot"]))
+    args = ["board.json", "--receipt", "receipt.json", "--ballot", "ballot.json", "--fingerprint", poll.fingerprint]
+    done = subprocess.run([sys.executable, "-c", ISOLATED, *args], cwd=folder, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("\nok ") + done.stdout.startswith("ok ") == 7
+    # And it fails on a board with one changed count.
+    published = json.loads((folder / "board.json").read_text())
+    published["result"]["options"][0]["yes"] += 1
+    (folder / "board.json").write_text(json.dumps(published, ensure_ascii=False))
+    done = subprocess.run([sys.executable, "-c", ISOLATED, *args], cwd=folder, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1
+    assert "FAIL 6" in done.stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
+from core.i18n import select_locale
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CSP = {
@@ -28,17 +29,6 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-
-
-def select_locale() -> str:
-    """The language cookie, else Chinese. The cast call reads no cookie: it follows
-    Accept-Language instead."""
-    if not has_request_context():
-        return "zh"
-    if request.endpoint == "voting_api.ballots":
-        return request.accept_languages.best_match(["zh", "en"]) or "zh"
-    lang = request.cookies.get("yishi_lang")
-    return lang if lang in ("zh", "en") else "zh"
 
 
 @event.listens_for(Engine, "connect")

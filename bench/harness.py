@@ -271,3 +271,17 @@ def close_and_board(db_url: str, instance: Path, public_id: str, out: Path) -> d
     subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "board", public_id, "--out", str(out)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     return json.loads(out.read_text())
+
+
+def verify(board: dict, tmp: Path, receipts: list[dict], ballots: list[dict]) -> tuple[int, str]:
+    """Run the independent verifier (``python -m voting.verify``) on a board and receipts."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    board_file = tmp / "verify-board.json"
+    board_file.write_text(json.dumps(board, ensure_ascii=False))
+    args = [sys.executable, "-m", "voting.verify", str(board_file)]
+    for i, (receipt, ballot) in enumerate(zip(receipts, ballots)):
+        (tmp / f"r{i}.json").write_text(json.dumps(receipt))
+        (tmp / f"b{i}.json").write_text(json.dumps(ballot, ensure_ascii=False))
+        args += ["--receipt", str(tmp / f"r{i}.json"), "--ballot", str(tmp / f"b{i}.json")]
+    done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    return done.returncode, done.stdout

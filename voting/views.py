@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from core.errors import error_response, fail
 from core.forms import EmptyForm
+from core.i18n import select_locale
 from core.models import Session
 from core.permissions import deputy_required, staff_required
 from core.sessions import qr_data_uri
@@ -91,30 +92,52 @@ def results_index():
     return render_template("voting/index.html", polls=services.public_polls())
 
 
+# A closed poll never changes: its public page (per language) and its results JSON
+# are rendered once per process and served from here to anonymous readers.
+_PUBLISHED: dict[tuple[str, str, str], tuple[str, bytes, str]] = {}
+
+
+def _published(kind: str, public_id: str, render) -> Response:
+    """Serve a closed poll's page or JSON from the cache, with ETag and Cache-Control.
+
+    Logged-in users get a fresh render: their page carries their name and a CSRF token.
+    """
+    anonymous = not current_user.is_authenticated
+    key = (kind, public_id, select_locale() if kind == "page" else "")
+    cached = _PUBLISHED.get(key) if anonymous else None
+    if cached is None:
+        poll = services.get_public_poll(public_id)
+        if kind == "page" and not poll.is_closed:
+            return Response(render(poll))  # an open poll's page: no cache
+        body = render(poll)
+        response = body if isinstance(body, Response) else Response(body)
+        cached = (services.board_etag(poll) + ("-" + key[2] if key[2] else "") + "-" + kind,
+                  response.get_data(), response.mimetype)
+        if anonymous:
+            _PUBLISHED[key] = cached
+    etag, data, mimetype = cached
+    response = Response(data, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, max-age=300" if anonymous else "private, max-age=0"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
 @bp.route("/polls/<poll_id>")
 def results(poll_id: str):
-    poll = services.get_public_poll(poll_id)
-    if not poll.is_closed:
-        return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
-    view = services.results_view(poll)
-    return _cached(render_template("voting/results.html", poll=poll, view=view,
-                                   rules=rules_text(poll.manifest), chart=_chart(view),
-                                   labels=choice_labels(), rate_percent=rate_percent), poll)
+    def render(poll: Poll):
+        if not poll.is_closed:
+            return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
+        view = services.results_view(poll)
+        return render_template("voting/results.html", poll=poll, view=view, rules=rules_text(poll.manifest),
+                               chart=_chart(view), labels=choice_labels(), rate_percent=rate_percent)
+
+    return _published("page", poll_id, render)
 
 
 @bp.route("/polls/<poll_id>/results.json")
 def results_json(poll_id: str):
-    poll = services.get_public_poll(poll_id)
-    return _cached(jsonify(services.results_view(poll)), poll)
-
-
-def _cached(body, poll: Poll) -> Response:
-    """A closed poll never changes: ETag and a public cache lifetime."""
-    response = body if isinstance(body, Response) else Response(body)
-    etag = services.board_etag(poll) + ("-json" if response.mimetype == "application/json" else "")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+    return _published("json", poll_id, lambda poll: jsonify(services.results_view(poll)))
 
 
 def _chart(view: dict):

@@ -102,8 +102,11 @@ def backend(request, tmp_path_factory):
         sequences = [r[0] for r in conn.execute(text(
             "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))]
     engine.dispose()
-    yield {"kind": "postgresql", "url": url, "tables": tables, "sequences": sequences}
+    backend_info = {"kind": "postgresql", "url": url, "tables": tables, "sequences": sequences}
+    yield backend_info
     with admin.connect() as conn:
+        for extra in backend_info.get("cleanup", []):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{extra}" WITH (FORCE)'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
@@ -138,6 +141,30 @@ def database_url(backend, tmp_path: Path) -> str:
 
 
 _SQLITE_FILES: list[Path] = []
+
+
+def _pg_second_database(backend) -> str:
+    """A second, empty, migrated PostgreSQL database for tests that need two (the
+    backup test restores into it); dropped at the end of the session."""
+    if "second" not in backend:
+        name = backend["url"].rsplit("/", 1)[1] + "_b"
+        admin = create_engine(_replace_db(backend["url"], "postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        backend["second"] = _replace_db(backend["url"], name)
+        import tempfile
+
+        _migrate(Path(tempfile.mkdtemp()), backend["second"])
+        backend.setdefault("cleanup", []).append(name)
+    engine = create_engine(backend["second"])
+    with engine.begin() as conn:
+        conn.execute(text("SET session_replication_role = replica"))
+        for table in backend["tables"]:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+    engine.dispose()
+    return backend["second"]
 
 
 @pytest.fixture(autouse=True)

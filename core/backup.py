@@ -1,0 +1,87 @@
+"""Backup and restore of the whole database as one portable JSON file.
+
+The dump holds every table of the schema in foreign-key order, so it restores into an
+empty, migrated database on either backend (SQLite to PostgreSQL too). Poll keys stay
+encrypted in it: keep the key-encryption key (YISHI_KEY_ENCRYPTION_KEY or
+instance/key_encryption_key) apart from the dump. Published boards need no key.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+import json
+from pathlib import Path
+
+from sqlalchemy import Date, DateTime, LargeBinary, func, select, text
+
+from extensions import db
+
+FORMAT = "yishi-backup/1"
+
+
+def _encode(value):
+    if isinstance(value, bytes):
+        return {"$b64": base64.b64encode(value).decode()}
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def _decode(column, value):
+    if value is None:
+        return None
+    if isinstance(column.type, LargeBinary):
+        return base64.b64decode(value["$b64"])
+    if isinstance(column.type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _tables():
+    return [t for t in db.metadata.sorted_tables]
+
+
+def dump(path: Path) -> dict[str, int]:
+    """Write every row of every table to ``path`` (gzip-compressed JSON)."""
+    data = {"format": FORMAT, "alembic": db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
+            "tables": {}}
+    counts = {}
+    for table in _tables():
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
+        data["tables"][table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
+        counts[table.name] = len(rows)
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False)
+    return counts
+
+
+def restore(path: Path) -> dict[str, int]:
+    """Load a dump into this (migrated, empty) database; the caller commits."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    if data.get("format") != FORMAT:
+        raise ValueError("not a Yishi backup file")
+    for table in _tables():
+        if db.session.scalar(select(func.count()).select_from(table)):
+            raise ValueError(f"the database is not empty (table {table.name}); restore into a new database")
+    counts = {}
+    for table in _tables():
+        rows = data["tables"].get(table.name, [])
+        columns = {c.name: c for c in table.columns}
+        decoded = [{k: _decode(columns[k], v) for k, v in row.items() if k in columns} for row in rows]
+        for start in range(0, len(decoded), 2000):
+            db.session.execute(table.insert(), decoded[start:start + 2000])
+        counts[table.name] = len(rows)
+    if db.engine.dialect.name == "postgresql":
+        # Sequences carry on after the restored ids.
+        for table in _tables():
+            pk = list(table.primary_key.columns)
+            if len(pk) == 1 and pk[0].autoincrement and counts[table.name]:
+                db.session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                    f"(SELECT max({pk[0].name}) FROM {table.name}))"))
+    return counts

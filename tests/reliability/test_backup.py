@@ -1,0 +1,54 @@
+"""Backup and restore: a restored database serves boards identical to the originals."""
+
+import json
+
+from tests.conftest import base_config, database_url, make_congress
+from tests.helpers import approval_poll, cast, check_in_all, close, take_token
+
+
+def test_restored_database_serves_identical_boards(app, runner, backend, tmp_path):
+    from app import create_app
+
+    congress, session = make_congress(5)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=3, seats=1)
+    for code in ("D001", "D002", "D003"):
+        voter = take_token(app, poll, code)
+        assert cast(app, poll, voter.ballot({"p01": "yes", "p02": "no", "p03": "abstain"})).status_code == 201
+    close(poll)
+    still_open = approval_poll(session, public_id="still-open", options=2, seats=1)
+    original = app.test_client()
+    board = original.get(f"/api/polls/{poll.public_id}/board").get_data()
+    page = original.get(f"/polls/{poll.public_id}").get_data(as_text=True)
+    dump_file = tmp_path / "yishi-backup.json.gz"
+    result = runner.invoke(args=["backup", str(dump_file)])
+    assert result.exit_code == 0, result.output
+    # Restore into a fresh database with the same key-encryption key.
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    config = dict(base_config(fresh, database_url(backend, fresh)),
+                  YISHI_KEY_ENCRYPTION_KEY=app.config["YISHI_KEY_ENCRYPTION_KEY"])
+    if backend["kind"] == "postgresql":
+        # The PostgreSQL template is shared: restore into a second database.
+        from tests.conftest import _pg_second_database
+
+        config["SQLALCHEMY_DATABASE_URI"] = _pg_second_database(backend)
+    restored = create_app(config)
+    restored.test_client_class = type(original)
+    with restored.app_context():
+        result = restored.test_cli_runner().invoke(args=["restore", str(dump_file)])
+        assert result.exit_code == 0, result.output
+        again = restored.test_cli_runner().invoke(args=["restore", str(dump_file)])
+        assert again.exit_code != 0 and "not empty" in again.output
+        client = restored.test_client()
+        assert client.get(f"/api/polls/{poll.public_id}/board").get_data() == board
+        assert client.get(f"/polls/{poll.public_id}").get_data(as_text=True) == page
+        # The open poll goes on in the restored database: its keys came along.
+        voter = take_token(restored, still_open.public_id, "D004")
+        response = cast(restored, still_open.public_id, voter.ballot({"p01": "yes", "p02": "no"}))
+        assert response.status_code == 201
+        assert json.loads(response.get_data())["index"] == 0
+        from extensions import db
+
+        db.session.remove()
+        db.engine.dispose()

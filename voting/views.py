@@ -9,6 +9,7 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
+    current_app,
     Response,
     abort,
     flash,
@@ -93,8 +94,9 @@ def results_index():
 
 
 # A closed poll never changes: its public page (per language) and its results JSON
-# are rendered once per process and served from here to anonymous readers.
-_PUBLISHED: dict[tuple[str, str, str], tuple[str, bytes, str]] = {}
+# are rendered once per process (per app) and served from there to anonymous readers.
+def _published_cache() -> dict[tuple[str, str, str], tuple[str, bytes, str]]:
+    return current_app.extensions.setdefault("yishi_published", {})
 
 
 def _published(kind: str, public_id: str, render) -> Response:
@@ -104,7 +106,8 @@ def _published(kind: str, public_id: str, render) -> Response:
     """
     anonymous = not current_user.is_authenticated
     key = (kind, public_id, select_locale() if kind == "page" else "")
-    cached = _PUBLISHED.get(key) if anonymous else None
+    cache = _published_cache()
+    cached = cache.get(key) if anonymous else None
     if cached is None:
         poll = services.get_public_poll(public_id)
         if kind == "page" and not poll.is_closed:
@@ -114,7 +117,7 @@ def _published(kind: str, public_id: str, render) -> Response:
         cached = (services.board_etag(poll) + ("-" + key[2] if key[2] else "") + "-" + kind,
                   response.get_data(), response.mimetype)
         if anonymous:
-            _PUBLISHED[key] = cached
+            cache[key] = cached
     etag, data, mimetype = cached
     response = Response(data, mimetype=mimetype)
     response.set_etag(etag)

@@ -32,6 +32,15 @@ def test_https_sends_hsts_and_secure_cookies(backend, tmp_path):
     assert "Secure" in response.headers["Set-Cookie"]
     # Plain HTTP is redirected to HTTPS.
     assert client.get("/login", base_url="http://localhost").status_code in (301, 302)
+    _dispose(app)
+
+
+def _dispose(*apps):
+    from extensions import db
+
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_no_inline_script_in_pages(client):
@@ -90,6 +99,7 @@ def test_rate_limits_are_shared_across_processes(backend, tmp_path):
         response = login(b, "nobody", PASSWORD)
     assert response.status_code == 429
     assert "请求过于频繁" in response.get_data(as_text=True)
+    _dispose(first, second)
 
 
 def test_secrets_never_appear_in_pages_or_errors(app, staff_client, caplog):

@@ -203,3 +203,22 @@ def test_results_page_shows_turnout_elected_and_fingerprint(app, open_poll, tmp_
     result = json.loads(client.get(f"/api/polls/{open_poll.public_id}/board").get_data())["result"]
     assert result["elected"] == ["p01"]
     assert [o["yes"] for o in result["options"]] == [4, 3, 2, 0]
+
+
+def test_published_pages_are_cached_for_the_public_only(app, open_poll, staff):
+    from tests.conftest import login
+
+    voter = take_token(app, open_poll, "D001")
+    cast(app, open_poll, voter.ballot(choices(open_poll, yes=["p01"])))
+    close(open_poll)
+    anonymous = app.test_client()
+    first = anonymous.get(f"/polls/{open_poll.public_id}").get_data(as_text=True)
+    assert "csrf_token" not in first and open_poll.fingerprint in first
+    english = anonymous.get(f"/lang/en?next=/polls/{open_poll.public_id}", follow_redirects=True)
+    assert english.get_data(as_text=True) != first  # one cached copy per language
+    member = app.test_client()
+    login(member, "staff1")
+    page = member.get(f"/polls/{open_poll.public_id}")
+    assert "staff1" in page.get_data(as_text=True)  # a fresh render, with the user's name
+    assert page.headers["Cache-Control"].startswith("private")
+    assert anonymous.get(f"/polls/{open_poll.public_id}").headers["Cache-Control"].startswith("public")

@@ -47,8 +47,8 @@ class Poll(db.Model):
     # 'project_vote', 'runoff', 'assessment', 'meeting'.
     purpose: Mapped[str] = mapped_column(String(32), default="general")
     session_id: Mapped[int | None] = mapped_column(ForeignKey("congress_session.id"), index=True)
-    options: Mapped[list] = mapped_column(JSON)  # [{"id", "title"}] in manifest order
-    rules: Mapped[dict] = mapped_column(JSON)
+    options: Mapped[list] = mapped_column(JSON, deferred=True)  # [{"id", "title"}] in manifest order
+    rules: Mapped[dict] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -63,7 +63,7 @@ class Poll(db.Model):
 
     # The log's state, updated under the per-poll lock with every append.
     log_size: Mapped[int] = mapped_column(Integer, default=0)
-    log_frontier: Mapped[list] = mapped_column(JSON, default=list)
+    log_frontier: Mapped[list] = mapped_column(JSON, default=list, deferred=True)
     log_root: Mapped[str | None] = mapped_column(String(64))
     log_timestamp: Mapped[str | None] = mapped_column(String(20))
     # The signature over the latest tree head: a database writer who changes the
@@ -71,10 +71,10 @@ class Poll(db.Model):
     log_head_sig: Mapped[str | None] = mapped_column(String(128))
 
     # Fixed at close.
-    result: Mapped[dict | None] = mapped_column(JSON)
-    closing: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    closing: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     closing_sig: Mapped[str | None] = mapped_column(String(128))
-    register_json: Mapped[str | None] = mapped_column(Text)  # JCS bytes of register/codes
+    register_json: Mapped[str | None] = mapped_column(Text, deferred=True)  # JCS bytes of register/codes
 
     session: Mapped[Session | None] = relationship()
     voters: Mapped[list[PollVoter]] = relationship(back_populates="poll", order_by="PollVoter.voter")

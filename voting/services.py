@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -377,12 +377,6 @@ def _stored_receipt(poll: Poll, leaf_hash: str) -> dict | None:
     return json.loads(text) if text is not None else None
 
 
-def _credential_used(poll: Poll, credential: str) -> bool:
-    return db.session.scalar(
-        select(Ballot.id).where(Ballot.poll_id == poll.id, Ballot.credential == credential)
-    ) is not None
-
-
 def _check_credential(poll: Poll, credential: rules.Credential, body: dict, deputy) -> str:
     """Check the ballot's credential; returns the key stored against reuse."""
     if poll.secrecy == "secret":
@@ -453,39 +447,48 @@ def _lock_log(poll: Poll) -> Poll:
     ).one()
 
 
+def _lock_log_state(poll_id: int):
+    """Like ``_lock_log`` but reads back only the log's columns (the hot path)."""
+    db.session.execute(update(Poll).where(Poll.id == poll_id).values(log_size=Poll.log_size))
+    return db.session.execute(
+        select(Poll.state, Poll.log_size, Poll.log_frontier, Poll.log_timestamp).where(Poll.id == poll_id)
+    ).one()
+
+
 def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
+    """Append one leaf under the per-poll lock: O(log n) work, one transaction.
+
+    Core statements, not the ORM unit of work: the cast is the hottest path there is.
+    A reused credential is stopped by the (poll, credential) unique constraint.
+    """
+    poll_id, public_id, secrecy, signing_blob = poll.id, poll.public_id, poll.secrecy, poll.signing_key_enc
     try:
-        poll = _lock_log(poll)
+        state = _lock_log_state(poll_id)
         # Re-check under the lock: a concurrent request may have won the race.
         stored = _stored_receipt(poll, leaf_hash)
         if stored is not None:
             db.session.rollback()
             return CastOutcome(200, stored)
-        if poll.state != "open":
+        if state.state != "open":
             raise PollError(409, "poll_closed")
-        if _credential_used(poll, credential):
-            raise PollError(409, "already_used")
-        frontier = merkle.Frontier.from_hex(poll.log_size, poll.log_frontier)
+        frontier = merkle.Frontier.from_hex(state.log_size, state.log_frontier)
         frontier, index, root, proof = merkle.append_with_proof(frontier, bytes.fromhex(leaf_hash))
         size = index + 1
-        timestamp = max(format_time(_now()), poll.log_timestamp or "")
-        head = make_tree_head(poll.public_id, size, root.hex(), timestamp)
-        private = keystore.signing_key(_master(), poll.public_id, poll.signing_key_enc)
+        timestamp = max(format_time(_now()), state.log_timestamp or "")
+        head = make_tree_head(public_id, size, root.hex(), timestamp)
+        private = keystore.signing_key(_master(), public_id, signing_blob)
         head_sig = signing.sign(private, signing.CONTEXT_TREE_HEAD, head)
         receipt = make_receipt(head, head_sig, index, leaf_hash, proof)
-        db.session.add(
-            Ballot(poll_id=poll.id, leaf_index=index, leaf_hash=leaf_hash, credential=credential,
-                   body=leaf.decode(), receipt=json.dumps(receipt, separators=(",", ":")))
-        )
-        poll.log_size = size
-        poll.log_frontier = frontier.to_hex()
-        poll.log_root = root.hex()
-        poll.log_timestamp = timestamp
-        poll.log_head_sig = head_sig
-        if poll.secrecy == "named":
+        db.session.execute(insert(Ballot).values(
+            poll_id=poll_id, leaf_index=index, leaf_hash=leaf_hash, credential=credential,
+            body=leaf.decode(), receipt=json.dumps(receipt, separators=(",", ":"))))
+        db.session.execute(update(Poll).where(Poll.id == poll_id).values(
+            log_size=size, log_frontier=frontier.to_hex(), log_root=root.hex(), log_timestamp=timestamp,
+            log_head_sig=head_sig))
+        if secrecy == "named":
             db.session.execute(
                 update(PollVoter)
-                .where(PollVoter.poll_id == poll.id, PollVoter.voter == credential)
+                .where(PollVoter.poll_id == poll_id, PollVoter.voter == credential)
                 .values(present=True)
             )
         db.session.commit()

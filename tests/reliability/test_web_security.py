@@ -92,6 +92,9 @@ def test_rate_limits_are_shared_across_processes(backend, tmp_path):
                   RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", YISHI_LOGIN_LIMIT="4 per minute")
     first, second = create_app(config), create_app(config)
     a, b = first.test_client(), second.test_client()
+    # One client address for this test alone, so other tests' counts do not mix in.
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    a.environ_base["REMOTE_ADDR"] = b.environ_base["REMOTE_ADDR"] = address
     with first.app_context():
         statuses = [login(a, "nobody", "x").status_code for _ in range(4)]
     assert statuses == [401] * 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -13,7 +13,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -26,10 +25,10 @@ from extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     staff = "staff"
     deputy = "deputy"
     lead_unit = "lead_unit"
@@ -84,12 +83,8 @@ class Congress(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    deputies: Mapped[list[Deputy]] = relationship(
-        back_populates="congress", order_by="Deputy.code"
-    )
-    sessions: Mapped[list[Session]] = relationship(
-        back_populates="congress", order_by="Session.starts_on"
-    )
+    deputies: Mapped[list[Deputy]] = relationship(back_populates="congress", order_by="Deputy.code")
+    sessions: Mapped[list[Session]] = relationship(back_populates="congress", order_by="Session.starts_on")
 
 
 class Deputy(db.Model):
@@ -122,29 +117,29 @@ class Session(db.Model):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     # The secret in the check-in QR code shown in the hall; staff can renew it.
-    checkin_secret: Mapped[str] = mapped_column(
-        String(64), default=lambda: secrets.token_urlsafe(24)
-    )
+    checkin_secret: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_urlsafe(24))
 
     congress: Mapped[Congress] = relationship(back_populates="sessions")
     checkins: Mapped[list[CheckIn]] = relationship(back_populates="session")
 
     def present_count(self) -> int:
-        return db.session.scalar(
-            select(func.count()).select_from(CheckIn).where(CheckIn.session_id == self.id)
-        ) or 0
+        return db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.session_id == self.id)) or 0
 
     def expected_count(self) -> int:
-        return db.session.scalar(
-            select(func.count())
-            .select_from(Deputy)
-            .where(Deputy.congress_id == self.congress_id, Deputy.active.is_(True))
-        ) or 0
+        return (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Deputy)
+                .where(Deputy.congress_id == self.congress_id, Deputy.active.is_(True))
+            )
+            or 0
+        )
 
     def is_checked_in(self, deputy_id: int) -> bool:
-        return db.session.scalar(
-            select(CheckIn.id).where(CheckIn.session_id == self.id, CheckIn.deputy_id == deputy_id)
-        ) is not None
+        return (
+            db.session.scalar(select(CheckIn.id).where(CheckIn.session_id == self.id, CheckIn.deputy_id == deputy_id))
+            is not None
+        )
 
 
 class CheckIn(db.Model):

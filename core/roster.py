@@ -60,6 +60,11 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return found
 
 
+def _cell(record: list[str], columns: dict[str, int], key: str) -> str:
+    i = columns.get(key)
+    return record[i].strip() if i is not None and i < len(record) else ""
+
+
 def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     """Parse roster CSV text into rows; returns (rows, errors by line number)."""
     errors: list[tuple[int, str]] = []
@@ -84,11 +89,7 @@ def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
                 errors.append((line_no, _("行数超过上限 %(n)d。", n=MAX_ROWS)))
                 break
 
-            def cell(key: str) -> str:
-                i = columns.get(key)
-                return record[i].strip() if i is not None and i < len(record) else ""
-
-            row = {k: cell(k) for k in COLUMNS}
+            row = {k: _cell(record, columns, k) for k in COLUMNS}
             problems = []
             if not CODE_RE.match(row["code"]):
                 problems.append(_("代表证号须为 1–32 位字母、数字或 . _ -，以字母或数字开头"))
@@ -131,9 +132,7 @@ def import_roster(congress: Congress, data: bytes) -> ImportResult:
         return result
     codes = [r["code"] for r in rows]
     taken_codes = set(
-        db.session.scalars(
-            select(Deputy.code).where(Deputy.congress_id == congress.id, Deputy.code.in_(codes))
-        )
+        db.session.scalars(select(Deputy.code).where(Deputy.congress_id == congress.id, Deputy.code.in_(codes)))
     )
     taken_users = set(db.session.scalars(select(User.username).where(User.username.in_(codes))))
     for row in rows:

@@ -53,8 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if app.config["YISHI_PROXIES"]:
         # Behind N trusted proxies: the client's address (rate limits) and scheme.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["YISHI_PROXIES"],
-                                x_proto=app.config["YISHI_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["YISHI_PROXIES"], x_proto=app.config["YISHI_PROXIES"])
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
@@ -74,13 +73,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         referrer_policy="same-origin",
     )
 
+    from assessments.web import register as register_assessments
+    from bench.endpoints import register as register_bench
     from core import models  # noqa: F401  (register the tables)
     from core.auth import bp as auth_bp
     from core.cli import register_cli
     from core.errors import register_error_handlers
     from core.views import bp as core_bp
-    from assessments.web import register as register_assessments
-    from bench.endpoints import register as register_bench
     from deliberation.web import register as register_deliberation
     from projects.web import register as register_projects
     from voting.web import register as register_voting

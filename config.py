@@ -65,5 +65,5 @@ def _database_url(url: str | None, instance_path: str) -> str:
     # psycopg 3 is the PostgreSQL driver; accept the common spellings.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

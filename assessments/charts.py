@@ -10,8 +10,12 @@ from markupsafe import Markup, escape
 
 from voting.charts import BAR_COLOURS
 
-GRADE_COLOURS = {"satisfied": BAR_COLOURS["satisfied"], "basic": BAR_COLOURS["basic"],
-                 "dissatisfied": BAR_COLOURS["dissatisfied"], None: "#6b7280"}
+GRADE_COLOURS = {
+    "satisfied": BAR_COLOURS["satisfied"],
+    "basic": BAR_COLOURS["basic"],
+    "dissatisfied": BAR_COLOURS["dissatisfied"],
+    None: "#6b7280",
+}
 NEUTRAL = "#1f4e79"
 
 
@@ -20,9 +24,11 @@ def _short(label: str, limit: int = 14) -> str:
 
 
 def _frame(chart_id: str, title: str, width: int, height: int) -> list[str]:
-    opening = (f'<svg class="chart" role="img" aria-labelledby="{chart_id}-title" '
-               f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-               f'xmlns="http://www.w3.org/2000/svg">')
+    opening = (
+        f'<svg class="chart" role="img" aria-labelledby="{chart_id}-title" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+    )
     return [opening, f'<title id="{chart_id}-title">{escape(title)}</title>']
 
 
@@ -36,24 +42,29 @@ def percent_bars(chart_id: str, title: str, rows: list[dict], line: Fraction | N
     parts = _frame(chart_id, title, width, height)
     for pct in (0, 50, 100):
         x = label_w + bar_w * pct / 100
-        parts.append(f'<text x="{x:.1f}" y="14" font-size="11" text-anchor="middle" '
-                     f'fill="#4b5563">{pct}%</text>')
+        parts.append(f'<text x="{x:.1f}" y="14" font-size="11" text-anchor="middle" fill="#4b5563">{pct}%</text>')
         parts.append(f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height - 6}" stroke="#d1d5db"/>')
     for i, row in enumerate(rows):
         y = top + i * row_h
-        parts.append(f'<text x="{label_w - 6}" y="{y + 18}" font-size="13" text-anchor="end" '
-                     f'fill="#1b1f24">{escape(_short(row["label"]))}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 18}" font-size="13" text-anchor="end" '
+            f'fill="#1b1f24">{escape(_short(row["label"]))}</text>'
+        )
         value = row["value"]
         w = 0.0 if value is None else float(bar_w * value)
         if w > 0:
-            parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" '
-                         f'fill="{row.get("colour") or NEUTRAL}"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 18}" font-size="12" '
-                     f'fill="#1b1f24">{escape(row["text"])}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" '
+                f'fill="{row.get("colour") or NEUTRAL}"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 18}" font-size="12" fill="#1b1f24">{escape(row["text"])}</text>'
+        )
     if line is not None:
         x = label_w + float(bar_w * line)
-        parts.append(f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height - 6}" '
-                     f'stroke="#1b1f24" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="18" x2="{x:.1f}" y2="{height - 6}" stroke="#1b1f24" stroke-dasharray="4 3"/>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -68,13 +79,18 @@ def count_bars(chart_id: str, title: str, rows: list[dict]) -> Markup:
     for i, row in enumerate(rows):
         y = top + i * row_h
         w = bar_w * row["count"] / most
-        parts.append(f'<text x="{label_w - 6}" y="{y + 18}" font-size="13" text-anchor="end" '
-                     f'fill="#1b1f24">{escape(_short(row["label"], 8))}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 18}" font-size="13" text-anchor="end" '
+            f'fill="#1b1f24">{escape(_short(row["label"], 8))}</text>'
+        )
         if w > 0:
-            parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" '
-                         f'fill="{row.get("colour") or NEUTRAL}"/>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 18}" font-size="12" '
-                     f'fill="#1b1f24">{row["count"]}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" '
+                f'fill="{row.get("colour") or NEUTRAL}"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 18}" font-size="12" fill="#1b1f24">{row["count"]}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -63,8 +63,7 @@ def overdue():
 @click.argument("csv_file", type=click.File("rb"))
 def import_committee(name: str, csv_file):
     """Create the standing committee NAME if needed and import its members from CSV."""
-    committee = db.session.scalar(
-        select(StandingCommittee).join(Congress).where(Congress.name == name))
+    committee = db.session.scalar(select(StandingCommittee).join(Congress).where(Congress.name == name))
     try:
         committee = committee or services.create_committee(name)
     except AssessmentError as exc:

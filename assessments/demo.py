@@ -21,10 +21,46 @@ from extensions import db
 
 COMMITTEE = "清溪县人大常委会"
 MEMBER_NAMES = [
-    "周国强", "吴丽萍", "郑建华", "王秀兰", "冯志明", "陈海燕", "褚伟东", "卫春梅", "蒋德胜", "沈雪芳",
-    "韩立新", "杨红霞", "朱振华", "秦慧敏", "尤永康", "许玉兰", "何宏伟", "吕桂芬", "施文斌", "张静怡",
-    "孔浩然", "曹佳琪", "严子涵", "华明轩", "金雅婷", "魏俊杰", "陶晨曦", "姜思远", "戚一鸣", "谢嘉欣",
-    "邹天宇", "喻若曦", "柏家豪", "水梦琪", "窦建国", "章海涛", "云丽华", "苏国平", "潘晓东", "葛美玲",
+    "周国强",
+    "吴丽萍",
+    "郑建华",
+    "王秀兰",
+    "冯志明",
+    "陈海燕",
+    "褚伟东",
+    "卫春梅",
+    "蒋德胜",
+    "沈雪芳",
+    "韩立新",
+    "杨红霞",
+    "朱振华",
+    "秦慧敏",
+    "尤永康",
+    "许玉兰",
+    "何宏伟",
+    "吕桂芬",
+    "施文斌",
+    "张静怡",
+    "孔浩然",
+    "曹佳琪",
+    "严子涵",
+    "华明轩",
+    "金雅婷",
+    "魏俊杰",
+    "陶晨曦",
+    "姜思远",
+    "戚一鸣",
+    "谢嘉欣",
+    "邹天宇",
+    "喻若曦",
+    "柏家豪",
+    "水梦琪",
+    "窦建国",
+    "章海涛",
+    "云丽华",
+    "苏国平",
+    "潘晓东",
+    "葛美玲",
 ]
 # (body type, body, report title, probabilities of 满意 / 基本满意 / 不满意)
 REPORTS = [
@@ -32,8 +68,7 @@ REPORTS = [
     ("court", "县人民法院", "县人民法院关于执行工作情况的报告", (0.42, 0.45, 0.13)),
     ("department", "县市场监督管理局", "县市场监督管理局关于食品安全监管工作情况的报告", (0.22, 0.24, 0.54)),
 ]
-PUBLIC_SUBJECTS = [("县政务服务中心“一窗受理”服务", (0.70, 0.22, 0.08)),
-                   ("城区公交线路优化调整", (0.38, 0.34, 0.28))]
+PUBLIC_SUBJECTS = [("县政务服务中心“一窗受理”服务", (0.70, 0.22, 0.08)), ("城区公交线路优化调整", (0.38, 0.34, 0.28))]
 
 
 def _choices(rng: random.Random, weights: list[tuple[float, float, float]]) -> dict[str, str]:
@@ -67,10 +102,22 @@ def seed_demo(today: date) -> list[str]:
     for i, name in enumerate(MEMBER_NAMES, start=1):
         member = Deputy(congress=committee.congress, code=f"C{i:03d}", name=name, delegation="常委会")
         members.append(member)
-        db.session.add(User(username=member.code, display_name=name, role=Role.deputy.value, deputy=member,
-                            password_hash=shared_hash, must_change_password=False))
-    meeting = Session(congress=committee.congress, name="第十八届人大常委会第二十次会议",
-                      starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=30))
+        db.session.add(
+            User(
+                username=member.code,
+                display_name=name,
+                role=Role.deputy.value,
+                deputy=member,
+                password_hash=shared_hash,
+                must_change_password=False,
+            )
+        )
+    meeting = Session(
+        congress=committee.congress,
+        name="第十八届人大常委会第二十次会议",
+        starts_on=today - timedelta(days=30),
+        ends_on=today - timedelta(days=30),
+    )
     db.session.add(meeting)
     db.session.flush()
     for member in members[:38]:
@@ -78,11 +125,22 @@ def seed_demo(today: date) -> list[str]:
 
     # The committee rates three work reports: 37 of 40 members cast.
     reports = services.create_assessment(
-        title=f"{today.year}年县人大常委会专项工作报告满意度测评", year=today.year, raters="committee",
-        session=meeting, grade_base="electorate", rectify_below="4/5")
+        title=f"{today.year}年县人大常委会专项工作报告满意度测评",
+        year=today.year,
+        raters="committee",
+        session=meeting,
+        grade_base="electorate",
+        rectify_below="4/5",
+    )
     for body_type, body, title, _weights in REPORTS:
-        services.add_subject(reports, kind="work_report", title=title, body_type=body_type, body_name=body,
-                             document_url="https://www.example.gov.cn/qingxi/rd/report.html")
+        services.add_subject(
+            reports,
+            kind="work_report",
+            title=title,
+            body_type=body_type,
+            body_name=body,
+            document_url="https://www.example.gov.cn/qingxi/rd/report.html",
+        )
     services.open_assessment(reports)
     db.session.commit()
     poll = reports.poll
@@ -93,22 +151,26 @@ def seed_demo(today: date) -> list[str]:
     items = services.close_assessment(reports, today - timedelta(days=30))
     for item in items:
         if item.reason == "dissatisfied":
-            services.report_follow_up(item, "已制定食品安全监管整改方案，完成校园周边食品经营户全覆盖检查。",
-                                      today - timedelta(days=3))
+            services.report_follow_up(
+                item, "已制定食品安全监管整改方案，完成校园周边食品经营户全覆盖检查。", today - timedelta(days=3)
+            )
     db.session.commit()
 
     # The public rates two services with one-time codes handed out at a consultation meeting.
     public = services.create_assessment(
-        title=f"{today.year}年民主恳谈会公众满意度测评", year=today.year, raters="public", session=None,
-        grade_base="cast")
+        title=f"{today.year}年民主恳谈会公众满意度测评",
+        year=today.year,
+        raters="public",
+        session=None,
+        grade_base="cast",
+    )
     for title, _weights in PUBLIC_SUBJECTS:
         services.add_subject(public, kind="free", title=title)
     codes = services.generate_codes(public, 120)
     services.open_assessment(public)
     db.session.commit()
     for code in codes[:86]:
-        polls.cast(public.poll, code_ballot(public.poll.manifest, code,
-                                            _choices(rng, [s[1] for s in PUBLIC_SUBJECTS])))
+        polls.cast(public.poll, code_ballot(public.poll.manifest, code, _choices(rng, [s[1] for s in PUBLIC_SUBJECTS])))
     services.close_assessment(public, today)
     db.session.commit()
 
@@ -130,7 +192,8 @@ def _seed_suggestions(today: date) -> None:
     if congress is None:
         return
     deputies = db.session.scalars(
-        select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code).limit(6)).all()
+        select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code).limit(6)
+    ).all()
     units = db.session.scalars(select(LeadUnit).order_by(LeadUnit.id)).all()
     unit_user = db.session.scalar(select(User).where(User.role == "lead_unit").order_by(User.id))
     if len(deputies) < 6 or not units or unit_user is None:
@@ -144,8 +207,10 @@ def _seed_suggestions(today: date) -> None:
         ("关于加强农贸市场食品检测的建议", "建议在农贸市场设立快检室，并每日公示检测结果。"),
         ("关于建设社区嵌入式养老服务站的建议", "建议在新建小区配套建设养老服务站，提供助餐助浴服务。"),
     ]
-    made = [suggestions.file_suggestion(d, title=t, body=b, today=today - timedelta(days=130 - 10 * i))
-            for i, (d, (t, b)) in enumerate(zip(deputies, texts))]
+    made = [
+        suggestions.file_suggestion(d, title=t, body=b, today=today - timedelta(days=130 - 10 * i))
+        for i, (d, (t, b)) in enumerate(zip(deputies, texts))
+    ]
     # 0: waiting for assignment.
     # 1: overdue: assigned four months ago, no reply, no extension.
     suggestions.assign(made[1], units[3 % len(units)], today - timedelta(days=120))
@@ -153,15 +218,26 @@ def _seed_suggestions(today: date) -> None:
     suggestions.assign(made[2], housing, today - timedelta(days=80))
     # 3: replied, waiting for the deputy's rating.
     suggestions.assign(made[3], housing, today - timedelta(days=60))
-    suggestions.reply(made[3], unit_user, grade="B", today=today - timedelta(days=10),
-                      body="已在两所学校试点设置临时停车区，其余学校将于下学期完成。")
+    suggestions.reply(
+        made[3],
+        unit_user,
+        grade="B",
+        today=today - timedelta(days=10),
+        body="已在两所学校试点设置临时停车区，其余学校将于下学期完成。",
+    )
     # 4: replied and rated satisfied: closed.
     suggestions.assign(made[4], housing, today - timedelta(days=70))
-    suggestions.reply(made[4], unit_user, grade="A", today=today - timedelta(days=30),
-                      body="已在全县 12 个农贸市场设立快检室，检测结果每日在市场公示屏公布。")
+    suggestions.reply(
+        made[4],
+        unit_user,
+        grade="A",
+        today=today - timedelta(days=30),
+        body="已在全县 12 个农贸市场设立快检室，检测结果每日在市场公示屏公布。",
+    )
     suggestions.rate(made[4], made[4].deputy, "satisfied", today - timedelta(days=20))
     # 5: rated dissatisfied, so returned for re-handling (second round).
     suggestions.assign(made[5], housing, today - timedelta(days=90))
-    suggestions.reply(made[5], unit_user, grade="D", today=today - timedelta(days=40),
-                      body="该建议涉及规划调整，留作今后工作参考。")
+    suggestions.reply(
+        made[5], unit_user, grade="D", today=today - timedelta(days=40), body="该建议涉及规划调整，留作今后工作参考。"
+    )
     suggestions.rate(made[5], made[5].deputy, "dissatisfied", today - timedelta(days=35))

@@ -31,24 +31,39 @@ REPLY_GRADES = ("A", "B", "C", "D")
 
 
 def raters_labels() -> dict[str, str]:
-    return {"deputies": str(_l("人大代表")), "committee": str(_l("常委会组成人员")),
-            "public": str(_l("公众（测评码）"))}
+    return {
+        "deputies": str(_l("人大代表")),
+        "committee": str(_l("常委会组成人员")),
+        "public": str(_l("公众（测评码）")),
+    }
 
 
 def body_type_labels() -> dict[str, str]:
-    return {"government": str(_l("人民政府")), "supervision": str(_l("监察委员会")),
-            "court": str(_l("人民法院")), "procuratorate": str(_l("人民检察院")),
-            "department": str(_l("政府部门"))}
+    return {
+        "government": str(_l("人民政府")),
+        "supervision": str(_l("监察委员会")),
+        "court": str(_l("人民法院")),
+        "procuratorate": str(_l("人民检察院")),
+        "department": str(_l("政府部门")),
+    }
 
 
 def kind_labels() -> dict[str, str]:
-    return {"work_report": str(_l("专项工作报告")), "suggestion": str(_l("代表建议办理")),
-            "project": str(_l("民生实事项目")), "free": str(_l("其他事项"))}
+    return {
+        "work_report": str(_l("专项工作报告")),
+        "suggestion": str(_l("代表建议办理")),
+        "project": str(_l("民生实事项目")),
+        "free": str(_l("其他事项")),
+    }
 
 
 def reply_grade_labels() -> dict[str, str]:
-    return {"A": str(_l("A 类：已解决")), "B": str(_l("B 类：正在解决")),
-            "C": str(_l("C 类：列入计划解决")), "D": str(_l("D 类：留作参考"))}
+    return {
+        "A": str(_l("A 类：已解决")),
+        "B": str(_l("B 类：正在解决")),
+        "C": str(_l("C 类：列入计划解决")),
+        "D": str(_l("D 类：留作参考")),
+    }
 
 
 class StandingCommittee(db.Model):
@@ -104,8 +119,9 @@ class Assessment(db.Model):
 
     @property
     def state_label(self) -> str:
-        return str({"draft": _l("准备中"), "ready": _l("待开始"), "open": _l("测评中"),
-                    "closed": _l("已结束")}[self.state])
+        return str(
+            {"draft": _l("准备中"), "ready": _l("待开始"), "open": _l("测评中"), "closed": _l("已结束")}[self.state]
+        )
 
     @property
     def raters_label(self) -> str:
@@ -120,8 +136,7 @@ class AssessmentSubject(db.Model):
         UniqueConstraint("assessment_id", "position"),
         CheckConstraint("kind IN ('work_report', 'suggestion', 'project', 'free')", name="kind"),
         CheckConstraint(
-            "body_type IS NULL OR body_type IN "
-            "('government', 'supervision', 'court', 'procuratorate', 'department')",
+            "body_type IS NULL OR body_type IN ('government', 'supervision', 'court', 'procuratorate', 'department')",
             name="body_type",
         ),
         CheckConstraint(
@@ -201,20 +216,22 @@ class Rectification(db.Model):
     # 不满意: the re-assessment staff start after the follow-up report.
     reassessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessment.id"), unique=True)
 
-    subject: Mapped[AssessmentSubject] = relationship(
-        back_populates="rectification", foreign_keys=[subject_id]
-    )
+    subject: Mapped[AssessmentSubject] = relationship(back_populates="rectification", foreign_keys=[subject_id])
     reassessment: Mapped[Assessment | None] = relationship(foreign_keys=[reassessment_id])
 
     @property
     def reason_label(self) -> str:
-        return str({"basic": _l("评定为基本满意"), "dissatisfied": _l("评定为不满意"),
-                    "below_threshold": _l("满意率低于整改线")}[self.reason])
+        return str(
+            {
+                "basic": _l("评定为基本满意"),
+                "dissatisfied": _l("评定为不满意"),
+                "below_threshold": _l("满意率低于整改线"),
+            }[self.reason]
+        )
 
     @property
     def state_label(self) -> str:
-        return str({"open": _l("整改中"), "reported": _l("已报告整改情况"),
-                    "closed": _l("已销号")}[self.state])
+        return str({"open": _l("整改中"), "reported": _l("已报告整改情况"), "closed": _l("已销号")}[self.state])
 
 
 class DeputySuggestion(db.Model):
@@ -223,8 +240,7 @@ class DeputySuggestion(db.Model):
     __tablename__ = "deputy_suggestion"
     __table_args__ = (
         CheckConstraint("state IN ('filed', 'handling', 'replied', 'closed')", name="state"),
-        CheckConstraint("state = 'filed' OR (lead_unit_id IS NOT NULL AND due_on IS NOT NULL)",
-                        name="assigned"),
+        CheckConstraint("state = 'filed' OR (lead_unit_id IS NOT NULL AND due_on IS NOT NULL)", name="assigned"),
         CheckConstraint("round >= 1", name="round"),
     )
 
@@ -242,14 +258,15 @@ class DeputySuggestion(db.Model):
 
     deputy: Mapped[Deputy] = relationship()
     lead_unit: Mapped[LeadUnit | None] = relationship()
-    replies: Mapped[list[SuggestionReply]] = relationship(
-        back_populates="suggestion", order_by="SuggestionReply.round"
-    )
+    replies: Mapped[list[SuggestionReply]] = relationship(back_populates="suggestion", order_by="SuggestionReply.round")
 
     @property
     def state_label(self) -> str:
-        return str({"filed": _l("待交办"), "handling": _l("办理中"), "replied": _l("已答复待评价"),
-                    "closed": _l("已办结")}[self.state])
+        return str(
+            {"filed": _l("待交办"), "handling": _l("办理中"), "replied": _l("已答复待评价"), "closed": _l("已办结")}[
+                self.state
+            ]
+        )
 
     @property
     def last_reply(self) -> SuggestionReply | None:
@@ -263,8 +280,7 @@ class SuggestionReply(db.Model):
     __table_args__ = (
         UniqueConstraint("suggestion_id", "round"),
         CheckConstraint("grade IN ('A', 'B', 'C', 'D')", name="grade"),
-        CheckConstraint("rating IS NULL OR rating IN ('satisfied', 'basic', 'dissatisfied')",
-                        name="rating"),
+        CheckConstraint("rating IS NULL OR rating IN ('satisfied', 'basic', 'dissatisfied')", name="rating"),
         CheckConstraint("(rating IS NULL) = (rated_at IS NULL)", name="rated_at"),
     )
 

@@ -104,8 +104,15 @@ def parse_threshold(percent: int | None) -> str | None:
     return f"{f.numerator}/{f.denominator}"
 
 
-def create_assessment(*, title: str, year: int, raters: str, session: Session | None,
-                      grade_base: str = "electorate", rectify_below: str | None = None) -> Assessment:
+def create_assessment(
+    *,
+    title: str,
+    year: int,
+    raters: str,
+    session: Session | None,
+    grade_base: str = "electorate",
+    rectify_below: str | None = None,
+) -> Assessment:
     """A draft assessment; subjects are added before the ballot is fixed."""
     title = (title or "").strip()
     if not title or len(title) > 200:
@@ -129,13 +136,17 @@ def create_assessment(*, title: str, year: int, raters: str, session: Session | 
             raise AssessmentError(422, _("常委会组成人员测评须选择常委会会议。"))
         if raters == "deputies" and in_committee:
             raise AssessmentError(422, _("代表测评须选择人民代表大会会议，而不是常委会会议。"))
-    assessment = Assessment(title=title, year=year, raters=raters, session=session,
-                            grade_base=grade_base, rectify_below=rectify_below)
+    assessment = Assessment(
+        title=title, year=year, raters=raters, session=session, grade_base=grade_base, rectify_below=rectify_below
+    )
     db.session.add(assessment)
     db.session.flush()
-    audit.record("assessment.create", "assessment", assessment.id,
-                 {"title": title, "raters": raters, "grade_base": grade_base,
-                  "rectify_below": rectify_below})
+    audit.record(
+        "assessment.create",
+        "assessment",
+        assessment.id,
+        {"title": title, "raters": raters, "grade_base": grade_base, "rectify_below": rectify_below},
+    )
     return assessment
 
 
@@ -166,11 +177,19 @@ def _store_pdf(data: bytes) -> str:
     return name
 
 
-def add_subject(assessment: Assessment, *, kind: str, title: str, description: str = "",
-                body_type: str | None = None, body_name: str | None = None,
-                document: tuple[bytes, str] | None = None, document_url: str | None = None,
-                suggestion: DeputySuggestion | None = None,
-                project_id: int | None = None) -> AssessmentSubject:
+def add_subject(
+    assessment: Assessment,
+    *,
+    kind: str,
+    title: str,
+    description: str = "",
+    body_type: str | None = None,
+    body_name: str | None = None,
+    document: tuple[bytes, str] | None = None,
+    document_url: str | None = None,
+    suggestion: DeputySuggestion | None = None,
+    project_id: int | None = None,
+) -> AssessmentSubject:
     """Add a subject to a draft assessment. ``document`` is (PDF bytes, file name).
 
     Everything is checked before the file is written, so a refused subject leaves
@@ -217,9 +236,15 @@ def add_subject(assessment: Assessment, *, kind: str, title: str, description: s
         check_pdf(document[0])
     position = (max((s.position for s in assessment.subjects), default=0)) + 1
     subject = AssessmentSubject(
-        assessment=assessment, position=position, kind=kind, title=title,
-        description=(description or "").strip(), body_type=body_type, body_name=body_name,
-        document_url=document_url, suggestion=suggestion if kind == "suggestion" else None,
+        assessment=assessment,
+        position=position,
+        kind=kind,
+        title=title,
+        description=(description or "").strip(),
+        body_type=body_type,
+        body_name=body_name,
+        document_url=document_url,
+        suggestion=suggestion if kind == "suggestion" else None,
         project_id=project_id if kind == "project" else None,
     )
     if document is not None:
@@ -231,8 +256,9 @@ def add_subject(assessment: Assessment, *, kind: str, title: str, description: s
     except Exception:
         _remove_file(subject.document_file)
         raise
-    audit.record("assessment.subject_add", "assessment", assessment.id,
-                 {"subject": subject.id, "kind": kind, "title": title})
+    audit.record(
+        "assessment.subject_add", "assessment", assessment.id, {"subject": subject.id, "kind": kind, "title": title}
+    )
     return subject
 
 
@@ -245,8 +271,9 @@ def remove_subject(subject: AssessmentSubject) -> None:
     assessment = subject.assessment
     if assessment.state != "draft":
         raise AssessmentError(409, _("选票已经确定，不能再修改测评对象。"))
-    audit.record("assessment.subject_remove", "assessment", assessment.id,
-                 {"subject": subject.id, "title": subject.title})
+    audit.record(
+        "assessment.subject_remove", "assessment", assessment.id, {"subject": subject.id, "title": subject.title}
+    )
     name = subject.document_file
     assessment.subjects.remove(subject)
     db.session.delete(subject)
@@ -271,8 +298,7 @@ def prepare_ballot(assessment: Assessment) -> Poll:
         "secrecy": "code" if assessment.raters == "public" else "secret",
         "session": assessment.session_id,
         "options": [{"id": s.option_id, "title": s.title} for s in assessment.subjects],
-        "rules": specs.build_rules("satisfaction", base=assessment.grade_base,
-                                   rectify_below=assessment.rectify_below),
+        "rules": specs.build_rules("satisfaction", base=assessment.grade_base, rectify_below=assessment.rectify_below),
         "purpose": "assessment",
     }
     poll = specs.create_from_spec(spec)
@@ -313,8 +339,7 @@ def close_assessment(assessment: Assessment, today: date | None = None) -> list[
         raise AssessmentError(409, _("只有正在进行的测评才能结束。"))
     polls.close_poll(assessment.poll)
     items = apply_consequences(assessment, today or local_today())
-    audit.record("assessment.close", "assessment", assessment.id,
-                 {"rectifications": [r.subject_id for r in items]})
+    audit.record("assessment.close", "assessment", assessment.id, {"rectifications": [r.subject_id for r in items]})
     return items
 
 
@@ -341,13 +366,16 @@ def apply_consequences(assessment: Assessment, today: date) -> list[Rectificatio
         reason = rectification_reason(by_option[subject.option_id])
         if reason is None or subject.rectification is not None:
             continue
-        item = Rectification(subject=subject, reason=reason,
-                             responsible=(subject.responsible or _("待明确"))[:120],
-                             due_on=today + timedelta(days=RECTIFY_DAYS), state="open")
+        item = Rectification(
+            subject=subject,
+            reason=reason,
+            responsible=(subject.responsible or _("待明确"))[:120],
+            due_on=today + timedelta(days=RECTIFY_DAYS),
+            state="open",
+        )
         db.session.add(item)
         db.session.flush()
-        audit.record("rectification.create", "rectification", item.id,
-                     {"subject": subject.id, "reason": reason})
+        audit.record("rectification.create", "rectification", item.id, {"subject": subject.id, "reason": reason})
         created.append(item)
     return created
 
@@ -363,8 +391,9 @@ def update_rectification(item: Rectification, *, responsible: str, due_on: date)
         raise AssessmentError(422, _("责任单位不能为空且不超过 120 字。"))
     item.responsible = responsible
     item.due_on = due_on
-    audit.record("rectification.update", "rectification", item.id,
-                 {"responsible": responsible, "due_on": due_on.isoformat()})
+    audit.record(
+        "rectification.update", "rectification", item.id, {"responsible": responsible, "due_on": due_on.isoformat()}
+    )
 
 
 def report_follow_up(item: Rectification, text: str, today: date) -> None:
@@ -388,8 +417,9 @@ def close_rectification(item: Rectification) -> None:
     audit.record("rectification.close", "rectification", item.id)
 
 
-def start_reassessment(item: Rectification, *, raters: str, session: Session | None,
-                       title: str | None = None, year: int | None = None) -> Assessment:
+def start_reassessment(
+    item: Rectification, *, raters: str, session: Session | None, title: str | None = None, year: int | None = None
+) -> Assessment:
     """A 不满意 subject is assessed again after its follow-up report (再次测评)."""
     if item.reason != "dissatisfied":
         raise AssessmentError(409, _("只有评定为不满意的事项需要再次测评。"))
@@ -401,16 +431,28 @@ def start_reassessment(item: Rectification, *, raters: str, session: Session | N
     source = old.assessment
     again = create_assessment(
         title=title or _("%(t)s（再次测评）", t=source.title)[:200],
-        year=year or local_today().year, raters=raters, session=session,
-        grade_base=source.grade_base, rectify_below=source.rectify_below,
+        year=year or local_today().year,
+        raters=raters,
+        session=session,
+        grade_base=source.grade_base,
+        rectify_below=source.rectify_below,
     )
     document = None
     path = document_path(old)
     if path is not None and path.exists():
         document = (path.read_bytes(), old.document_name or "report.pdf")
-    add_subject(again, kind=old.kind, title=old.title, description=item.follow_up or old.description,
-                body_type=old.body_type, body_name=old.body_name, document=document,
-                document_url=old.document_url, suggestion=old.suggestion, project_id=old.project_id)
+    add_subject(
+        again,
+        kind=old.kind,
+        title=old.title,
+        description=item.follow_up or old.description,
+        body_type=old.body_type,
+        body_name=old.body_name,
+        document=document,
+        document_url=old.document_url,
+        suggestion=old.suggestion,
+        project_id=old.project_id,
+    )
     item.reassessment = again
     audit.record("rectification.reassess", "rectification", item.id, {"assessment": again.id})
     return again
@@ -418,9 +460,13 @@ def start_reassessment(item: Rectification, *, raters: str, session: Session | N
 
 def open_rectifications() -> list[Rectification]:
     """What the public list shows: every item not yet closed."""
-    return list(db.session.scalars(
-        select(Rectification).where(Rectification.state != "closed")
-        .order_by(Rectification.due_on, Rectification.id)))
+    return list(
+        db.session.scalars(
+            select(Rectification)
+            .where(Rectification.state != "closed")
+            .order_by(Rectification.due_on, Rectification.id)
+        )
+    )
 
 
 # --- Results --------------------------------------------------------------------------
@@ -447,19 +493,28 @@ def results(assessment: Assessment) -> dict | None:
     rows = []
     for subject in assessment.subjects:
         o = by_option[subject.option_id]
-        rows.append(SubjectResult(
-            subject=subject,
-            counts={k: o[k] for k in ("satisfied", "basic", "dissatisfied", "abstain")},
-            rate=o["rate"], rate_percent=rate_percent(o["rate"]), grade=o["grade"],
-            rectify=o["rectify"], rectification=subject.rectification,
-        ))
+        rows.append(
+            SubjectResult(
+                subject=subject,
+                counts={k: o[k] for k in ("satisfied", "basic", "dissatisfied", "abstain")},
+                rate=o["rate"],
+                rate_percent=rate_percent(o["rate"]),
+                grade=o["grade"],
+                rectify=o["rectify"],
+                rectification=subject.rectification,
+            )
+        )
     return {"view": view, "rows": rows}
 
 
 def public_assessments(year: int | None = None) -> list[Assessment]:
     """Assessments whose poll has opened (drafts are not public)."""
-    query = (select(Assessment).join(Poll, Poll.id == Assessment.poll_id)
-             .where(Poll.state != "draft").order_by(Assessment.year.desc(), Assessment.id.desc()))
+    query = (
+        select(Assessment)
+        .join(Poll, Poll.id == Assessment.poll_id)
+        .where(Poll.state != "draft")
+        .order_by(Assessment.year.desc(), Assessment.id.desc())
+    )
     if year is not None:
         query = query.where(Assessment.year == year)
     return list(db.session.scalars(query))
@@ -477,14 +532,18 @@ def year_overview(year: int) -> dict:
     for a in closed:
         res = results(a)
         t = res["view"]["turnout"]
-        turnout.append({"assessment": a, "electorate": t["electorate"], "present": t["present"],
-                        "cast": t["cast"]})
+        turnout.append({"assessment": a, "electorate": t["electorate"], "present": t["present"], "cast": t["cast"]})
         for row in res["rows"]:
             subjects.append({"assessment": a, "row": row})
             grades[row.grade] += 1
-    return {"year": year, "assessments": closed, "subjects": subjects, "turnout": turnout,
-            "grades": grades,
-            "open": [a for a in public_assessments(year) if a.state == "open"]}
+    return {
+        "year": year,
+        "assessments": closed,
+        "subjects": subjects,
+        "turnout": turnout,
+        "grades": grades,
+        "open": [a for a in public_assessments(year) if a.state == "open"],
+    }
 
 
 def staff_assessments() -> list[Assessment]:
@@ -494,4 +553,3 @@ def staff_assessments() -> list[Assessment]:
 def rectification_counts() -> dict[str, int]:
     rows = db.session.execute(select(Rectification.state, func.count()).group_by(Rectification.state))
     return {state: n for state, n in rows}
-

@@ -48,8 +48,7 @@ def assign(item: DeputySuggestion, unit: LeadUnit, today: date) -> None:
     item.extended = False
     item.state = "handling"
     db.session.flush()
-    audit.record("suggestion.assign", "suggestion", item.id,
-                 {"unit": unit.name, "due_on": item.due_on.isoformat()})
+    audit.record("suggestion.assign", "suggestion", item.id, {"unit": unit.name, "due_on": item.due_on.isoformat()})
 
 
 def extend(item: DeputySuggestion, new_due: date) -> None:
@@ -63,8 +62,7 @@ def extend(item: DeputySuggestion, new_due: date) -> None:
     old = item.due_on
     item.due_on = new_due
     item.extended = True
-    audit.record("suggestion.extend", "suggestion", item.id,
-                 {"from": old.isoformat(), "to": new_due.isoformat()})
+    audit.record("suggestion.extend", "suggestion", item.id, {"from": old.isoformat(), "to": new_due.isoformat()})
 
 
 def reply(item: DeputySuggestion, user: User, *, grade: str, body: str, today: date) -> SuggestionReply:
@@ -80,15 +78,23 @@ def reply(item: DeputySuggestion, user: User, *, grade: str, body: str, today: d
     if not body or len(body) > 20000:
         raise AssessmentError(422, _("答复内容不能为空且不超过 20000 字。"))
     if today > item.due_on and not item.extended:
-        raise AssessmentError(409, _("已超过办理期限（%(due)s），且未获延期：请先向人大常委会办公室申请延期。",
-                                     due=item.due_on.isoformat()))
-    answer = SuggestionReply(suggestion=item, round=item.round, grade=grade, body=body,
-                             replied_on=today, late=today > item.due_on, by_user_id=user.id)
+        raise AssessmentError(
+            409,
+            _("已超过办理期限（%(due)s），且未获延期：请先向人大常委会办公室申请延期。", due=item.due_on.isoformat()),
+        )
+    answer = SuggestionReply(
+        suggestion=item,
+        round=item.round,
+        grade=grade,
+        body=body,
+        replied_on=today,
+        late=today > item.due_on,
+        by_user_id=user.id,
+    )
     db.session.add(answer)
     item.state = "replied"
     db.session.flush()
-    audit.record("suggestion.reply", "suggestion", item.id,
-                 {"round": item.round, "grade": grade, "late": answer.late})
+    audit.record("suggestion.reply", "suggestion", item.id, {"round": item.round, "grade": grade, "late": answer.late})
     return answer
 
 
@@ -119,22 +125,32 @@ def rate(item: DeputySuggestion, deputy: Deputy, rating: str, today: date) -> Su
         item.extended = False
     else:
         item.state = "closed"
-    audit.record("suggestion.rate", "suggestion", item.id,
-                 {"round": answer.round, "rating": rating, "state": item.state},
-                 on_behalf_of=None)
+    audit.record(
+        "suggestion.rate",
+        "suggestion",
+        item.id,
+        {"round": answer.round, "rating": rating, "state": item.state},
+        on_behalf_of=None,
+    )
     return answer
 
 
 def for_deputy(deputy: Deputy) -> list[DeputySuggestion]:
-    return list(db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.deputy_id == deputy.id)
-        .order_by(DeputySuggestion.id.desc())))
+    return list(
+        db.session.scalars(
+            select(DeputySuggestion).where(DeputySuggestion.deputy_id == deputy.id).order_by(DeputySuggestion.id.desc())
+        )
+    )
 
 
 def for_unit(unit_id: int) -> list[DeputySuggestion]:
-    return list(db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.lead_unit_id == unit_id)
-        .order_by(DeputySuggestion.state != "handling", DeputySuggestion.due_on, DeputySuggestion.id)))
+    return list(
+        db.session.scalars(
+            select(DeputySuggestion)
+            .where(DeputySuggestion.lead_unit_id == unit_id)
+            .order_by(DeputySuggestion.state != "handling", DeputySuggestion.due_on, DeputySuggestion.id)
+        )
+    )
 
 
 def all_suggestions(state: str | None = None) -> list[DeputySuggestion]:
@@ -146,20 +162,26 @@ def all_suggestions(state: str | None = None) -> list[DeputySuggestion]:
 
 def answered() -> list[DeputySuggestion]:
     """Suggestions with a reply, which an assessment may rate."""
-    return list(db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.state.in_(("replied", "closed")))
-        .order_by(DeputySuggestion.id.desc())))
+    return list(
+        db.session.scalars(
+            select(DeputySuggestion)
+            .where(DeputySuggestion.state.in_(("replied", "closed")))
+            .order_by(DeputySuggestion.id.desc())
+        )
+    )
 
 
 def due_and_overdue(today: date) -> dict:
     """For the staff dashboard: items in handling that are overdue or due soon."""
     handling = db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.state == "handling")
-        .order_by(DeputySuggestion.due_on, DeputySuggestion.id)).all()
+        select(DeputySuggestion)
+        .where(DeputySuggestion.state == "handling")
+        .order_by(DeputySuggestion.due_on, DeputySuggestion.id)
+    ).all()
     soon = today + timedelta(days=DUE_SOON_DAYS)
     waiting = db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.state == "filed")
-        .order_by(DeputySuggestion.id)).all()
+        select(DeputySuggestion).where(DeputySuggestion.state == "filed").order_by(DeputySuggestion.id)
+    ).all()
     return {
         "overdue": [s for s in handling if s.due_on < today],
         "due_soon": [s for s in handling if today <= s.due_on <= soon],

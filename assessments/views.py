@@ -89,8 +89,9 @@ def is_staff() -> bool:
 
 @bp.route("/")
 def index():
-    return render_template("assessments/index.html", assessments=services.public_assessments(),
-                           years=services.public_years())
+    return render_template(
+        "assessments/index.html", assessments=services.public_assessments(), years=services.public_years()
+    )
 
 
 def _visible_assessment(assessment_id: int) -> Assessment:
@@ -108,19 +109,38 @@ def detail(assessment_id: int):
     chart_rate = chart_votes = None
     if res is not None:
         chart_rate = charts.percent_bars(
-            "rate", _("各测评对象满意率"),
-            [{"label": r.subject.title, "value": charts.rate_fraction(r.rate), "text": r.rate_percent,
-              "colour": charts.GRADE_COLOURS[r.grade]} for r in res["rows"]],
-            line=charts.rate_fraction(assessment.rectify_below) if assessment.rectify_below else None)
+            "rate",
+            _("各测评对象满意率"),
+            [
+                {
+                    "label": r.subject.title,
+                    "value": charts.rate_fraction(r.rate),
+                    "text": r.rate_percent,
+                    "colour": charts.GRADE_COLOURS[r.grade],
+                }
+                for r in res["rows"]
+            ],
+            line=charts.rate_fraction(assessment.rectify_below) if assessment.rectify_below else None,
+        )
         result = res["view"]["result"]
         chart_votes = voting_charts.stacked_bars(
             _("各测评对象得票"),
             [dict(label=r.subject.title, **r.counts) for r in res["rows"]],
-            ["satisfied", "basic", "dissatisfied", "abstain"], choice_labels(),
-            total=max(result["cast"], result["base"], 1), threshold=result["base"] / 2)
-    return render_template("assessments/detail.html", assessment=assessment, res=res,
-                           rules=rule_lines, chart_rate=chart_rate, chart_votes=chart_votes,
-                           labels=choice_labels(), bodies=body_type_labels())
+            ["satisfied", "basic", "dissatisfied", "abstain"],
+            choice_labels(),
+            total=max(result["cast"], result["base"], 1),
+            threshold=result["base"] / 2,
+        )
+    return render_template(
+        "assessments/detail.html",
+        assessment=assessment,
+        res=res,
+        rules=rule_lines,
+        chart_rate=chart_rate,
+        chart_votes=chart_votes,
+        labels=choice_labels(),
+        bodies=body_type_labels(),
+    )
 
 
 @bp.route("/year/<int:year>")
@@ -128,28 +148,54 @@ def year(year: int):
     data = services.year_overview(year)
     labels = choice_labels()
     chart_rate = charts.percent_bars(
-        "year-rate", _("%(y)d年各测评对象满意率", y=year),
-        [{"label": s["row"].subject.title, "value": charts.rate_fraction(s["row"].rate),
-          "text": s["row"].rate_percent, "colour": charts.GRADE_COLOURS[s["row"].grade]}
-         for s in data["subjects"]])
+        "year-rate",
+        _("%(y)d年各测评对象满意率", y=year),
+        [
+            {
+                "label": s["row"].subject.title,
+                "value": charts.rate_fraction(s["row"].rate),
+                "text": s["row"].rate_percent,
+                "colour": charts.GRADE_COLOURS[s["row"].grade],
+            }
+            for s in data["subjects"]
+        ],
+    )
     chart_grades = charts.count_bars(
-        "year-grades", _("%(y)d年测评等次分布", y=year),
-        [{"label": labels[g], "count": data["grades"][g], "colour": charts.GRADE_COLOURS[g]}
-         for g in ("satisfied", "basic", "dissatisfied")])
+        "year-grades",
+        _("%(y)d年测评等次分布", y=year),
+        [
+            {"label": labels[g], "count": data["grades"][g], "colour": charts.GRADE_COLOURS[g]}
+            for g in ("satisfied", "basic", "dissatisfied")
+        ],
+    )
     chart_turnout = charts.percent_bars(
-        "year-turnout", _("%(y)d年各次测评参与率（投票数 ÷ 应到）", y=year),
-        [{"label": t["assessment"].title,
-          "value": charts.rate_fraction(f"{t['cast']}/{t['electorate']}"),
-          "text": f"{t['cast']}/{t['electorate']}"} for t in data["turnout"]])
-    return render_template("assessments/year.html", data=data, labels=labels, chart_rate=chart_rate,
-                           chart_grades=chart_grades, chart_turnout=chart_turnout,
-                           years=services.public_years())
+        "year-turnout",
+        _("%(y)d年各次测评参与率（投票数 ÷ 应到）", y=year),
+        [
+            {
+                "label": t["assessment"].title,
+                "value": charts.rate_fraction(f"{t['cast']}/{t['electorate']}"),
+                "text": f"{t['cast']}/{t['electorate']}",
+            }
+            for t in data["turnout"]
+        ],
+    )
+    return render_template(
+        "assessments/year.html",
+        data=data,
+        labels=labels,
+        chart_rate=chart_rate,
+        chart_grades=chart_grades,
+        chart_turnout=chart_turnout,
+        years=services.public_years(),
+    )
 
 
 @bp.route("/rectifications")
 def rectifications():
-    return render_template("assessments/rectifications.html", items=services.open_rectifications(),
-                           labels=choice_labels())
+    return render_template(
+        "assessments/rectifications.html", items=services.open_rectifications(), labels=choice_labels()
+    )
 
 
 @bp.route("/subjects/<int:subject_id>/document")
@@ -160,8 +206,9 @@ def document(subject_id: int):
     path = services.document_path(subject)
     if path is None or not path.exists():
         abort(404)
-    response = send_file(path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf",
-                         as_attachment=False)
+    response = send_file(
+        path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf", as_attachment=False
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -184,13 +231,22 @@ def staff_list():
         form_or_fail(form)
         session = db.session.get(Session, form.session_id.data) if form.session_id.data else None
         assessment = services.create_assessment(
-            title=form.title.data, year=form.year.data, raters=form.raters.data, session=session,
-            grade_base=form.grade_base.data, rectify_below=services.parse_threshold(form.rectify_below.data))
+            title=form.title.data,
+            year=form.year.data,
+            raters=form.raters.data,
+            session=session,
+            grade_base=form.grade_base.data,
+            rectify_below=services.parse_threshold(form.rectify_below.data),
+        )
         db.session.commit()
         flash(_("测评已创建，请添加测评对象。"), "success")
         return redirect(url_for("assessments.staff_detail", assessment_id=assessment.id))
-    return render_template("assessments/staff_list.html", form=form, items=services.staff_assessments(),
-                           rect_counts=services.rectification_counts())
+    return render_template(
+        "assessments/staff_list.html",
+        form=form,
+        items=services.staff_assessments(),
+        rect_counts=services.rectification_counts(),
+    )
 
 
 def _subject_form() -> SubjectForm:
@@ -198,7 +254,8 @@ def _subject_form() -> SubjectForm:
 
     form = SubjectForm()
     form.suggestion_id.choices = [(0, _("（不适用）"))] + [
-        (s.id, f"#{s.id} {s.title}（{s.deputy.name}）") for s in suggestions.answered()]
+        (s.id, f"#{s.id} {s.title}（{s.deputy.name}）") for s in suggestions.answered()
+    ]
     projects = db.session.scalars(select(Project).order_by(Project.year.desc(), Project.id)).all()
     form.project_id.choices = [(0, _("（不适用）"))] + [(p.id, f"{p.year} {p.title}") for p in projects]
     return form
@@ -211,9 +268,14 @@ def staff_detail(assessment_id: int):
     from voting.services import counts
 
     return render_template(
-        "assessments/staff_detail.html", assessment=assessment, subject_form=_subject_form(),
-        codes_form=CodesForm(), empty=EmptyForm(), bodies=body_type_labels(),
-        counts=counts(assessment.poll) if assessment.poll else None)
+        "assessments/staff_detail.html",
+        assessment=assessment,
+        subject_form=_subject_form(),
+        codes_form=CodesForm(),
+        empty=EmptyForm(),
+        bodies=body_type_labels(),
+        counts=counts(assessment.poll) if assessment.poll else None,
+    )
 
 
 @bp.route("/staff/<int:assessment_id>/subjects", methods=["POST"])
@@ -228,10 +290,17 @@ def subject_add(assessment_id: int):
         document = (upload.read(services.MAX_PDF_BYTES + 1), upload.filename)
     suggestion = db.session.get(DeputySuggestion, form.suggestion_id.data) if form.suggestion_id.data else None
     services.add_subject(
-        assessment, kind=form.kind.data, title=form.title.data, description=form.description.data,
-        body_type=form.body_type.data or None, body_name=form.body_name.data, document=document,
-        document_url=form.document_url.data, suggestion=suggestion,
-        project_id=form.project_id.data or None)
+        assessment,
+        kind=form.kind.data,
+        title=form.title.data,
+        description=form.description.data,
+        body_type=form.body_type.data or None,
+        body_name=form.body_name.data,
+        document=document,
+        document_url=form.document_url.data,
+        suggestion=suggestion,
+        project_id=form.project_id.data or None,
+    )
     db.session.commit()
     flash(_("已添加测评对象。"), "success")
     return redirect(url_for("assessments.staff_detail", assessment_id=assessment.id))
@@ -306,8 +375,14 @@ def rectification(item_id: int):
     source = item.subject.assessment
     reassess = ReassessForm(raters=source.raters, session_id=source.session_id or 0)
     reassess.session_id.choices = [(0, _("（不属于会议：公众测评）"))] + services.session_choices()
-    return render_template("assessments/rectification.html", item=item, form=form,
-                           follow_form=FollowUpForm(), reassess_form=reassess, empty=EmptyForm())
+    return render_template(
+        "assessments/rectification.html",
+        item=item,
+        form=form,
+        follow_form=FollowUpForm(),
+        reassess_form=reassess,
+        empty=EmptyForm(),
+    )
 
 
 @bp.route("/staff/rectifications/<int:item_id>/report", methods=["POST"])
@@ -368,8 +443,9 @@ def committees():
 @staff_required
 def committee(committee_id: int):
     item = get_or_404(StandingCommittee, committee_id)
-    return render_template("assessments/committee.html", item=item, import_form=RosterImportForm(),
-                           meeting_form=SessionForm())
+    return render_template(
+        "assessments/committee.html", item=item, import_form=RosterImportForm(), meeting_form=SessionForm()
+    )
 
 
 @bp.route("/staff/committees/<int:committee_id>/import", methods=["POST"])
@@ -381,8 +457,9 @@ def committee_import(committee_id: int):
     result = import_roster(item.congress, form.file.data.read())
     if not result.ok:
         db.session.rollback()
-        return render_template("assessments/committee.html", item=item, import_form=form,
-                               meeting_form=SessionForm(), errors=result.errors), 422
+        return render_template(
+            "assessments/committee.html", item=item, import_form=form, meeting_form=SessionForm(), errors=result.errors
+        ), 422
     db.session.commit()
     # The initial passwords are shown once, here; only their hashes are stored.
     return render_template("core/passwords.html", congress=item.congress, created=result.created)
@@ -394,8 +471,9 @@ def committee_meeting(committee_id: int):
     item = get_or_404(StandingCommittee, committee_id)
     form = SessionForm()
     form_or_fail(form)
-    meeting = Session(congress=item.congress, name=form.name.data.strip(),
-                      starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+    meeting = Session(
+        congress=item.congress, name=form.name.data.strip(), starts_on=form.starts_on.data, ends_on=form.ends_on.data
+    )
     db.session.add(meeting)
     db.session.flush()
     audit.record("session.create", "session", meeting.id, {"name": meeting.name, "committee": item.id})
@@ -413,21 +491,26 @@ def my_suggestions():
     form = SuggestionForm()
     if request.method == "POST":
         form_or_fail(form)
-        item = suggestions.file_suggestion(current_user.deputy, title=form.title.data, body=form.body.data,
-                                           today=services.local_today())
+        item = suggestions.file_suggestion(
+            current_user.deputy, title=form.title.data, body=form.body.data, today=services.local_today()
+        )
         db.session.commit()
         flash(_("建议已提交，编号 %(id)d。", id=item.id), "success")
         return redirect(url_for("assessments.suggestion", suggestion_id=item.id))
-    return render_template("assessments/suggestions_mine.html", form=form,
-                           items=suggestions.for_deputy(current_user.deputy))
+    return render_template(
+        "assessments/suggestions_mine.html", form=form, items=suggestions.for_deputy(current_user.deputy)
+    )
 
 
 def _suggestion_for_viewer(suggestion_id: int) -> DeputySuggestion:
     """Staff, the deputy who filed it and the unit handling it may see a suggestion."""
     item = get_or_404(DeputySuggestion, suggestion_id)
     user = current_user
-    allowed = user.is_staff or (user.is_deputy and user.deputy_id == item.deputy_id) or (
-        user.role == "lead_unit" and user.lead_unit_id is not None and user.lead_unit_id == item.lead_unit_id)
+    allowed = (
+        user.is_staff
+        or (user.is_deputy and user.deputy_id == item.deputy_id)
+        or (user.role == "lead_unit" and user.lead_unit_id is not None and user.lead_unit_id == item.lead_unit_id)
+    )
     if not allowed:
         abort(404)
     return item
@@ -438,12 +521,20 @@ def _suggestion_for_viewer(suggestion_id: int) -> DeputySuggestion:
 def suggestion(suggestion_id: int):
     item = _suggestion_for_viewer(suggestion_id)
     assign_form = AssignForm()
-    assign_form.lead_unit_id.choices = [(u.id, u.name) for u in
-                                        db.session.scalars(select(LeadUnit).order_by(LeadUnit.name))]
-    return render_template("assessments/suggestion.html", item=item, assign_form=assign_form,
-                           extend_form=ExtendForm(), reply_form=ReplyForm(), rate_form=RateForm(),
-                           grades=reply_grade_labels(), labels=choice_labels(),
-                           today=services.local_today())
+    assign_form.lead_unit_id.choices = [
+        (u.id, u.name) for u in db.session.scalars(select(LeadUnit).order_by(LeadUnit.name))
+    ]
+    return render_template(
+        "assessments/suggestion.html",
+        item=item,
+        assign_form=assign_form,
+        extend_form=ExtendForm(),
+        reply_form=ReplyForm(),
+        rate_form=RateForm(),
+        grades=reply_grade_labels(),
+        labels=choice_labels(),
+        today=services.local_today(),
+    )
 
 
 @bp.route("/suggestions/<int:suggestion_id>/assign", methods=["POST"])
@@ -477,8 +568,7 @@ def suggestion_reply(suggestion_id: int):
     item = _suggestion_for_viewer(suggestion_id)
     form = ReplyForm()
     form_or_fail(form)
-    suggestions.reply(item, current_user, grade=form.grade.data, body=form.body.data,
-                      today=services.local_today())
+    suggestions.reply(item, current_user, grade=form.grade.data, body=form.body.data, today=services.local_today())
     db.session.commit()
     flash(_("答复已提交，等待代表评价。"), "success")
     return redirect(url_for("assessments.suggestion", suggestion_id=item.id))
@@ -505,8 +595,13 @@ def staff_suggestions():
     state = request.args.get("state") or None
     if state not in (None, "filed", "handling", "replied", "closed"):
         abort(404)
-    return render_template("assessments/suggestions_list.html", items=suggestions.all_suggestions(state),
-                           state=state, heading=_("代表建议"), today=services.local_today())
+    return render_template(
+        "assessments/suggestions_list.html",
+        items=suggestions.all_suggestions(state),
+        state=state,
+        heading=_("代表建议"),
+        today=services.local_today(),
+    )
 
 
 @bp.route("/unit/suggestions")
@@ -514,9 +609,13 @@ def staff_suggestions():
 def unit_suggestions():
     if current_user.lead_unit_id is None:
         abort(403)
-    return render_template("assessments/suggestions_list.html",
-                           items=suggestions.for_unit(current_user.lead_unit_id), state=None,
-                           heading=_("本单位承办的代表建议"), today=services.local_today())
+    return render_template(
+        "assessments/suggestions_list.html",
+        items=suggestions.for_unit(current_user.lead_unit_id),
+        state=None,
+        heading=_("本单位承办的代表建议"),
+        today=services.local_today(),
+    )
 
 
 def dashboard_context(today: date | None = None) -> dict:

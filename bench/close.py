@@ -34,8 +34,11 @@ def cached_key():
     if not path.exists():
         OUT.mkdir(exist_ok=True)
         key = generate_token_key(2048)
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
     return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 
@@ -74,12 +77,24 @@ def build_poll(url: str, instance: Path, size: int):
     session = Session(congress=congress, name="会议", starts_on=date.today(), ends_on=date.today())
     db.session.add_all([congress, session])
     db.session.flush()
-    db.session.execute(insert(Deputy), [{"congress_id": congress.id, "code": f"V{i:06d}", "name": f"代表{i}",
-                                         "delegation": "一团"} for i in range(size)])
-    poll = specs.create_from_spec({"poll": f"close-{size}-{congress.id}", "title": "关闭基准", "ballot": "approval",
-                                   "secrecy": "secret", "session": session.id,
-                                   "options": [f"项目{i}" for i in range(1, 16)],
-                                   "rules": specs.build_rules("approval", seats=10, max_yes=10)})
+    db.session.execute(
+        insert(Deputy),
+        [
+            {"congress_id": congress.id, "code": f"V{i:06d}", "name": f"代表{i}", "delegation": "一团"}
+            for i in range(size)
+        ],
+    )
+    poll = specs.create_from_spec(
+        {
+            "poll": f"close-{size}-{congress.id}",
+            "title": "关闭基准",
+            "ballot": "approval",
+            "secrecy": "secret",
+            "session": session.id,
+            "options": [f"项目{i}" for i in range(1, 16)],
+            "rules": specs.build_rules("approval", seats=10, max_yes=10),
+        }
+    )
     original = blindrsa.generate_token_key
     blindrsa.generate_token_key = lambda bits=2048: key  # the cached key, so cached tokens are valid
     try:
@@ -94,13 +109,26 @@ def build_poll(url: str, instance: Path, size: int):
     rows = []
     for index, (token, sig) in enumerate(tokens):
         yes = set(rng.sample(range(1, 16), rng.randint(0, 10)))
-        ballot = {"poll": poll.public_id, "manifest": poll.manifest_hash, "token": _b64(token), "token_sig": _b64(sig),
-                  "choices": {f"p{k:02d}": "yes" if k in yes else "no" for k in range(1, 16)}}
+        ballot = {
+            "poll": poll.public_id,
+            "manifest": poll.manifest_hash,
+            "token": _b64(token),
+            "token_sig": _b64(sig),
+            "choices": {f"p{k:02d}": "yes" if k in yes else "no" for k in range(1, 16)},
+        }
         leaf = canonical(ballot)
         leaf_hash = merkle.leaf_hash(leaf)
         frontier.append(leaf_hash)
-        rows.append({"poll_id": poll.id, "leaf_index": index, "leaf_hash": leaf_hash.hex(), "credential": token.hex(),
-                     "body": leaf.decode(), "receipt": "{}"})
+        rows.append(
+            {
+                "poll_id": poll.id,
+                "leaf_index": index,
+                "leaf_hash": leaf_hash.hex(),
+                "credential": token.hex(),
+                "body": leaf.decode(),
+                "receipt": "{}",
+            }
+        )
         if len(rows) == 5000:
             db.session.execute(insert(Ballot), rows)
             rows = []
@@ -161,16 +189,20 @@ def main(argv=None) -> int:
         for _ in range(args.reps):
             with tempfile.TemporaryDirectory() as tmp:
                 if args.db == "postgresql":
-                    url = harness.fresh_postgres(os.environ.get("YISHI_BENCH_POSTGRES_URL",
-                                                                "postgresql://postgres@127.0.0.1:5432/test"),
-                                                 "yishi_bench_close")
+                    url = harness.fresh_postgres(
+                        os.environ.get("YISHI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+                        "yishi_bench_close",
+                    )
                 else:
                     url = f"sqlite:///{Path(tmp) / 'close.sqlite3'}"
                 runs.append(measure(url, Path(tmp) / "instance", size))
         results[size] = {k: summary([r[k] for r in runs]) for k in runs[0]}
         r = results[size]
-        print(f"{size:>7} ballots: close {fmt(r['close_s'])} s; board first byte {fmt(r['first_byte_s'], 3)} s, "
-              f"whole board {fmt(r['download_s'])} s ({r['board_mb']['median']:.1f} MB)", flush=True)
+        print(
+            f"{size:>7} ballots: close {fmt(r['close_s'])} s; board first byte {fmt(r['first_byte_s'], 3)} s, "
+            f"whole board {fmt(r['download_s'])} s ({r['board_mb']['median']:.1f} MB)",
+            flush=True,
+        )
     base = args.sizes[0]
     for size in args.sizes[1:]:
         growth = results[size]["close_s"]["median"] / results[base]["close_s"]["median"]

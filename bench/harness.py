@@ -33,15 +33,17 @@ def free_port() -> int:
 
 def environment(db_url: str, instance: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": db_url,
-        "YISHI_INSTANCE_PATH": str(instance),
-        "YISHI_SECRET_KEY": "bench-secret-key",
-        "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
-        "YISHI_LOGIN_LIMIT": "100000 per minute",
-        "YISHI_BENCH": "1",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DATABASE_URL": db_url,
+            "YISHI_INSTANCE_PATH": str(instance),
+            "YISHI_SECRET_KEY": "bench-secret-key",
+            "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
+            "YISHI_LOGIN_LIMIT": "100000 per minute",
+            "YISHI_BENCH": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     return env
 
 
@@ -60,8 +62,12 @@ def app_config(db_url: str, instance: Path) -> dict:
     """The same configuration ``environment`` gives gunicorn, for an in-process app."""
     from config import _database_url
 
-    return {"SQLALCHEMY_DATABASE_URI": _database_url(db_url, str(instance)), "INSTANCE_PATH": str(instance),
-            "SECRET_KEY": "bench-secret-key", "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key"}
+    return {
+        "SQLALCHEMY_DATABASE_URI": _database_url(db_url, str(instance)),
+        "INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "bench-secret-key",
+        "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
+    }
 
 
 def prepare(db_url: str, instance: Path, deputies: int, options: int = 15, *, seats: int = 10) -> str:
@@ -79,28 +85,63 @@ def prepare(db_url: str, instance: Path, deputies: int, options: int = 15, *, se
     app = create_app(app_config(db_url, instance))
     with app.app_context():
         upgrade(revision="heads")
-        db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_insert (id "
-                                + ("SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER")
-                                + " PRIMARY KEY, payload TEXT NOT NULL)"))
+        db.session.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_insert (id "
+                + ("SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER")
+                + " PRIMARY KEY, payload TEXT NOT NULL)"
+            )
+        )
         congress = Congress(name=f"基准测试县人大 {time.time_ns()}")
         session = Session(congress=congress, name="基准测试会议", starts_on=date.today(), ends_on=date.today())
         db.session.add_all([congress, session])
         db.session.flush()
         pw_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
         prefix = f"B{congress.id}x"
-        db.session.execute(insert(Deputy), [
-            {"congress_id": congress.id, "code": f"{prefix}{i:05d}", "name": f"代表{i}", "delegation": f"第{i % 8 + 1}代表团"}
-            for i in range(deputies)])
-        ids = dict(db.session.execute(text("SELECT code, id FROM deputy WHERE congress_id = :c"), {"c": congress.id}).all())
-        db.session.execute(insert(User), [
-            {"username": code, "display_name": code, "password_hash": pw_hash, "role": "deputy", "deputy_id": did,
-             "must_change_password": False, "is_enabled": True} for code, did in ids.items()])
-        db.session.execute(insert(CheckIn), [
-            {"session_id": session.id, "deputy_id": did, "method": "staff"} for did in ids.values()])
-        poll = specs.create_from_spec({
-            "poll": f"bench-{congress.id}", "title": "基准测试票决", "ballot": "approval", "secrecy": "secret",
-            "session": session.id, "options": [f"候选项目{i}" for i in range(1, options + 1)],
-            "rules": specs.build_rules("approval", seats=seats, max_yes=seats)})
+        db.session.execute(
+            insert(Deputy),
+            [
+                {
+                    "congress_id": congress.id,
+                    "code": f"{prefix}{i:05d}",
+                    "name": f"代表{i}",
+                    "delegation": f"第{i % 8 + 1}代表团",
+                }
+                for i in range(deputies)
+            ],
+        )
+        ids = dict(
+            db.session.execute(text("SELECT code, id FROM deputy WHERE congress_id = :c"), {"c": congress.id}).all()
+        )
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "username": code,
+                    "display_name": code,
+                    "password_hash": pw_hash,
+                    "role": "deputy",
+                    "deputy_id": did,
+                    "must_change_password": False,
+                    "is_enabled": True,
+                }
+                for code, did in ids.items()
+            ],
+        )
+        db.session.execute(
+            insert(CheckIn), [{"session_id": session.id, "deputy_id": did, "method": "staff"} for did in ids.values()]
+        )
+        poll = specs.create_from_spec(
+            {
+                "poll": f"bench-{congress.id}",
+                "title": "基准测试票决",
+                "ballot": "approval",
+                "secrecy": "secret",
+                "session": session.id,
+                "options": [f"候选项目{i}" for i in range(1, options + 1)],
+                "rules": specs.build_rules("approval", seats=seats, max_yes=seats),
+            }
+        )
         services.open_poll(poll)
         db.session.commit()
         public_id = poll.public_id
@@ -119,7 +160,9 @@ def deputy_codes(db_url: str, instance: Path, public_id: str) -> list[str]:
     app = create_app(app_config(db_url, instance))
     with app.app_context():
         poll = db.session.scalar(select(Poll).where(Poll.public_id == public_id))
-        codes = list(db.session.scalars(select(PollVoter.voter).where(PollVoter.poll_id == poll.id).order_by(PollVoter.voter)))
+        codes = list(
+            db.session.scalars(select(PollVoter.voter).where(PollVoter.poll_id == poll.id).order_by(PollVoter.voter))
+        )
         db.session.remove()
         db.engine.dispose()
     return codes
@@ -141,9 +184,28 @@ class Server:
 
     def start(self, timeout: float = 30) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", str(self.threads),
-             "-b", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=self.env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-w",
+                str(self.workers),
+                "--threads",
+                str(self.threads),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+                "app:create_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -178,8 +240,9 @@ class HTTP:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None,
-                cookies: bool = True) -> tuple[int, bytes]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict | None = None, cookies: bool = True
+    ) -> tuple[int, bytes]:
         headers = dict(headers or {})
         if cookies and self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -201,7 +264,6 @@ class HTTP:
                 name, _, rest = header.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
         return response.status, data
-
 
     def close(self) -> None:
         self.conn.close()
@@ -246,8 +308,12 @@ class Deputy:
 
     def take_token(self) -> int:
         body = json.dumps(self.voter.token_request()).encode()
-        status, data = self.http.request("POST", f"/api/polls/{self.public_id}/tokens", body,
-                                         {"Content-Type": "application/json", "X-CSRFToken": self.csrf})
+        status, data = self.http.request(
+            "POST",
+            f"/api/polls/{self.public_id}/tokens",
+            body,
+            {"Content-Type": "application/json", "X-CSRFToken": self.csrf},
+        )
         if status == 200:
             self.voter.token_response(json.loads(data))
         return status
@@ -255,9 +321,13 @@ class Deputy:
     def cast(self, choices: dict[str, str]) -> int:
         if self.body is None:
             self.body = self.voter.ballot(choices)
-        status, data = self.http.request("POST", f"/api/polls/{self.public_id}/ballots",
-                                         json.dumps(self.body).encode(), {"Content-Type": "application/json"},
-                                         cookies=False)
+        status, data = self.http.request(
+            "POST",
+            f"/api/polls/{self.public_id}/ballots",
+            json.dumps(self.body).encode(),
+            {"Content-Type": "application/json"},
+            cookies=False,
+        )
         if status in (200, 201):
             self.receipt = json.loads(data)
         return status
@@ -266,10 +336,20 @@ class Deputy:
 def close_and_board(db_url: str, instance: Path, public_id: str, out: Path) -> dict:
     """Close the poll with the CLI (another process, as staff would) and fetch its board."""
     env = environment(db_url, instance)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "board", public_id, "--out", str(out)],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "poll", "board", public_id, "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return json.loads(out.read_text())
 
 

@@ -28,8 +28,12 @@ from bench.stats import fmt, save, summary
 def load(port: int, path: str, connections: int, seconds: float) -> float:
     """Requests per second for ``seconds`` with ``connections`` keep-alive clients."""
     if shutil.which("wrk"):
-        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:.0f}s",
-                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds:.0f}s", f"http://127.0.0.1:{port}{path}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         if "Non-2xx" in out:
             raise RuntimeError(out)
         return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -67,8 +71,9 @@ def closed_poll(url: str, instance: Path, deputies: int) -> str:
         poll = db.session.query(Poll).filter_by(public_id=public_id).one()
         for voter in db.session.query(PollVoter).filter_by(poll_id=poll.id).all():
             client = SecretVoter(poll.manifest)
-            client.token_response({"blind_sig": services.issue_token(poll, voter.deputy,
-                                                                     client.token_request()["blinded_msg"])})
+            client.token_response(
+                {"blind_sig": services.issue_token(poll, voter.deputy, client.token_request()["blinded_msg"])}
+            )
             services.cast(poll, client.ballot({f"p{k:02d}": "yes" if k <= 8 else "no" for k in range(1, 16)}))
         services.close_poll(poll)
         db.session.remove()
@@ -88,8 +93,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         instance = Path(tmp) / "instance"
         if args.db == "postgresql":
-            url = harness.fresh_postgres(os.environ.get("YISHI_BENCH_POSTGRES_URL",
-                                                        "postgresql://postgres@127.0.0.1:5432/test"), "yishi_bench_res")
+            url = harness.fresh_postgres(
+                os.environ.get("YISHI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+                "yishi_bench_res",
+            )
         else:
             url = f"sqlite:///{Path(tmp) / 'results.sqlite3'}"
         public_id = closed_poll(url, instance, args.deputies)
@@ -99,8 +106,9 @@ def main(argv=None) -> int:
             for _ in range(args.reps):
                 rows["bare"].append(load(server.port, "/_bench/bare", args.connections, args.seconds))
                 rows["page"].append(load(server.port, f"/polls/{public_id}", args.connections, args.seconds))
-                rows["json"].append(load(server.port, f"/polls/{public_id}/results.json", args.connections,
-                                         args.seconds))
+                rows["json"].append(
+                    load(server.port, f"/polls/{public_id}/results.json", args.connections, args.seconds)
+                )
         finally:
             server.stop()
     result = {k: summary(v) for k, v in rows.items()}

@@ -50,8 +50,11 @@ def baseline(port: int, method: str, path: str, requests: int) -> dict:
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
         list(pool.map(worker, range(CLIENT_THREADS)))
     elapsed = time.perf_counter() - start
-    return {"rps": len(latencies) / elapsed, "p50_ms": percentile(latencies, 50) * 1000,
-            "p99_ms": percentile(latencies, 99) * 1000}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
 
 
 def choices_for(i: int, options: int = 15, seats: int = 10) -> dict[str, str]:
@@ -63,8 +66,9 @@ def choices_for(i: int, options: int = 15, seats: int = 10) -> dict[str, str]:
 def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> dict:
     instance = tmp / "instance"
     if db == "postgresql":
-        url = harness.fresh_postgres(os.environ.get("YISHI_BENCH_POSTGRES_URL",
-                                                    "postgresql://postgres@127.0.0.1:5432/test"), "yishi_bench")
+        url = harness.fresh_postgres(
+            os.environ.get("YISHI_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"), "yishi_bench"
+        )
     else:
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     public_id = harness.prepare(url, instance, deputies)
@@ -117,13 +121,23 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> d
     ballots = [a.body["ballot"] for a in agents if a.receipt]
     status, output = harness.verify(board, tmp / "verify", receipts, ballots)
     return {
-        "bare_rps": bare["rps"], "insert_rps": insert["rps"], "insert_p99_ms": insert["p99_ms"],
-        "window_s": elapsed, "ballots_per_s_window": len(cast_lat) / elapsed,
-        "token_p50_ms": percentile(token_lat, 50) * 1000, "token_p95_ms": percentile(token_lat, 95) * 1000,
-        "token_p99_ms": percentile(token_lat, 99) * 1000, "cast_p50_ms": percentile(cast_lat, 50) * 1000,
-        "cast_p95_ms": percentile(cast_lat, 95) * 1000, "cast_p99_ms": percentile(cast_lat, 99) * 1000,
-        "errors": len(errors), "error_kinds": sorted(set(errors)), "sustained_cast_rps": sustained,
-        "cast_vs_insert": sustained / insert["rps"], "verified": status == 0, "receipts": len(receipts),
+        "bare_rps": bare["rps"],
+        "insert_rps": insert["rps"],
+        "insert_p99_ms": insert["p99_ms"],
+        "window_s": elapsed,
+        "ballots_per_s_window": len(cast_lat) / elapsed,
+        "token_p50_ms": percentile(token_lat, 50) * 1000,
+        "token_p95_ms": percentile(token_lat, 95) * 1000,
+        "token_p99_ms": percentile(token_lat, 99) * 1000,
+        "cast_p50_ms": percentile(cast_lat, 50) * 1000,
+        "cast_p95_ms": percentile(cast_lat, 95) * 1000,
+        "cast_p99_ms": percentile(cast_lat, 99) * 1000,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "sustained_cast_rps": sustained,
+        "cast_vs_insert": sustained / insert["rps"],
+        "verified": status == 0,
+        "receipts": len(receipts),
         "verifier_tail": output.strip().splitlines()[-7:],
     }
 
@@ -160,10 +174,26 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             run = one_run(args.db, args.deputies, args.window, args.workers, Path(tmp))
         runs.append(run)
-        print(f"run {rep + 1}: " + json.dumps({k: (round(v, 2) if isinstance(v, float) else v)
-                                               for k, v in run.items() if k != "verifier_tail"}), flush=True)
-    keys = ["ballots_per_s_window", "token_p50_ms", "token_p95_ms", "token_p99_ms", "cast_p50_ms", "cast_p95_ms",
-            "cast_p99_ms", "bare_rps", "insert_rps", "sustained_cast_rps", "cast_vs_insert"]
+        print(
+            f"run {rep + 1}: "
+            + json.dumps(
+                {k: (round(v, 2) if isinstance(v, float) else v) for k, v in run.items() if k != "verifier_tail"}
+            ),
+            flush=True,
+        )
+    keys = [
+        "ballots_per_s_window",
+        "token_p50_ms",
+        "token_p95_ms",
+        "token_p99_ms",
+        "cast_p50_ms",
+        "cast_p95_ms",
+        "cast_p99_ms",
+        "bare_rps",
+        "insert_rps",
+        "sustained_cast_rps",
+        "cast_vs_insert",
+    ]
     result = {k: summary([r[k] for r in runs]) for k in keys}
     result["errors"] = sum(r["errors"] for r in runs)
     result["all_verified"] = all(r["verified"] for r in runs)

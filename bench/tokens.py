@@ -43,8 +43,11 @@ def main(argv=None) -> int:
         for m in subset:
             pow(int.from_bytes(m, "big"), d, n)
         plain.append(len(subset) / (time.perf_counter() - start))
-    result = {"signer_per_s": summary(ours), "python_pow_per_s": summary(plain),
-              "ratio": summary([a / b for a, b in zip(ours, plain)])}
+    result = {
+        "signer_per_s": summary(ours),
+        "python_pow_per_s": summary(plain),
+        "ratio": summary([a / b for a, b in zip(ours, plain)]),
+    }
     print(f"blind_sign (gmpy2 powmod_sec, CRT, s^e check): {fmt(result['signer_per_s'], 0)} tokens/s")
     print(f"plain Python pow(m, d, n):                    {fmt(result['python_pow_per_s'], 0)} /s")
     print(f"RATIO signer / plain pow = {fmt(result['ratio'])}")

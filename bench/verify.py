@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -26,8 +25,8 @@ from bench.stats import OUT, fmt, save, summary
 def board_file(size: int, jobs: int) -> Path:
     path = OUT / f"board-{size}.json"
     if not path.exists():
-        from voting.board import simulate_poll
         from voting.blindrsa import generate_token_key
+        from voting.board import simulate_poll
 
         OUT.mkdir(exist_ok=True)
         rng = random.Random(size)
@@ -38,10 +37,16 @@ def board_file(size: int, jobs: int) -> Path:
             choices.append({f"p{k:02d}": "yes" if k in yes else rng.choice(["no", "abstain"]) for k in range(1, 16)})
         t = time.perf_counter()
         board, _receipts, _ballots = simulate_poll(
-            choices, options=options, rules={"threshold": {"base": "electorate", "more_than": "1/2"},
-                                             "seats": 10, "max_yes": 10},
-            electorate=size + size // 20, present=size + size // 40, poll=f"bench-{size}",
-            token_key=generate_token_key(2048), receipts=False, jobs=jobs)
+            choices,
+            options=options,
+            rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
+            electorate=size + size // 20,
+            present=size + size // 40,
+            poll=f"bench-{size}",
+            token_key=generate_token_key(2048),
+            receipts=False,
+            jobs=jobs,
+        )
         path.write_text(json.dumps(board, ensure_ascii=False))
         print(f"  generated board-{size}.json in {time.perf_counter() - t:.0f} s", flush=True)
     return path
@@ -56,8 +61,9 @@ def bare_rsa_loop(path: Path) -> float:
 
     board = json.loads(path.read_text())
     key = board["manifest"]["token_key"]
-    public = rsa.RSAPublicNumbers(int.from_bytes(b64url_decode(key["e"]), "big"),
-                                  int.from_bytes(b64url_decode(key["n"]), "big")).public_key()
+    public = rsa.RSAPublicNumbers(
+        int.from_bytes(b64url_decode(key["e"]), "big"), int.from_bytes(b64url_decode(key["n"]), "big")
+    ).public_key()
     pairs = [(b64url_decode(b["token"]), b64url_decode(b["token_sig"])) for b in board["ballots"]]
     del board
     pss = padding.PSS(mgf=padding.MGF1(hashes.SHA384()), salt_length=48)
@@ -69,14 +75,16 @@ def bare_rsa_loop(path: Path) -> float:
 
 def run_verifier(path: Path, jobs: int) -> tuple[float, float]:
     """(seconds, peak MB) of `python -m voting.verify` in its own process."""
-    code = ("import resource, sys, time\n"
-            "from voting import verify\n"
-            "t = time.perf_counter()\n"
-            f"status = verify.main([{str(path)!r}, '--jobs', '{jobs}'])\n"
-            "elapsed = time.perf_counter() - t\n"
-            "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-            "children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-            "print('BENCH', status, elapsed, max(peak, children), file=sys.stderr)\n")
+    code = (
+        "import resource, sys, time\n"
+        "from voting import verify\n"
+        "t = time.perf_counter()\n"
+        f"status = verify.main([{str(path)!r}, '--jobs', '{jobs}'])\n"
+        "elapsed = time.perf_counter() - t\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+        "print('BENCH', status, elapsed, max(peak, children), file=sys.stderr)\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     line = [x for x in done.stderr.splitlines() if x.startswith("BENCH")][-1].split()
     assert line[1] == "0", done.stdout
@@ -102,14 +110,23 @@ def main(argv=None) -> int:
             bare_rate.append(size / bare)
             one_rate.append(size / one)
             peaks.append(peak)
-        results[size] = {"bare_rsa_per_s": summary(bare_rate), "verifier_per_s_one_core": summary(one_rate),
-                         "ratio_one_core": summary(ratio), "ratio_all_cores": summary(all_cores),
-                         "peak_mb": summary(peaks)}
+        results[size] = {
+            "bare_rsa_per_s": summary(bare_rate),
+            "verifier_per_s_one_core": summary(one_rate),
+            "ratio_one_core": summary(ratio),
+            "ratio_all_cores": summary(all_cores),
+            "peak_mb": summary(peaks),
+        }
         r = results[size]
-        print(f"{size:>7} ballots: verifier {fmt(r['verifier_per_s_one_core'], 0)} ballots/s on one core; "
-              f"bare RSA loop {fmt(r['bare_rsa_per_s'], 0)}/s", flush=True)
-        print(f"         RATIO verifier/bare RSA, one core = {fmt(r['ratio_one_core'])} (goal >= 0.70); "
-              f"all cores = {fmt(r['ratio_all_cores'])}; peak {fmt(r['peak_mb'], 0)} MB")
+        print(
+            f"{size:>7} ballots: verifier {fmt(r['verifier_per_s_one_core'], 0)} ballots/s on one core; "
+            f"bare RSA loop {fmt(r['bare_rsa_per_s'], 0)}/s",
+            flush=True,
+        )
+        print(
+            f"         RATIO verifier/bare RSA, one core = {fmt(r['ratio_one_core'])} (goal >= 0.70); "
+            f"all cores = {fmt(r['ratio_all_cores'])}; peak {fmt(r['peak_mb'], 0)} MB"
+        )
     save("verify", {k: v for k, v in results.items()})
     return 0
 

@@ -47,8 +47,11 @@ def _tables():
 
 def dump(path: Path) -> dict[str, int]:
     """Write every row of every table to ``path`` (gzip-compressed JSON)."""
-    data = {"format": FORMAT, "alembic": db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
-            "tables": {}}
+    data = {
+        "format": FORMAT,
+        "alembic": db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
+        "tables": {},
+    }
     counts = {}
     for table in _tables():
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
@@ -74,14 +77,17 @@ def restore(path: Path) -> dict[str, int]:
         columns = {c.name: c for c in table.columns}
         decoded = [{k: _decode(columns[k], v) for k, v in row.items() if k in columns} for row in rows]
         for start in range(0, len(decoded), 2000):
-            db.session.execute(table.insert(), decoded[start:start + 2000])
+            db.session.execute(table.insert(), decoded[start : start + 2000])
         counts[table.name] = len(rows)
     if db.engine.dialect.name == "postgresql":
         # Sequences carry on after the restored ids.
         for table in _tables():
             pk = list(table.primary_key.columns)
             if len(pk) == 1 and pk[0].autoincrement and counts[table.name]:
-                db.session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                    f"(SELECT max({pk[0].name}) FROM {table.name}))"))
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                        f"(SELECT max({pk[0].name}) FROM {table.name}))"
+                    )
+                )
     return counts

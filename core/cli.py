@@ -40,8 +40,13 @@ def register_cli(app: Flask) -> None:
             password = getpass.getpass("password: ")
         if len(password) < 10:
             raise click.ClickException("the password needs at least 10 characters")
-        user = User(username=username, display_name=name or username, role=Role.staff.value,
-                    password_hash=hash_password(password), must_change_password=False)
+        user = User(
+            username=username,
+            display_name=name or username,
+            role=Role.staff.value,
+            password_hash=hash_password(password),
+            must_change_password=False,
+        )
         db.session.add(user)
         db.session.flush()
         audit.record("user.create", "user", user.id, {"role": "staff"})
@@ -60,8 +65,13 @@ def register_cli(app: Flask) -> None:
             unit = LeadUnit(name=unit_name)
             db.session.add(unit)
         password = generate_initial_password()
-        user = User(username=username, display_name=unit_name, role=Role.lead_unit.value,
-                    password_hash=hash_password(password, initial=True), lead_unit=unit)
+        user = User(
+            username=username,
+            display_name=unit_name,
+            role=Role.lead_unit.value,
+            password_hash=hash_password(password, initial=True),
+            lead_unit=unit,
+        )
         db.session.add(user)
         db.session.flush()
         audit.record("user.create", "user", user.id, {"role": "lead_unit"})
@@ -84,8 +94,12 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("import-deputies")
     @click.argument("congress_id", type=int)
     @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--passwords", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                  help="Where to write the initial passwords (mode 0600).")
+    @click.option(
+        "--passwords",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help="Where to write the initial passwords (mode 0600).",
+    )
     def import_deputies(congress_id: int, csv_file: Path, passwords: Path):
         """Import a roster CSV (UTF-8 or GBK) into a congress, all or nothing."""
         congress = db.session.get(Congress, congress_id)
@@ -112,8 +126,7 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"no congress {congress_id}")
         if ends_on < starts_on:
             raise click.ClickException("the session ends before it starts")
-        item = Session(congress_id=congress_id, name=name, starts_on=starts_on.date(),
-                       ends_on=ends_on.date())
+        item = Session(congress_id=congress_id, name=name, starts_on=starts_on.date(), ends_on=ends_on.date())
         db.session.add(item)
         db.session.flush()
         audit.record("session.create", "session", item.id, {"name": name})

@@ -14,20 +14,72 @@ from extensions import db
 
 DELEGATIONS = ["城关镇", "清溪街道", "白鹭镇", "石门乡", "溪口镇", "龙山街道", "桃源镇", "海塘乡"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文"
-GIVEN = ["建国", "海燕", "志强", "丽华", "国平", "秀英", "晓东", "美玲", "伟民", "春梅", "德明", "雪芳",
-         "立新", "红霞", "振华", "慧敏", "永康", "玉兰", "宏伟", "桂芬", "文斌", "静怡", "浩然", "佳琪",
-         "子涵", "明轩", "雅婷", "俊杰", "晨曦", "思远", "一鸣", "嘉欣", "天宇", "若曦", "家豪", "梦琪"]
-LEAD_UNITS = ["县住房和城乡建设局", "县教育局", "县卫生健康局", "县交通运输局", "县民政局", "县水利局",
-              "县农业农村局", "县市场监督管理局", "县文化和广电旅游体育局", "县人力资源和社会保障局"]
+GIVEN = [
+    "建国",
+    "海燕",
+    "志强",
+    "丽华",
+    "国平",
+    "秀英",
+    "晓东",
+    "美玲",
+    "伟民",
+    "春梅",
+    "德明",
+    "雪芳",
+    "立新",
+    "红霞",
+    "振华",
+    "慧敏",
+    "永康",
+    "玉兰",
+    "宏伟",
+    "桂芬",
+    "文斌",
+    "静怡",
+    "浩然",
+    "佳琪",
+    "子涵",
+    "明轩",
+    "雅婷",
+    "俊杰",
+    "晨曦",
+    "思远",
+    "一鸣",
+    "嘉欣",
+    "天宇",
+    "若曦",
+    "家豪",
+    "梦琪",
+]
+LEAD_UNITS = [
+    "县住房和城乡建设局",
+    "县教育局",
+    "县卫生健康局",
+    "县交通运输局",
+    "县民政局",
+    "县水利局",
+    "县农业农村局",
+    "县市场监督管理局",
+    "县文化和广电旅游体育局",
+    "县人力资源和社会保障局",
+]
 # (title, lead unit index, investment in 10k yuan, popularity used to simulate votes)
 PROJECTS = [
-    ("城区老旧小区改造提升工程", 0, 12800, 0.86), ("义务教育学校食堂“阳光厨房”建设", 1, 2300, 0.83),
-    ("乡镇卫生院医共体能力提升", 2, 5600, 0.78), ("农村客运公交化改造", 3, 3100, 0.74),
-    ("居家养老服务中心全覆盖", 4, 4200, 0.81), ("城乡供水一体化管网延伸", 5, 9800, 0.72),
-    ("高标准农田建设", 6, 7600, 0.64), ("农贸市场提升改造", 7, 1900, 0.61),
-    ("城市书房和文化驿站建设", 8, 1200, 0.58), ("零工市场和就业驿站建设", 9, 800, 0.56),
-    ("中小学校园周边交通安全设施", 3, 650, 0.52), ("公共充电桩建设", 0, 1500, 0.40),
-    ("婴幼儿照护服务体系建设", 2, 2100, 0.47), ("山塘水库除险加固", 5, 3300, 0.35),
+    ("城区老旧小区改造提升工程", 0, 12800, 0.86),
+    ("义务教育学校食堂“阳光厨房”建设", 1, 2300, 0.83),
+    ("乡镇卫生院医共体能力提升", 2, 5600, 0.78),
+    ("农村客运公交化改造", 3, 3100, 0.74),
+    ("居家养老服务中心全覆盖", 4, 4200, 0.81),
+    ("城乡供水一体化管网延伸", 5, 9800, 0.72),
+    ("高标准农田建设", 6, 7600, 0.64),
+    ("农贸市场提升改造", 7, 1900, 0.61),
+    ("城市书房和文化驿站建设", 8, 1200, 0.58),
+    ("零工市场和就业驿站建设", 9, 800, 0.56),
+    ("中小学校园周边交通安全设施", 3, 650, 0.52),
+    ("公共充电桩建设", 0, 1500, 0.40),
+    ("婴幼儿照护服务体系建设", 2, 2100, 0.47),
+    ("山塘水库除险加固", 5, 3300, 0.35),
     ("全民健身场地设施补短板", 8, 980, 0.44),
 ]
 
@@ -48,14 +100,28 @@ def seed_demo(today: date) -> list[str]:
     rng = random.Random(20270112)
     staff_password = secrets.token_urlsafe(9)
     deputy_password = secrets.token_urlsafe(9)
-    db.session.add(User(username="admin", display_name="人大办工作人员", role=Role.staff.value,
-                        password_hash=hash_password(staff_password), must_change_password=False))
+    db.session.add(
+        User(
+            username="admin",
+            display_name="人大办工作人员",
+            role=Role.staff.value,
+            password_hash=hash_password(staff_password),
+            must_change_password=False,
+        )
+    )
     units = [LeadUnit(name=n) for n in LEAD_UNITS]
     db.session.add_all(units)
     unit_password = secrets.token_urlsafe(9)
-    db.session.add(User(username="zhujianju", display_name=units[0].name, role=Role.lead_unit.value,
-                        lead_unit=units[0], password_hash=hash_password(unit_password),
-                        must_change_password=False))
+    db.session.add(
+        User(
+            username="zhujianju",
+            display_name=units[0].name,
+            role=Role.lead_unit.value,
+            lead_unit=units[0],
+            password_hash=hash_password(unit_password),
+            must_change_password=False,
+        )
+    )
 
     congress = Congress(name="清溪县第十八届人民代表大会")
     db.session.add(congress)
@@ -65,25 +131,47 @@ def seed_demo(today: date) -> list[str]:
     deputies = []
     for i in range(200):
         delegation = DELEGATIONS[i % len(DELEGATIONS)] + "代表团"
-        deputy = Deputy(congress=congress, code=f"D{i + 1:03d}", name=_name(rng, taken),
-                        delegation=delegation, phone=f"139{rng.randrange(10**8):08d}")
+        deputy = Deputy(
+            congress=congress,
+            code=f"D{i + 1:03d}",
+            name=_name(rng, taken),
+            delegation=delegation,
+            phone=f"139{rng.randrange(10**8):08d}",
+        )
         deputies.append(deputy)
-        db.session.add(User(username=deputy.code, display_name=deputy.name, role=Role.deputy.value,
-                            deputy=deputy, password_hash=shared_hash, must_change_password=False))
-    last_year = Session(congress=congress, name="第十八届人大第四次会议",
-                        starts_on=date(today.year, 1, 12), ends_on=date(today.year, 1, 15))
-    current = Session(congress=congress, name="第十八届人大第五次会议",
-                      starts_on=today, ends_on=today + timedelta(days=3))
+        db.session.add(
+            User(
+                username=deputy.code,
+                display_name=deputy.name,
+                role=Role.deputy.value,
+                deputy=deputy,
+                password_hash=shared_hash,
+                must_change_password=False,
+            )
+        )
+    last_year = Session(
+        congress=congress,
+        name="第十八届人大第四次会议",
+        starts_on=date(today.year, 1, 12),
+        ends_on=date(today.year, 1, 15),
+    )
+    current = Session(
+        congress=congress, name="第十八届人大第五次会议", starts_on=today, ends_on=today + timedelta(days=3)
+    )
     db.session.add_all([last_year, current])
     db.session.flush()
 
     # The closed vote of the last session: 190 checked in, 188 took tokens, 186 cast.
     options = specs.option_list([p[0] for p in PROJECTS])
     poll = services.create_poll(
-        public_id=f"{today.year}-qingxi-18-4-minsheng", title=f"{today.year}年清溪县民生实事项目票决",
-        ballot="approval", secrecy="secret", options=options,
+        public_id=f"{today.year}-qingxi-18-4-minsheng",
+        title=f"{today.year}年清溪县民生实事项目票决",
+        ballot="approval",
+        secrecy="secret",
+        options=options,
         poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
-        session=last_year, purpose="project_vote",
+        session=last_year,
+        purpose="project_vote",
     )
     present = deputies[:190]
     for deputy in present:
@@ -99,10 +187,14 @@ def seed_demo(today: date) -> list[str]:
 
     # An open vote of the current session, for trying the ballot page.
     open_poll = services.create_poll(
-        public_id=f"{today.year + 1}-qingxi-18-5-minsheng", title=f"{today.year + 1}年清溪县民生实事项目票决（演示）",
-        ballot="approval", secrecy="secret", options=options,
+        public_id=f"{today.year + 1}-qingxi-18-5-minsheng",
+        title=f"{today.year + 1}年清溪县民生实事项目票决（演示）",
+        ballot="approval",
+        secrecy="secret",
+        options=options,
         poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
-        session=current, purpose="project_vote",
+        session=current,
+        purpose="project_vote",
     )
     for deputy in deputies[:20]:
         sessions.check_in(current, deputy, method="staff", by=None)

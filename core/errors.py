@@ -27,8 +27,7 @@ def _messages() -> dict[int, tuple[str, str]]:
 
 def wants_json() -> bool:
     return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best_match(["application/json", "text/html"])
-        == "application/json"
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
     )
 
 
@@ -73,9 +72,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         db.session.rollback()
-        return error_response(
-            400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"), "csrf_failed"
-        )
+        return error_response(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"), "csrf_failed")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

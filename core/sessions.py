@@ -26,22 +26,21 @@ def check_in(session: Session, deputy: Deputy, *, method: str, by: User | None) 
     try:
         with db.session.begin_nested():
             db.session.add(
-                CheckIn(session_id=session.id, deputy_id=deputy.id, method=method,
-                        by_user_id=by.id if by else None)
+                CheckIn(session_id=session.id, deputy_id=deputy.id, method=method, by_user_id=by.id if by else None)
             )
     except IntegrityError:
         return False
     on_behalf = deputy.code if (by is not None and by.deputy_id != deputy.id) else None
-    audit.record("session.checkin", "session", session.id,
-                 {"deputy": deputy.code, "method": method}, on_behalf_of=on_behalf)
+    audit.record(
+        "session.checkin", "session", session.id, {"deputy": deputy.code, "method": method}, on_behalf_of=on_behalf
+    )
     return True
 
 
 def counts(session: Session) -> dict:
     expected = session.expected_count()
     present = session.present_count()
-    return {"session": session.id, "expected": expected, "present": present,
-            "absent": max(expected - present, 0)}
+    return {"session": session.id, "expected": expected, "present": present, "absent": max(expected - present, 0)}
 
 
 def roster_with_checkins(session: Session) -> list[tuple[Deputy, CheckIn | None]]:
@@ -61,8 +60,7 @@ def renew_secret(session: Session) -> None:
 def qr_svg(data: str, scale: int = 6) -> str:
     """An SVG QR code (segno) with a title for screen readers."""
     out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="svg", scale=scale, border=2, xmldecl=False,
-                                     svgns=True, title=data)
+    segno.make(data, error="m").save(out, kind="svg", scale=scale, border=2, xmldecl=False, svgns=True, title=data)
     return out.getvalue().decode()
 
 

@@ -54,7 +54,11 @@ def set_language(code: str):
         abort(404)
     response = redirect(safe_next(request.args.get("next")) or url_for("core.index"))
     response.set_cookie(
-        "yishi_lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+        "yishi_lang",
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
         secure=current_app.config["YISHI_HTTPS"],
     )
     return response
@@ -66,9 +70,7 @@ def dashboard():
     from voting.services import staff_poll_overview
 
     congresses = db.session.scalars(select(Congress).order_by(Congress.id)).all()
-    return render_template(
-        "core/dashboard.html", congresses=congresses, polls=staff_poll_overview()
-    )
+    return render_template("core/dashboard.html", congresses=congresses, polls=staff_poll_overview())
 
 
 @bp.route("/me")
@@ -78,9 +80,7 @@ def deputy_home():
 
     deputy = current_user.deputy
     items = [(s, s.is_checked_in(deputy.id)) for s in deputy.congress.sessions]
-    return render_template(
-        "core/deputy_home.html", deputy=deputy, sessions=items, polls=polls_for_deputy(deputy)
-    )
+    return render_template("core/deputy_home.html", deputy=deputy, sessions=items, polls=polls_for_deputy(deputy))
 
 
 # --- Congresses and the roster -------------------------------------------------------
@@ -152,7 +152,9 @@ def deputy_active(deputy_id: int):
         abort(400)
     deputy.active = not deputy.active
     audit.record(
-        "deputy.activate" if deputy.active else "deputy.deactivate", "deputy", deputy.id,
+        "deputy.activate" if deputy.active else "deputy.deactivate",
+        "deputy",
+        deputy.id,
         on_behalf_of=deputy.code,
     )
     db.session.commit()
@@ -186,9 +188,7 @@ def deputy_reset_password(deputy_id: int):
     deputy.user.must_change_password = True
     audit.record("deputy.password_reset", "deputy", deputy.id, on_behalf_of=deputy.code)
     db.session.commit()
-    return render_template(
-        "core/passwords.html", congress=deputy.congress, created=[(deputy, password)]
-    )
+    return render_template("core/passwords.html", congress=deputy.congress, created=[(deputy, password)])
 
 
 # --- Sessions and check-in -----------------------------------------------------------
@@ -205,8 +205,10 @@ def session_create(congress_id: int):
             422,
         )
     item = Session(
-        congress=congress, name=form.name.data.strip(),
-        starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+        congress=congress,
+        name=form.name.data.strip(),
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
     )
     db.session.add(item)
     db.session.flush()

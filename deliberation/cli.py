@@ -19,8 +19,10 @@ def overdue_command():
 
     for reply in services.overdue_replies():
         opinion = reply.opinion
-        click.echo(f"{reply.due_on}  {reply.lead_unit.name}  meeting {opinion.meeting_id} "
-                   f"opinion {opinion.number}  {reply.status}")
+        click.echo(
+            f"{reply.due_on}  {reply.lead_unit.name}  meeting {opinion.meeting_id} "
+            f"opinion {opinion.number}  {reply.status}"
+        )
 
 
 @meeting_cli.command("verify-draw")

@@ -53,12 +53,19 @@ class MeetingForm(FlaskForm):
     place = StringField(_l("地点"), validators=[Optional(), Length(max=200)])
     online_url = StringField(_l("线上参会链接"), validators=[Optional(), URL(), Length(max=300)])
     capacity = IntegerField(_l("参会名额"), validators=[InputRequired(), NumberRange(min=1, max=100000)])
-    waitlist = IntegerField(_l("候补名额"), default=0, validators=[InputRequired(), NumberRange(min=0, max=100000)],
-                            description=_l("先到先得时，名额报满后还可候补的人数；抽签时未抽中者按抽签顺序候补。"))
+    waitlist = IntegerField(
+        _l("候补名额"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=100000)],
+        description=_l("先到先得时，名额报满后还可候补的人数；抽签时未抽中者按抽签顺序候补。"),
+    )
     signup_mode = RadioField(_l("报名方式"), choices=list(SIGNUP_MODES.items()), default="open")
     signup_deadline = DateTimeLocalField(_l("报名截止时间"), format=DT_FORMAT, validators=[DataRequired()])
-    members = IntegerField(_l("议事会成员人数"), validators=[Optional(), NumberRange(min=1, max=100000)],
-                           description=_l("居民议事会必填：到会人数须达到成员的三分之二。"))
+    members = IntegerField(
+        _l("议事会成员人数"),
+        validators=[Optional(), NumberRange(min=1, max=100000)],
+        description=_l("居民议事会必填：到会人数须达到成员的三分之二。"),
+    )
     submit = SubmitField(_l("保存"))
 
     def validate_ends_at(self, field):
@@ -80,8 +87,7 @@ class MeetingForm(FlaskForm):
             self.online_url.errors = [*self.online_url.errors, _l("线上参会链接须以 https:// 或 http:// 开头。")]
             valid = False
         if self.kind.data == "council" and not self.members.data:
-            self.members.errors = [*self.members.errors,
-                                   _l("居民议事会须填写议事会成员人数（用于三分之二法定人数）。")]
+            self.members.errors = [*self.members.errors, _l("居民议事会须填写议事会成员人数（用于三分之二法定人数）。")]
             valid = False
         return valid
 
@@ -99,8 +105,9 @@ class AnnounceForm(FlaskForm):
 
 class SignupForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=64)])
-    phone = StringField(_l("手机号"), validators=[DataRequired(), Length(max=20)],
-                        description=_l("只用于会务联系，不会公开。"))
+    phone = StringField(
+        _l("手机号"), validators=[DataRequired(), Length(max=20)], description=_l("只用于会务联系，不会公开。")
+    )
     area = StringField(_l("居住小区或村（社区）"), validators=[DataRequired(), Length(max=120)])
     submit = SubmitField(_l("报名"))
 
@@ -110,14 +117,20 @@ class SignupForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("报名码"), validators=[DataRequired(), Length(max=20)],
-                       description=_l("报名成功时显示的 8 位码，如 K7QF-M2XA。"))
+    code = StringField(
+        _l("报名码"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("报名成功时显示的 8 位码，如 K7QF-M2XA。"),
+    )
     submit = SubmitField(_l("确定"))
 
 
 class CheckInForm(FlaskForm):
-    code = StringField(_l("报名码"), validators=[DataRequired(), Length(max=300)],
-                       description=_l("扫描参会人的二维码，或输入 8 位报名码。"))
+    code = StringField(
+        _l("报名码"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("扫描参会人的二维码，或输入 8 位报名码。"),
+    )
     submit = SubmitField(_l("签到"))
 
 
@@ -126,8 +139,11 @@ class OpinionForm(FlaskForm):
     category = SelectField(_l("类别"), choices=list(OPINION_CATEGORIES.items()))
     body = TextAreaField(_l("意见内容"), validators=[DataRequired(), Length(max=2000)])
     anonymous = BooleanField(_l("匿名提交"))
-    author_name = StringField(_l("姓名（署名时填写）"), validators=[Optional(), Length(max=64)],
-                              description=_l("署名意见会公开显示姓名；匿名意见不显示。"))
+    author_name = StringField(
+        _l("姓名（署名时填写）"),
+        validators=[Optional(), Length(max=64)],
+        description=_l("署名意见会公开显示姓名；匿名意见不显示。"),
+    )
     submit = SubmitField(_l("提交意见"))
 
     def validate(self, extra_validators=None) -> bool:
@@ -140,8 +156,11 @@ class OpinionForm(FlaskForm):
 
 
 class TrackForm(FlaskForm):
-    code = StringField(_l("查询码"), validators=[DataRequired(), Length(max=24)],
-                       description=_l("提交意见时显示的 12 位码，如 K7QF-M2XA-3PRT。"))
+    code = StringField(
+        _l("查询码"),
+        validators=[DataRequired(), Length(max=24)],
+        description=_l("提交意见时显示的 12 位码，如 K7QF-M2XA-3PRT。"),
+    )
     submit = SubmitField(_l("查询"))
 
 
@@ -170,8 +189,9 @@ class ReplyForm(FlaskForm):
 
 
 class MinutesForm(FlaskForm):
-    minutes = TextAreaField(_l("会议纪要（可用简单 HTML：段落、加粗、列表、表格、链接）"),
-                            validators=[Optional(), Length(max=100_000)])
+    minutes = TextAreaField(
+        _l("会议纪要（可用简单 HTML：段落、加粗、列表、表格、链接）"), validators=[Optional(), Length(max=100_000)]
+    )
     submit = SubmitField(_l("保存纪要"))
 
 

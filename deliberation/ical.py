@@ -39,9 +39,19 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-def event(*, uid: str, stamp: datetime, start: datetime, end: datetime, summary: str,
-          description: str = "", location: str = "", url: str = "", status: str = "CONFIRMED",
-          sequence: int = 0) -> str:
+def event(
+    *,
+    uid: str,
+    stamp: datetime,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    description: str = "",
+    location: str = "",
+    url: str = "",
+    status: str = "CONFIRMED",
+    sequence: int = 0,
+) -> str:
     """A VCALENDAR with one VEVENT; datetimes are naive UTC."""
     lines = [
         "BEGIN:VCALENDAR",

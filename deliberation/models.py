@@ -165,7 +165,10 @@ class Signup(db.Model):
         CheckConstraint(_in("status", SIGNUP_STATES), name="status"),
         # One live sign-up per phone per meeting (cancelled ones do not count).
         Index(
-            "uq_meeting_signup_live_phone", "meeting_id", "phone", unique=True,
+            "uq_meeting_signup_live_phone",
+            "meeting_id",
+            "phone",
+            unique=True,
             sqlite_where=text("status <> 'cancelled'"),
             postgresql_where=text("status <> 'cancelled'"),
         ),
@@ -240,8 +243,7 @@ class Reply(db.Model):
         CheckConstraint(_in("status", FOLLOWUP_STATES), name="status"),
         CheckConstraint("outcome IS NULL OR " + _in("outcome", OUTCOMES), name="outcome"),
         CheckConstraint("rating IS NULL OR " + _in("rating", RATINGS), name="rating"),
-        CheckConstraint("status <> 'done' OR (body IS NOT NULL AND outcome IS NOT NULL)",
-                        name="done_has_reply"),
+        CheckConstraint("status <> 'done' OR (body IS NOT NULL AND outcome IS NOT NULL)", name="done_has_reply"),
         CheckConstraint("rating IS NULL OR status = 'done'", name="rated_when_done"),
     )
 

@@ -39,8 +39,26 @@ from extensions import db
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
 SIGNUP_CODE_LENGTH = 8  # XXXX-XXXX: short enough to read out at the door
 TRACKING_CODE_LENGTH = 12  # XXXX-XXXX-XXXX
-MINUTES_TAGS = {"p", "br", "strong", "em", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a",
-                "table", "thead", "tbody", "tr", "th", "td"}
+MINUTES_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "blockquote",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
 MINUTES_ATTRIBUTES = {"a": {"href"}, "th": {"scope"}}
 FOLLOWUP_DAYS = 14  # small matters are settled in about two weeks
 
@@ -82,7 +100,7 @@ def local_today() -> date:
 def new_code(length: int) -> str:
     """A random code from an unambiguous alphabet, grouped by four: ``K7QF-M2XA``."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-    return "-".join(raw[i:i + 4] for i in range(0, length, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, length, 4))
 
 
 def normalise_code(text: str | None, length: int) -> str | None:
@@ -126,8 +144,7 @@ def lock_meeting(meeting_id: int) -> Meeting:
     query = select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True)
     if db.session.get_bind().dialect.name == "postgresql":
         return db.session.scalars(query.with_for_update()).one()
-    db.session.execute(update(Meeting).where(Meeting.id == meeting_id)
-                       .values(next_number=Meeting.next_number))
+    db.session.execute(update(Meeting).where(Meeting.id == meeting_id).values(next_number=Meeting.next_number))
     return db.session.scalars(query).one()
 
 
@@ -150,16 +167,22 @@ def get_meeting(meeting_id: int) -> Meeting:
 
 
 def upcoming_meetings() -> list[Meeting]:
-    return list(db.session.scalars(
-        select(Meeting).where(Meeting.state == "announced", Meeting.ends_at >= utcnow())
-        .order_by(Meeting.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Meeting).where(Meeting.state == "announced", Meeting.ends_at >= utcnow()).order_by(Meeting.starts_at)
+        )
+    )
 
 
 def past_meetings(limit: int = 50) -> list[Meeting]:
-    return list(db.session.scalars(
-        select(Meeting)
-        .where((Meeting.state == "closed") | ((Meeting.state == "announced") & (Meeting.ends_at < utcnow())))
-        .order_by(Meeting.starts_at.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(Meeting)
+            .where((Meeting.state == "closed") | ((Meeting.state == "announced") & (Meeting.ends_at < utcnow())))
+            .order_by(Meeting.starts_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def all_meetings() -> list[Meeting]:
@@ -203,8 +226,9 @@ def _check_meeting(meeting: Meeting) -> None:
 def add_agenda_item(meeting: Meeting, title: str, description: str = "") -> AgendaItem:
     if meeting.state == "closed":
         raise DeliberationError(409, _("会议已结束，不能再修改议程。"))
-    position = (db.session.scalar(select(func.max(AgendaItem.position))
-                                  .where(AgendaItem.meeting_id == meeting.id)) or 0) + 1
+    position = (
+        db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)) or 0
+    ) + 1
     item = AgendaItem(meeting=meeting, position=position, title=title, description=description)
     db.session.add(item)
     db.session.flush()
@@ -238,17 +262,26 @@ def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
         raise DeliberationError(422, _("报名截止时间已过，请先修改报名截止时间。"))
     days, required = notice_days(meeting), required_notice_days()
     if days < required and not confirm_short_notice:
-        raise DeliberationError(422, _(
-            "距会议开始只有 %(days)s 天，少于规定的 %(required)s 天公告期。"
-            "如确需发布，请勾选“公告期不足，仍然发布”后再提交。", days=days, required=required))
+        raise DeliberationError(
+            422,
+            _(
+                "距会议开始只有 %(days)s 天，少于规定的 %(required)s 天公告期。"
+                "如确需发布，请勾选“公告期不足，仍然发布”后再提交。",
+                days=days,
+                required=required,
+            ),
+        )
     meeting.state = "announced"
     meeting.announced_at = now
     if meeting.is_lot:
         meeting.lot_seed = secrets.token_hex(16)
         meeting.lot_seed_sha256 = lot.seed_commitment(meeting.lot_seed)
-    audit.record("meeting.announce", "meeting", meeting.id,
-                 {"notice_days": days, "short_notice": days < required,
-                  "seed_sha256": meeting.lot_seed_sha256})
+    audit.record(
+        "meeting.announce",
+        "meeting",
+        meeting.id,
+        {"notice_days": days, "short_notice": days < required, "seed_sha256": meeting.lot_seed_sha256},
+    )
 
 
 def close_meeting(meeting: Meeting) -> None:
@@ -266,8 +299,12 @@ def close_meeting(meeting: Meeting) -> None:
 
 
 def _status_count(meeting_id: int, status: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(Signup)
-                             .where(Signup.meeting_id == meeting_id, Signup.status == status)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Signup).where(Signup.meeting_id == meeting_id, Signup.status == status)
+        )
+        or 0
+    )
 
 
 def signups_open(meeting: Meeting) -> bool:
@@ -280,14 +317,17 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
     if meeting.state != "announced":
         raise DeliberationError(409, _("会议已结束，不能再报名。"))
     if utcnow() >= meeting.signup_deadline or meeting.lot_drawn_at:
-        raise DeliberationError(409, _("报名已于 %(when)s 截止。",
-                                       when=to_local(meeting.signup_deadline).strftime("%Y-%m-%d %H:%M")))
+        raise DeliberationError(
+            409, _("报名已于 %(when)s 截止。", when=to_local(meeting.signup_deadline).strftime("%Y-%m-%d %H:%M"))
+        )
     phone = normalise_phone(phone)
-    duplicate = db.session.scalar(select(Signup.id).where(
-        Signup.meeting_id == meeting.id, Signup.phone == phone, Signup.status != "cancelled"))
+    duplicate = db.session.scalar(
+        select(Signup.id).where(Signup.meeting_id == meeting.id, Signup.phone == phone, Signup.status != "cancelled")
+    )
     if duplicate is not None:
-        raise DeliberationError(409, _("这个手机号已经报名了本次会议，不能重复报名。"
-                                       "如需更改，请先用报名码取消原报名。"))
+        raise DeliberationError(
+            409, _("这个手机号已经报名了本次会议，不能重复报名。如需更改，请先用报名码取消原报名。")
+        )
     queue = None
     if meeting.is_lot:
         status = "applied"
@@ -297,13 +337,27 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
         status = "waiting"
         queue = (db.session.scalar(select(func.max(Signup.queue)).where(Signup.meeting_id == meeting.id)) or 0) + 1
     else:
-        raise DeliberationError(409, _("名额已满：%(capacity)s 个参会名额和 %(waitlist)s 个候补名额都已报满。",
-                                       capacity=meeting.capacity, waitlist=meeting.waitlist))
+        raise DeliberationError(
+            409,
+            _(
+                "名额已满：%(capacity)s 个参会名额和 %(waitlist)s 个候补名额都已报满。",
+                capacity=meeting.capacity,
+                waitlist=meeting.waitlist,
+            ),
+        )
     code = new_code(SIGNUP_CODE_LENGTH)
     while db.session.scalar(select(Signup.id).where(Signup.code_hash == signup_digest(code))) is not None:
         code = new_code(SIGNUP_CODE_LENGTH)
-    signup = Signup(meeting_id=meeting.id, number=meeting.next_number, code_hash=signup_digest(code),
-                    name=name.strip(), phone=phone, area=area.strip(), status=status, queue=queue)
+    signup = Signup(
+        meeting_id=meeting.id,
+        number=meeting.next_number,
+        code_hash=signup_digest(code),
+        name=name.strip(),
+        phone=phone,
+        area=area.strip(),
+        status=status,
+        queue=queue,
+    )
     meeting.next_number += 1
     db.session.add(signup)
     try:
@@ -320,8 +374,10 @@ def find_signup(meeting: Meeting, code_text: str | None) -> Signup:
     if digest is None:
         raise DeliberationError(422, _("报名码格式不对：应为 8 位字母数字（不含 I、O、0、1），如 K7QF-M2XA。"))
     signup = db.session.scalars(
-        select(Signup).where(Signup.meeting_id == meeting.id, Signup.code_hash == digest)
-        .execution_options(populate_existing=True)).one_or_none()
+        select(Signup)
+        .where(Signup.meeting_id == meeting.id, Signup.code_hash == digest)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
     if signup is None:
         raise DeliberationError(404, _("本次会议没有这个报名码，请核对后重新输入。"))
     return signup
@@ -358,9 +414,12 @@ def promote_next(meeting: Meeting) -> Signup | None:
     if _status_count(meeting.id, "confirmed") >= meeting.capacity:
         return None
     first = db.session.scalars(
-        select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == "waiting")
-        .order_by(Signup.queue, Signup.number).limit(1)
-        .execution_options(populate_existing=True)).first()
+        select(Signup)
+        .where(Signup.meeting_id == meeting.id, Signup.status == "waiting")
+        .order_by(Signup.queue, Signup.number)
+        .limit(1)
+        .execution_options(populate_existing=True)
+    ).first()
     if first is None:
         return None
     first.status = "confirmed"
@@ -374,9 +433,14 @@ def promote_next(meeting: Meeting) -> Signup | None:
 def waiting_position(signup: Signup) -> int | None:
     if signup.status != "waiting":
         return None
-    return (db.session.scalar(select(func.count()).select_from(Signup).where(
-        Signup.meeting_id == signup.meeting_id, Signup.status == "waiting",
-        Signup.queue < signup.queue)) or 0) + 1
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .where(Signup.meeting_id == signup.meeting_id, Signup.status == "waiting", Signup.queue < signup.queue)
+        )
+        or 0
+    ) + 1
 
 
 # --- Lot draw ------------------------------------------------------------------------
@@ -393,8 +457,10 @@ def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
         raise DeliberationError(409, _("已经抽过签了，抽签结果不能更改。"))
     if utcnow() < meeting.signup_deadline:
         raise DeliberationError(409, _("报名截止后才能抽签。"))
-    applicants = {s.number: s for s in db.session.scalars(
-        select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == "applied"))}
+    applicants = {
+        s.number: s
+        for s in db.session.scalars(select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == "applied"))
+    }
     drawn, waiting = lot.draw(meeting.lot_seed, sorted(applicants), meeting.capacity)
     for number in drawn:
         applicants[number].status = "confirmed"
@@ -403,21 +469,37 @@ def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
         applicants[number].queue = place
     meeting.lot_entrants = sorted(applicants)
     meeting.lot_drawn_at = utcnow()
-    audit.record("meeting.lot_draw", "meeting", meeting.id,
-                 {"seed": meeting.lot_seed, "algorithm": lot.ALGORITHM, "entrants": len(applicants),
-                  "drawn": len(drawn)})
+    audit.record(
+        "meeting.lot_draw",
+        "meeting",
+        meeting.id,
+        {"seed": meeting.lot_seed, "algorithm": lot.ALGORITHM, "entrants": len(applicants), "drawn": len(drawn)},
+    )
     return drawn, waiting
 
 
 def draw_record(meeting: Meeting) -> dict:
     """The public record of the draw: enough to re-run it (seed, entrants, places)."""
-    record = {"meeting": meeting.id, "algorithm": lot.ALGORITHM, "capacity": meeting.capacity,
-              "seed_sha256": meeting.lot_seed_sha256, "drawn_at": None, "seed": None,
-              "entrants": [], "order": [], "drawn": []}
+    record = {
+        "meeting": meeting.id,
+        "algorithm": lot.ALGORITHM,
+        "capacity": meeting.capacity,
+        "seed_sha256": meeting.lot_seed_sha256,
+        "drawn_at": None,
+        "seed": None,
+        "entrants": [],
+        "order": [],
+        "drawn": [],
+    }
     if meeting.lot_drawn_at is not None:
         order = lot.draw_order(meeting.lot_seed, meeting.lot_entrants or [])
-        record.update(seed=meeting.lot_seed, drawn_at=meeting.lot_drawn_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                      entrants=meeting.lot_entrants or [], order=order, drawn=order[:meeting.capacity])
+        record.update(
+            seed=meeting.lot_seed,
+            drawn_at=meeting.lot_drawn_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            entrants=meeting.lot_entrants or [],
+            order=order,
+            drawn=order[: meeting.capacity],
+        )
     return record
 
 
@@ -442,8 +524,10 @@ def check_in(meeting: Meeting, code_text: str | None, by: User | None) -> CheckI
     if signup.status == "applied":
         raise DeliberationError(409, _("还没有抽签，报名序号 %(n)s 尚未确定能否参会。", n=signup.number))
     done = db.session.execute(
-        update(Signup).where(Signup.id == signup.id, Signup.checked_in_at.is_(None))
-        .values(checked_in_at=utcnow(), checked_in_by=by.id if by else None)).rowcount
+        update(Signup)
+        .where(Signup.id == signup.id, Signup.checked_in_at.is_(None))
+        .values(checked_in_at=utcnow(), checked_in_by=by.id if by else None)
+    ).rowcount
     if not done:
         return CheckInOutcome(signup, True)
     db.session.refresh(signup)
@@ -452,13 +536,27 @@ def check_in(meeting: Meeting, code_text: str | None, by: User | None) -> CheckI
 
 
 def attendance(meeting: Meeting) -> dict:
-    rows = dict(db.session.execute(
-        select(Signup.status, func.count()).where(Signup.meeting_id == meeting.id).group_by(Signup.status)).all())
-    present = db.session.scalar(select(func.count()).select_from(Signup).where(
-        Signup.meeting_id == meeting.id, Signup.checked_in_at.is_not(None))) or 0
-    return {"capacity": meeting.capacity, "applied": rows.get("applied", 0),
-            "confirmed": rows.get("confirmed", 0), "waiting": rows.get("waiting", 0),
-            "cancelled": rows.get("cancelled", 0), "present": present}
+    rows = dict(
+        db.session.execute(
+            select(Signup.status, func.count()).where(Signup.meeting_id == meeting.id).group_by(Signup.status)
+        ).all()
+    )
+    present = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Signup)
+            .where(Signup.meeting_id == meeting.id, Signup.checked_in_at.is_not(None))
+        )
+        or 0
+    )
+    return {
+        "capacity": meeting.capacity,
+        "applied": rows.get("applied", 0),
+        "confirmed": rows.get("confirmed", 0),
+        "waiting": rows.get("waiting", 0),
+        "cancelled": rows.get("cancelled", 0),
+        "present": present,
+    }
 
 
 def present_count(meeting: Meeting) -> int:
@@ -477,30 +575,42 @@ def opinions_open(meeting: Meeting) -> bool:
     return meeting.state == "announced" and utcnow() < meeting.ends_at
 
 
-def submit_opinion(meeting: Meeting, *, agenda_item_id: int | None, category: str,
-                   author_name: str | None, body: str) -> tuple[Opinion, str]:
+def submit_opinion(
+    meeting: Meeting, *, agenda_item_id: int | None, category: str, author_name: str | None, body: str
+) -> tuple[Opinion, str]:
     """Store an opinion (plain text); returns it and its tracking code (shown once)."""
     meeting = lock_meeting(meeting.id)
     if meeting.state != "announced" or utcnow() >= meeting.ends_at:
         raise DeliberationError(409, _("会议已结束，意见征集已关闭。会后可以通过“回音”页面查看办理情况。"))
-    if agenda_item_id is not None and db.session.scalar(select(AgendaItem.id).where(
-            AgendaItem.id == agenda_item_id, AgendaItem.meeting_id == meeting.id)) is None:
+    if (
+        agenda_item_id is not None
+        and db.session.scalar(
+            select(AgendaItem.id).where(AgendaItem.id == agenda_item_id, AgendaItem.meeting_id == meeting.id)
+        )
+        is None
+    ):
         raise DeliberationError(422, _("所选议程不属于这次会议。"))
     body = body.strip()
     if not body:
         raise DeliberationError(422, _("请填写意见内容。"))
     code = new_code(TRACKING_CODE_LENGTH)
     opinion = Opinion(
-        meeting_id=meeting.id, number=meeting.next_opinion, agenda_item_id=agenda_item_id,
-        category=category, author_name=(author_name or "").strip() or None, body=body,
+        meeting_id=meeting.id,
+        number=meeting.next_opinion,
+        agenda_item_id=agenda_item_id,
+        category=category,
+        author_name=(author_name or "").strip() or None,
+        body=body,
         stage="before" if utcnow() < meeting.starts_at else "during",
-        tracking_hash=tracking_digest(code), hidden=False,
+        tracking_hash=tracking_digest(code),
+        hidden=False,
     )
     meeting.next_opinion += 1
     db.session.add(opinion)
     db.session.flush()
-    audit.record("meeting.opinion", "meeting", meeting.id,
-                 {"number": opinion.number, "anonymous": opinion.is_anonymous})
+    audit.record(
+        "meeting.opinion", "meeting", meeting.id, {"number": opinion.number, "anonymous": opinion.is_anonymous}
+    )
     return opinion, code
 
 
@@ -515,8 +625,7 @@ def find_opinion_by_code(code_text: str | None) -> Opinion:
 
 
 def public_opinions(meeting: Meeting) -> list[Opinion]:
-    return list(db.session.scalars(select(Opinion).where(Opinion.meeting_id == meeting.id)
-                                   .order_by(Opinion.number)))
+    return list(db.session.scalars(select(Opinion).where(Opinion.meeting_id == meeting.id).order_by(Opinion.number)))
 
 
 def hide_opinion(opinion: Opinion, reason: str) -> None:
@@ -553,8 +662,7 @@ def assign(opinion: Opinion, lead_unit: LeadUnit, due_on: date | None = None) ->
         reply.lead_unit = lead_unit
         reply.due_on = due_on
     db.session.flush()
-    audit.record("opinion.assign", "opinion", opinion.id,
-                 {"lead_unit": lead_unit.name, "due_on": due_on.isoformat()})
+    audit.record("opinion.assign", "opinion", opinion.id, {"lead_unit": lead_unit.name, "due_on": due_on.isoformat()})
     return reply
 
 
@@ -585,8 +693,8 @@ def rate_reply(code_text: str | None, rating: str) -> Reply:
     if reply is None or reply.status != "done":
         raise DeliberationError(409, _("这条意见还没有办结答复，办结后才能评价。"))
     done = db.session.execute(
-        update(Reply).where(Reply.id == reply.id, Reply.rating.is_(None))
-        .values(rating=rating, rated_at=utcnow())).rowcount
+        update(Reply).where(Reply.id == reply.id, Reply.rating.is_(None)).values(rating=rating, rated_at=utcnow())
+    ).rowcount
     if not done:
         raise DeliberationError(409, _("这条答复已经评价过了，每条意见只能评价一次。"))
     db.session.refresh(reply)
@@ -596,15 +704,23 @@ def rate_reply(code_text: str | None, rating: str) -> Reply:
 
 def overdue_replies(today: date | None = None) -> list[Reply]:
     """Follow-ups not finished by their due date, oldest first."""
-    return list(db.session.scalars(
-        select(Reply).where(Reply.status != "done", Reply.due_on < (today or local_today()))
-        .order_by(Reply.due_on, Reply.id)))
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .where(Reply.status != "done", Reply.due_on < (today or local_today()))
+            .order_by(Reply.due_on, Reply.id)
+        )
+    )
 
 
 def unit_replies(lead_unit_id: int) -> list[Reply]:
-    return list(db.session.scalars(
-        select(Reply).where(Reply.lead_unit_id == lead_unit_id)
-        .order_by(Reply.status == "done", Reply.due_on, Reply.id)))
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .where(Reply.lead_unit_id == lead_unit_id)
+            .order_by(Reply.status == "done", Reply.due_on, Reply.id)
+        )
+    )
 
 
 def all_replies() -> list[Reply]:
@@ -614,16 +730,25 @@ def all_replies() -> list[Reply]:
 def dashboard_items(today: date | None = None) -> dict:
     """Context of ``deliberation/_dashboard.html`` on the staff dashboard."""
     overdue = overdue_replies(today)
-    return {"overdue": overdue[:20], "overdue_count": len(overdue),
-            "upcoming": upcoming_meetings()[:5], "today": today or local_today()}
+    return {
+        "overdue": overdue[:20],
+        "overdue_count": len(overdue),
+        "upcoming": upcoming_meetings()[:5],
+        "today": today or local_today(),
+    }
 
 
 # --- Minutes and speakers ------------------------------------------------------------
 
 
 def sanitise_minutes(html: str) -> str:
-    return nh3.clean(html, tags=MINUTES_TAGS, attributes=MINUTES_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow").strip()
+    return nh3.clean(
+        html,
+        tags=MINUTES_TAGS,
+        attributes=MINUTES_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    ).strip()
 
 
 def save_minutes(meeting: Meeting, html: str) -> bool:
@@ -641,14 +766,18 @@ def _normalised(html: str) -> str:
     return "".join(html.split()).replace("<br/>", "<br>").replace("<br />", "<br>")
 
 
-def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str,
-                agenda_item_id: int | None) -> Speaker:
+def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str, agenda_item_id: int | None) -> Speaker:
     if meeting.state == "draft":
         raise DeliberationError(409, _("会议尚未公告，不能记录发言。"))
-    position = (db.session.scalar(select(func.max(Speaker.position))
-                                  .where(Speaker.meeting_id == meeting.id)) or 0) + 1
-    speaker = Speaker(meeting=meeting, position=position, name=name.strip(), affiliation=affiliation.strip(),
-                      summary=summary.strip(), agenda_item_id=agenda_item_id)
+    position = (db.session.scalar(select(func.max(Speaker.position)).where(Speaker.meeting_id == meeting.id)) or 0) + 1
+    speaker = Speaker(
+        meeting=meeting,
+        position=position,
+        name=name.strip(),
+        affiliation=affiliation.strip(),
+        summary=summary.strip(),
+        agenda_item_id=agenda_item_id,
+    )
     db.session.add(speaker)
     db.session.flush()
     audit.record("meeting.speaker", "meeting", meeting.id, {"position": position})
@@ -671,25 +800,34 @@ def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: i
 
     if meeting.state != "announced":
         raise DeliberationError(409, _("只有已公告、未结束的会议才能表决。"))
-    decision = Decision(meeting=meeting, title=title.strip(), method=method, state="pending",
-                        agenda_item_id=agenda_item_id)
+    decision = Decision(
+        meeting=meeting, title=title.strip(), method=method, state="pending", agenda_item_id=agenda_item_id
+    )
     db.session.add(decision)
     db.session.flush()
     if method == "vote":
         try:
-            poll = specs.create_from_spec({
-                "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
-                "title": f"{meeting.topic}：{decision.title}"[:200],
-                "ballot": "approval", "secrecy": "code", "session": None,
-                "options": [decision.title],
-                "rules": specs.build_rules("approval", base="present", more_than="1/2"),
-                "purpose": "meeting",
-            })
+            poll = specs.create_from_spec(
+                {
+                    "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
+                    "title": f"{meeting.topic}：{decision.title}"[:200],
+                    "ballot": "approval",
+                    "secrecy": "code",
+                    "session": None,
+                    "options": [decision.title],
+                    "rules": specs.build_rules("approval", base="present", more_than="1/2"),
+                    "purpose": "meeting",
+                }
+            )
         except PollError as exc:
             raise _poll_error(exc) from exc
         decision.poll = poll
-    audit.record("meeting.decision_add", "meeting", meeting.id,
-                 {"decision": decision.id, "method": method, "title": decision.title})
+    audit.record(
+        "meeting.decision_add",
+        "meeting",
+        meeting.id,
+        {"decision": decision.id, "method": method, "title": decision.title},
+    )
     return decision
 
 
@@ -701,8 +839,9 @@ def record_hands(decision: Decision, *, yes: int, no: int, abstain: int) -> None
         raise DeliberationError(409, _("这项决定的表决结果已经记录，不能更改。"))
     present = present_count(decision.meeting)
     if yes + no + abstain > present:
-        raise DeliberationError(422, _("表决人数 %(total)s 超过了实到人数 %(present)s，请核对。",
-                                       total=yes + no + abstain, present=present))
+        raise DeliberationError(
+            422, _("表决人数 %(total)s 超过了实到人数 %(present)s，请核对。", total=yes + no + abstain, present=present)
+        )
     _record(decision, yes=yes, no=no, abstain=abstain, present=present, majority=2 * yes > present)
 
 
@@ -715,9 +854,20 @@ def _record(decision: Decision, *, yes: int, no: int, abstain: int, present: int
     decision.passed = quorum and majority
     decision.state = "recorded"
     decision.recorded_at = utcnow()
-    audit.record("meeting.decision_record", "meeting", decision.meeting_id,
-                 {"decision": decision.id, "yes": yes, "no": no, "abstain": abstain, "present": present,
-                  "quorum_met": quorum, "passed": decision.passed})
+    audit.record(
+        "meeting.decision_record",
+        "meeting",
+        decision.meeting_id,
+        {
+            "decision": decision.id,
+            "yes": yes,
+            "no": no,
+            "abstain": abstain,
+            "present": present,
+            "quorum_met": quorum,
+            "passed": decision.passed,
+        },
+    )
 
 
 def issue_vote_codes(decision: Decision) -> list[str]:
@@ -734,8 +884,7 @@ def issue_vote_codes(decision: Decision) -> list[str]:
         codes = polls.generate_codes(decision.poll, present)
     except PollError as exc:
         raise _poll_error(exc) from exc
-    audit.record("meeting.decision_codes", "meeting", decision.meeting_id,
-                 {"decision": decision.id, "count": present})
+    audit.record("meeting.decision_codes", "meeting", decision.meeting_id, {"decision": decision.id, "count": present})
     return codes
 
 
@@ -769,8 +918,14 @@ def close_vote(decision: Decision) -> None:
     decision = db.session.get(Decision, decision_id)
     result = decision.poll.result
     option = result["options"][0]
-    _record(decision, yes=option["yes"], no=option["no"], abstain=option["abstain"],
-            present=result["present"], majority=bool(option["passed"]))
+    _record(
+        decision,
+        yes=option["yes"],
+        no=option["no"],
+        abstain=option["abstain"],
+        present=result["present"],
+        majority=bool(option["passed"]),
+    )
 
 
 # --- Reports -------------------------------------------------------------------------

@@ -33,8 +33,19 @@ from extensions import db
 
 bp = Blueprint("deliberation_staff", __name__, url_prefix="/staff/meetings")
 
-MEETING_FIELDS = ("kind", "topic", "description", "proposed_by", "organiser", "place", "online_url",
-                  "capacity", "waitlist", "signup_mode", "members")
+MEETING_FIELDS = (
+    "kind",
+    "topic",
+    "description",
+    "proposed_by",
+    "organiser",
+    "place",
+    "online_url",
+    "capacity",
+    "waitlist",
+    "signup_mode",
+    "members",
+)
 
 
 def _fields(form: MeetingForm) -> dict:
@@ -72,8 +83,9 @@ def _decision(decision_id: int) -> Decision:
 @bp.route("/")
 @staff_required
 def meetings():
-    return render_template("deliberation/staff/meetings.html", meetings=services.all_meetings(),
-                           overdue=services.overdue_replies())
+    return render_template(
+        "deliberation/staff/meetings.html", meetings=services.all_meetings(), overdue=services.overdue_replies()
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -85,8 +97,7 @@ def meeting_new():
         db.session.commit()
         flash(_("会议已创建（草稿）。请添加议程后发布公告。"), "success")
         return _back(meeting.id)
-    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=None), \
-        422 if form.errors else 200
+    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=None), 422 if form.errors else 200
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -102,8 +113,9 @@ def meeting_edit(meeting_id: int):
         db.session.commit()
         flash(_("会议信息已保存。"), "success")
         return _back(meeting.id)
-    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=meeting), \
-        422 if form.errors else 200
+    return render_template(
+        "deliberation/staff/meeting_form.html", form=form, meeting=meeting
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:meeting_id>")
@@ -111,10 +123,16 @@ def meeting_edit(meeting_id: int):
 def meeting(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     return render_template(
-        "deliberation/staff/meeting.html", meeting=meeting, counts=services.attendance(meeting),
-        agenda_form=AgendaItemForm(), announce_form=AnnounceForm(), button=EmptyForm(),
-        days=services.notice_days(meeting), required=services.required_notice_days(),
-        short=services.short_notice(meeting))
+        "deliberation/staff/meeting.html",
+        meeting=meeting,
+        counts=services.attendance(meeting),
+        agenda_form=AgendaItemForm(),
+        announce_form=AnnounceForm(),
+        button=EmptyForm(),
+        days=services.notice_days(meeting),
+        required=services.required_notice_days(),
+        short=services.short_notice(meeting),
+    )
 
 
 @bp.route("/<int:meeting_id>/agenda", methods=["POST"])
@@ -173,10 +191,10 @@ def draw(meeting_id: int):
 @staff_required
 def signups(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    rows = db.session.scalars(select(Signup).where(Signup.meeting_id == meeting.id)
-                              .order_by(Signup.number)).all()
-    return render_template("deliberation/staff/signups.html", meeting=meeting, signups=rows,
-                           counts=services.attendance(meeting))
+    rows = db.session.scalars(select(Signup).where(Signup.meeting_id == meeting.id).order_by(Signup.number)).all()
+    return render_template(
+        "deliberation/staff/signups.html", meeting=meeting, signups=rows, counts=services.attendance(meeting)
+    )
 
 
 def _code_from(text: str | None) -> str | None:
@@ -202,8 +220,9 @@ def checkin(meeting_id: int):
         else:
             flash(_("签到成功：报名序号 %(n)s，%(name)s。", n=entry.number, name=entry.name), "success")
         return redirect(url_for("deliberation_staff.checkin", meeting_id=meeting.id))
-    return render_template("deliberation/staff/checkin.html", meeting=meeting, form=form,
-                           counts=services.attendance(meeting)), 422 if form.errors else 200
+    return render_template(
+        "deliberation/staff/checkin.html", meeting=meeting, form=form, counts=services.attendance(meeting)
+    ), 422 if form.errors else 200
 
 
 # --- Opinions ------------------------------------------------------------------------
@@ -223,9 +242,15 @@ def opinions(meeting_id: int):
             form.due_on.data = opinion.reply.due_on
         return form
 
-    return render_template("deliberation/staff/opinions.html", meeting=meeting,
-                           opinions=services.public_opinions(meeting), assign_form=assign_form,
-                           hide_form=HideForm, button=EmptyForm(), units=units)
+    return render_template(
+        "deliberation/staff/opinions.html",
+        meeting=meeting,
+        opinions=services.public_opinions(meeting),
+        assign_form=assign_form,
+        hide_form=HideForm,
+        button=EmptyForm(),
+        units=units,
+    )
 
 
 @bp.route("/opinions/<int:opinion_id>/hide", methods=["POST"])
@@ -286,8 +311,9 @@ def minutes(meeting_id: int):
         return redirect(url_for("deliberation_staff.minutes", meeting_id=meeting.id))
     speaker_form = SpeakerForm()
     speaker_form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
-    return render_template("deliberation/staff/minutes.html", meeting=meeting, form=form,
-                           speaker_form=speaker_form), 422 if form.errors else 200
+    return render_template(
+        "deliberation/staff/minutes.html", meeting=meeting, form=form, speaker_form=speaker_form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<int:meeting_id>/speakers", methods=["POST"])
@@ -298,8 +324,13 @@ def speaker_add(meeting_id: int):
     form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
     if not form.validate_on_submit():
         raise DeliberationError(422, _("请填写发言人姓名并选择议程。"))
-    services.add_speaker(meeting, name=form.name.data, affiliation=form.affiliation.data or "",
-                         summary=form.summary.data or "", agenda_item_id=form.agenda_item.data or None)
+    services.add_speaker(
+        meeting,
+        name=form.name.data,
+        affiliation=form.affiliation.data or "",
+        summary=form.summary.data or "",
+        agenda_item_id=form.agenda_item.data or None,
+    )
     db.session.commit()
     return redirect(url_for("deliberation_staff.minutes", meeting_id=meeting.id) + "#speakers")
 
@@ -311,14 +342,21 @@ def decisions(meeting_id: int):
     form = DecisionForm()
     form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
     if form.validate_on_submit():
-        services.add_decision(meeting, title=form.title.data, method=form.method.data,
-                              agenda_item_id=form.agenda_item.data or None)
+        services.add_decision(
+            meeting, title=form.title.data, method=form.method.data, agenda_item_id=form.agenda_item.data or None
+        )
         db.session.commit()
         return redirect(url_for("deliberation_staff.decisions", meeting_id=meeting.id))
     present = services.present_count(meeting)
-    return render_template("deliberation/staff/decisions.html", meeting=meeting, form=form,
-                           hands_form=HandsForm, button=EmptyForm(), present=present,
-                           quorum=services.quorum_met(meeting.members, present)), 422 if form.errors else 200
+    return render_template(
+        "deliberation/staff/decisions.html",
+        meeting=meeting,
+        form=form,
+        hands_form=HandsForm,
+        button=EmptyForm(),
+        present=present,
+        quorum=services.quorum_met(meeting.members, present),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/decisions/<int:decision_id>/hands", methods=["POST"])
@@ -382,8 +420,9 @@ def decision_close(decision_id: int):
 @bp.route("/followup")
 @staff_required
 def followup():
-    return render_template("deliberation/staff/followup.html", replies=services.all_replies(),
-                           today=services.local_today(), unit=None)
+    return render_template(
+        "deliberation/staff/followup.html", replies=services.all_replies(), today=services.local_today(), unit=None
+    )
 
 
 @bp.route("/unit")
@@ -391,9 +430,12 @@ def followup():
 def unit():
     if current_user.lead_unit_id is None:
         abort(403)
-    return render_template("deliberation/staff/followup.html",
-                           replies=services.unit_replies(current_user.lead_unit_id),
-                           today=services.local_today(), unit=current_user.lead_unit)
+    return render_template(
+        "deliberation/staff/followup.html",
+        replies=services.unit_replies(current_user.lead_unit_id),
+        today=services.local_today(),
+        unit=current_user.lead_unit,
+    )
 
 
 @bp.route("/replies/<int:reply_id>", methods=["GET", "POST"])
@@ -411,5 +453,4 @@ def reply_edit(reply_id: int):
         flash(_("办理情况已保存。"), "success")
         target = "deliberation_staff.unit" if current_user.role == "lead_unit" else "deliberation_staff.followup"
         return redirect(url_for(target))
-    return render_template("deliberation/staff/reply_form.html", reply=reply, form=form), \
-        422 if form.errors else 200
+    return render_template("deliberation/staff/reply_form.html", reply=reply, form=form), 422 if form.errors else 200

@@ -46,16 +46,21 @@ def _once(html: str) -> Response:
 
 @bp.route("/")
 def index():
-    return render_template("deliberation/index.html", upcoming=services.upcoming_meetings(),
-                           past=services.past_meetings())
+    return render_template(
+        "deliberation/index.html", upcoming=services.upcoming_meetings(), past=services.past_meetings()
+    )
 
 
 @bp.route("/<int:meeting_id>")
 def notice(meeting_id: int):
     meeting = services.get_public_meeting(meeting_id)
-    return render_template("deliberation/notice.html", meeting=meeting,
-                           counts=services.attendance(meeting), signups_open=services.signups_open(meeting),
-                           opinions_open=services.opinions_open(meeting))
+    return render_template(
+        "deliberation/notice.html",
+        meeting=meeting,
+        counts=services.attendance(meeting),
+        signups_open=services.signups_open(meeting),
+        opinions_open=services.opinions_open(meeting),
+    )
 
 
 @bp.route("/<int:meeting_id>/meeting.ics")
@@ -65,10 +70,13 @@ def calendar(meeting_id: int):
     agenda = "\n".join(f"{item.position}. {item.title}" for item in meeting.agenda)
     body = ical.event(
         uid=f"meeting-{meeting.id}@{request.host.split(':')[0]}",
-        stamp=meeting.announced_at or meeting.created_at, start=meeting.starts_at, end=meeting.ends_at,
+        stamp=meeting.announced_at or meeting.created_at,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
         summary=f"{meeting.kind_label}：{meeting.topic}",
         description="\n".join(p for p in (meeting.organiser, meeting.description, agenda, url) if p),
-        location=meeting.place or meeting.online_url or "", url=url,
+        location=meeting.place or meeting.online_url or "",
+        url=url,
     )
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.id}.ics"'
@@ -85,12 +93,24 @@ def signup(meeting_id: int):
         entry, code = services.sign_up(meeting, name=form.name.data, phone=form.phone.data, area=form.area.data)
         db.session.commit()
         checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
-        return _once(render_template("deliberation/signup_done.html", meeting=meeting, signup=entry, code=code,
-                                     qr=qr_svg(checkin_url, scale=5),
-                                     position=services.waiting_position(entry)))
+        return _once(
+            render_template(
+                "deliberation/signup_done.html",
+                meeting=meeting,
+                signup=entry,
+                code=code,
+                qr=qr_svg(checkin_url, scale=5),
+                position=services.waiting_position(entry),
+            )
+        )
     status = 422 if form.errors else 200
-    return render_template("deliberation/signup.html", meeting=meeting, form=form,
-                           open=services.signups_open(meeting), counts=services.attendance(meeting)), status
+    return render_template(
+        "deliberation/signup.html",
+        meeting=meeting,
+        form=form,
+        open=services.signups_open(meeting),
+        counts=services.attendance(meeting),
+    ), status
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -133,23 +153,30 @@ def opinion_new(meeting_id: int):
     form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
     if form.validate_on_submit():
         opinion, code = services.submit_opinion(
-            meeting, agenda_item_id=form.agenda_item.data or None, category=form.category.data,
-            author_name=None if form.anonymous.data else form.author_name.data, body=form.body.data)
+            meeting,
+            agenda_item_id=form.agenda_item.data or None,
+            category=form.category.data,
+            author_name=None if form.anonymous.data else form.author_name.data,
+            body=form.body.data,
+        )
         db.session.commit()
-        return _once(render_template("deliberation/opinion_done.html", meeting=meeting, opinion=opinion,
-                                     code=code))
+        return _once(render_template("deliberation/opinion_done.html", meeting=meeting, opinion=opinion, code=code))
     status = 422 if form.errors else 200
-    return render_template("deliberation/opinion_new.html", meeting=meeting, form=form,
-                           open=services.opinions_open(meeting)), status
+    return render_template(
+        "deliberation/opinion_new.html", meeting=meeting, form=form, open=services.opinions_open(meeting)
+    ), status
 
 
 @bp.route("/<int:meeting_id>/reply")
 def reply_page(meeting_id: int):
     meeting = services.get_public_meeting(meeting_id)
-    return render_template("deliberation/reply.html", meeting=meeting,
-                           opinions=services.public_opinions(meeting),
-                           decisions=[d for d in meeting.decisions if d.state == "recorded"],
-                           counts=services.attendance(meeting))
+    return render_template(
+        "deliberation/reply.html",
+        meeting=meeting,
+        opinions=services.public_opinions(meeting),
+        decisions=[d for d in meeting.decisions if d.state == "recorded"],
+        counts=services.attendance(meeting),
+    )
 
 
 @bp.route("/<int:meeting_id>/report")
@@ -166,8 +193,11 @@ def track():
     form = TrackForm()
     if form.validate_on_submit():
         opinion = services.find_opinion_by_code(form.code.data)
-        return _once(render_template("deliberation/track.html", form=form, opinion=opinion,
-                                     rate_form=RateForm(code=form.code.data)))
+        return _once(
+            render_template(
+                "deliberation/track.html", form=form, opinion=opinion, rate_form=RateForm(code=form.code.data)
+            )
+        )
     return render_template("deliberation/track.html", form=form, opinion=None), 422 if form.errors else 200
 
 
@@ -180,5 +210,8 @@ def rate():
     reply = services.rate_reply(form.code.data, form.rating.data)
     db.session.commit()
     flash(_("感谢您的评价：%(rating)s。", rating=reply.rating_label), "success")
-    return _once(render_template("deliberation/track.html", form=TrackForm(code=form.code.data),
-                                 opinion=reply.opinion, rate_form=None))
+    return _once(
+        render_template(
+            "deliberation/track.html", form=TrackForm(code=form.code.data), opinion=reply.opinion, rate_form=None
+        )
+    )

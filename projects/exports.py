@@ -13,16 +13,60 @@ from projects import progress, services
 from projects.models import Project
 
 # Never exported: Suggestion.name, Suggestion.phone.
-SUGGESTION_FIELDS = ["id", "title", "description", "category", "location", "status", "reject_reason",
-                     "merged_into", "project_id", "submitted_on"]
-CANDIDATE_FIELDS = ["id", "year", "title", "lead_unit", "investment_wan_yuan", "planned_completion",
-                    "description", "status", "suggestion_ids"]
-RESULT_FIELDS = ["poll", "kind", "project_id", "title", "option_id", "yes", "no", "abstain", "passed",
-                 "elected", "tied", "fingerprint"]
-PROGRESS_FIELDS = ["project_id", "title", "lead_unit", "planned_completion", "percent", "schedule",
-                   "last_report_on", "satisfaction_rate", "grade"]
-KINDS = {"suggestions": SUGGESTION_FIELDS, "candidates": CANDIDATE_FIELDS, "results": RESULT_FIELDS,
-         "progress": PROGRESS_FIELDS}
+SUGGESTION_FIELDS = [
+    "id",
+    "title",
+    "description",
+    "category",
+    "location",
+    "status",
+    "reject_reason",
+    "merged_into",
+    "project_id",
+    "submitted_on",
+]
+CANDIDATE_FIELDS = [
+    "id",
+    "year",
+    "title",
+    "lead_unit",
+    "investment_wan_yuan",
+    "planned_completion",
+    "description",
+    "status",
+    "suggestion_ids",
+]
+RESULT_FIELDS = [
+    "poll",
+    "kind",
+    "project_id",
+    "title",
+    "option_id",
+    "yes",
+    "no",
+    "abstain",
+    "passed",
+    "elected",
+    "tied",
+    "fingerprint",
+]
+PROGRESS_FIELDS = [
+    "project_id",
+    "title",
+    "lead_unit",
+    "planned_completion",
+    "percent",
+    "schedule",
+    "last_report_on",
+    "satisfaction_rate",
+    "grade",
+]
+KINDS = {
+    "suggestions": SUGGESTION_FIELDS,
+    "candidates": CANDIDATE_FIELDS,
+    "results": RESULT_FIELDS,
+    "progress": PROGRESS_FIELDS,
+}
 
 
 def suggestions(year: int) -> list[dict]:
@@ -32,12 +76,20 @@ def suggestions(year: int) -> list[dict]:
     rows = []
     for s in call.suggestions:
         project = s.project
-        rows.append({
-            "id": s.id, "title": s.title, "description": s.description, "category": s.category,
-            "location": s.location, "status": s.status, "reject_reason": s.reject_reason,
-            "merged_into": s.merged_into_id, "project_id": project.id if project else None,
-            "submitted_on": s.submitted_at.date().isoformat(),
-        })
+        rows.append(
+            {
+                "id": s.id,
+                "title": s.title,
+                "description": s.description,
+                "category": s.category,
+                "location": s.location,
+                "status": s.status,
+                "reject_reason": s.reject_reason,
+                "merged_into": s.merged_into_id,
+                "project_id": project.id if project else None,
+                "submitted_on": s.submitted_at.date().isoformat(),
+            }
+        )
     return rows
 
 
@@ -47,9 +99,14 @@ def candidates(year: int) -> list[dict]:
 
 def _candidate(p: Project) -> dict:
     return {
-        "id": p.id, "year": p.year, "title": p.title, "lead_unit": p.lead_unit.name,
-        "investment_wan_yuan": p.investment, "planned_completion": p.planned_completion.isoformat(),
-        "description": p.description, "status": p.status,
+        "id": p.id,
+        "year": p.year,
+        "title": p.title,
+        "lead_unit": p.lead_unit.name,
+        "investment_wan_yuan": p.investment,
+        "planned_completion": p.planned_completion.isoformat(),
+        "description": p.description,
+        "status": p.status,
         "suggestion_ids": [s.id for s in p.suggestions],
     }
 
@@ -61,13 +118,22 @@ def results(year: int) -> list[dict]:
             option = line["option"]
             if option is None:
                 continue
-            rows.append({
-                "poll": line["poll"].public_id, "kind": line["kind"], "project_id": project.id,
-                "title": project.title, "option_id": option["id"], "yes": option["yes"],
-                "no": option["no"], "abstain": option["abstain"], "passed": option["passed"],
-                "elected": option["elected"], "tied": option["tied"],
-                "fingerprint": line["poll"].fingerprint,
-            })
+            rows.append(
+                {
+                    "poll": line["poll"].public_id,
+                    "kind": line["kind"],
+                    "project_id": project.id,
+                    "title": project.title,
+                    "option_id": option["id"],
+                    "yes": option["yes"],
+                    "no": option["no"],
+                    "abstain": option["abstain"],
+                    "passed": option["passed"],
+                    "elected": option["elected"],
+                    "tied": option["tied"],
+                    "fingerprint": line["poll"].fingerprint,
+                }
+            )
     return sorted(rows, key=lambda r: (r["poll"], r["option_id"]))
 
 
@@ -76,14 +142,19 @@ def progress_rows(year: int, today: date) -> list[dict]:
     for line in progress.board(year, today):
         project = line["project"]
         rated = services.assessment(project)
-        rows.append({
-            "project_id": project.id, "title": project.title, "lead_unit": project.lead_unit.name,
-            "planned_completion": project.planned_completion.isoformat(), "percent": line["percent"],
-            "schedule": line["schedule"],
-            "last_report_on": line["last"].reported_on.isoformat() if line["last"] else None,
-            "satisfaction_rate": rated["rate_percent"] if rated else None,
-            "grade": rated["grade"] if rated else None,
-        })
+        rows.append(
+            {
+                "project_id": project.id,
+                "title": project.title,
+                "lead_unit": project.lead_unit.name,
+                "planned_completion": project.planned_completion.isoformat(),
+                "percent": line["percent"],
+                "schedule": line["schedule"],
+                "last_report_on": line["last"].reported_on.isoformat() if line["last"] else None,
+                "satisfaction_rate": rated["rate_percent"] if rated else None,
+                "grade": rated["grade"] if rated else None,
+            }
+        )
     return rows
 
 
@@ -103,11 +174,14 @@ def to_csv(kind: str, rows: list[dict]) -> str:
     writer = csv.DictWriter(out, fieldnames=KINDS[kind], extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: (";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v))
-                         for k, v in row.items()})
+        writer.writerow(
+            {k: (";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)) for k, v in row.items()}
+        )
     return "\ufeff" + out.getvalue()
 
 
 def links(year: int) -> dict[str, dict[str, str]]:
-    return {kind: {fmt: url_for("projects.export", year=year, kind=kind, fmt=fmt) for fmt in ("csv", "json")}
-            for kind in KINDS}
+    return {
+        kind: {fmt: url_for("projects.export", year=year, kind=kind, fmt=fmt) for fmt in ("csv", "json")}
+        for kind in KINDS
+    }

@@ -41,10 +41,13 @@ def lines(text: str | None, limit: int = 20) -> list[str]:
 
 class CallForm(FlaskForm):
     year = IntegerField(_l("年度"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
-    title = StringField(_l("标题"), filters=[_strip], validators=[DataRequired(), Length(max=120)],
-                        description=_l("例如：2028年县政府民生实事项目征集"))
-    notice = TextAreaField(_l("征集公告"), filters=[_strip],
-                           validators=[DataRequired(), Length(max=5000)])
+    title = StringField(
+        _l("标题"),
+        filters=[_strip],
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("例如：2028年县政府民生实事项目征集"),
+    )
+    notice = TextAreaField(_l("征集公告"), filters=[_strip], validators=[DataRequired(), Length(max=5000)])
     opens_on = DateField(_l("开始日期"), validators=[DataRequired()])
     closes_on = DateField(_l("截止日期"), validators=[DataRequired()])
     submit = SubmitField(_l("发布征集"))
@@ -56,30 +59,35 @@ class CallForm(FlaskForm):
 
 class SuggestionForm(FlaskForm):
     title = StringField(
-        _l("建议标题"), filters=[_strip],
-        validators=[DataRequired(_l("请填写建议标题。")),
-                    Length(max=TITLE_MAX, message=_l("标题不能超过 100 字。"))],
+        _l("建议标题"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请填写建议标题。")), Length(max=TITLE_MAX, message=_l("标题不能超过 100 字。"))],
     )
     description = TextAreaField(
-        _l("具体内容"), filters=[_strip],
-        validators=[DataRequired(_l("请写明建议的具体内容。")),
-                    Length(min=10, max=DESCRIPTION_MAX,
-                           message=_l("具体内容须为 10 到 2000 字。"))],
+        _l("具体内容"),
+        filters=[_strip],
+        validators=[
+            DataRequired(_l("请写明建议的具体内容。")),
+            Length(min=10, max=DESCRIPTION_MAX, message=_l("具体内容须为 10 到 2000 字。")),
+        ],
         description=_l("想解决什么问题、建议怎么做（10–2000 字）"),
     )
     category = SelectField(_l("类别"), choices=[(c, c) for c in SUGGESTION_CATEGORIES])
     location = StringField(
-        _l("地点"), filters=[_strip],
-        validators=[DataRequired(_l("请填写地点。")),
-                    Length(max=120, message=_l("地点不能超过 120 字。"))],
+        _l("地点"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请填写地点。")), Length(max=120, message=_l("地点不能超过 120 字。"))],
         description=_l("例如：白鹭镇中心小学门口"),
     )
-    name = StringField(_l("姓名（选填）"), filters=[_strip],
-                       validators=[Optional(), Length(max=64)],
-                       description=_l("不公开"))
-    phone = StringField(_l("联系电话（选填）"), filters=[_strip],
-                        validators=[Optional(), Length(max=32)],
-                        description=_l("仅供工作人员联系您，不公开、不导出"))
+    name = StringField(
+        _l("姓名（选填）"), filters=[_strip], validators=[Optional(), Length(max=64)], description=_l("不公开")
+    )
+    phone = StringField(
+        _l("联系电话（选填）"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=32)],
+        description=_l("仅供工作人员联系您，不公开、不导出"),
+    )
     submit = SubmitField(_l("提交建议"))
 
     def validate_phone(self, field):
@@ -91,28 +99,28 @@ class SuggestionForm(FlaskForm):
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("不予采纳的理由"), filters=[_strip],
-                           validators=[DataRequired(_l("请填写不予采纳的理由。")), Length(max=1000)])
+    reason = TextAreaField(
+        _l("不予采纳的理由"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请填写不予采纳的理由。")), Length(max=1000)],
+    )
     submit = SubmitField(_l("不予采纳"))
 
 
 class MergeForm(FlaskForm):
-    target = IntegerField(_l("合并到建议编号"),
-                          validators=[DataRequired(_l("请填写要合并到的建议编号。"))])
+    target = IntegerField(_l("合并到建议编号"), validators=[DataRequired(_l("请填写要合并到的建议编号。"))])
     submit = SubmitField(_l("合并"))
 
 
 class CandidateForm(FlaskForm):
-    title = StringField(_l("项目名称"), filters=[_strip],
-                        validators=[DataRequired(), Length(max=TITLE_MAX)])
+    title = StringField(_l("项目名称"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
     lead_unit_id = SelectField(_l("承办单位"), coerce=int)
-    investment = IntegerField(_l("总投资（万元）"),
-                              validators=[DataRequired(), NumberRange(min=0, max=10_000_000)])
+    investment = IntegerField(_l("总投资（万元）"), validators=[DataRequired(), NumberRange(min=0, max=10_000_000)])
     planned_completion = DateField(_l("计划完成日期"), validators=[DataRequired()])
-    description = TextAreaField(_l("项目简介"), filters=[_strip],
-                                validators=[DataRequired(), Length(max=5000)])
-    suggestions = SelectMultipleField(_l("来源建议"), coerce=int, validate_choice=False,
-                                      description=_l("可多选；也可以不选"))
+    description = TextAreaField(_l("项目简介"), filters=[_strip], validators=[DataRequired(), Length(max=5000)])
+    suggestions = SelectMultipleField(
+        _l("来源建议"), coerce=int, validate_choice=False, description=_l("可多选；也可以不选")
+    )
     submit = SubmitField(_l("保存候选项目"))
 
 
@@ -124,10 +132,12 @@ class CandidateImportForm(FlaskForm):
 class VoteForm(FlaskForm):
     session_id = SelectField(_l("会议"), coerce=int)
     seats = IntegerField(_l("应选数"), validators=[DataRequired(), NumberRange(min=1, max=500)])
-    max_yes = IntegerField(_l("每票最多同意数"), validators=[Optional(), NumberRange(min=1, max=500)],
-                           description=_l("不填则等于应选数"))
-    base = SelectField(_l("计算基数"),
-                       choices=[("electorate", _l("全体代表（应到）")), ("present", _l("出席代表（实到）"))])
+    max_yes = IntegerField(
+        _l("每票最多同意数"), validators=[Optional(), NumberRange(min=1, max=500)], description=_l("不填则等于应选数")
+    )
+    base = SelectField(
+        _l("计算基数"), choices=[("electorate", _l("全体代表（应到）")), ("present", _l("出席代表（实到）"))]
+    )
     more_than = SelectField(_l("通过线"), choices=[("1/2", _l("过半数")), ("2/3", _l("超过三分之二"))])
     submit = SubmitField(_l("创建票决（草稿）"))
 
@@ -147,18 +157,22 @@ class ReportForm(FlaskForm):
     reported_on = DateField(_l("报告日期"), validators=[DataRequired()])
     percent = IntegerField(
         _l("完成进度（%）"),
-        validators=[InputRequired(_l("请填写 0 到 100 之间的整数。")),
-                    NumberRange(min=0, max=100, message=_l("完成进度须在 0 到 100 之间。"))],
+        validators=[
+            InputRequired(_l("请填写 0 到 100 之间的整数。")),
+            NumberRange(min=0, max=100, message=_l("完成进度须在 0 到 100 之间。")),
+        ],
     )
-    narrative = TextAreaField(_l("进展情况"), filters=[_strip],
-                              validators=[DataRequired(), Length(max=5000)])
-    problems = TextAreaField(_l("存在问题（选填）"), filters=[_strip],
-                             validators=[Optional(), Length(max=3000)])
-    rectifications = TextAreaField(_l("整改事项（选填，每行一项）"), filters=[_strip],
-                                   validators=[Optional(), Length(max=5000)])
-    backwards_reason = TextAreaField(_l("进度回退原因"), filters=[_strip],
-                                     validators=[Optional(), Length(max=2000)],
-                                     description=_l("进度低于上次报告时必填"))
+    narrative = TextAreaField(_l("进展情况"), filters=[_strip], validators=[DataRequired(), Length(max=5000)])
+    problems = TextAreaField(_l("存在问题（选填）"), filters=[_strip], validators=[Optional(), Length(max=3000)])
+    rectifications = TextAreaField(
+        _l("整改事项（选填，每行一项）"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
+    backwards_reason = TextAreaField(
+        _l("进度回退原因"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=2000)],
+        description=_l("进度低于上次报告时必填"),
+    )
     photos = MultipleFileField(_l("现场照片（选填，JPEG / PNG / WebP）"))
     submit = SubmitField(_l("提交进度报告"))
 
@@ -166,6 +180,7 @@ class ReportForm(FlaskForm):
 class NoteForm(FlaskForm):
     visited_on = DateField(_l("视察日期"), validators=[DataRequired()])
     note = TextAreaField(_l("视察情况"), filters=[_strip], validators=[DataRequired(), Length(max=5000)])
-    rectifications = TextAreaField(_l("发现问题 / 整改建议（选填，每行一项）"), filters=[_strip],
-                                   validators=[Optional(), Length(max=5000)])
+    rectifications = TextAreaField(
+        _l("发现问题 / 整改建议（选填，每行一项）"), filters=[_strip], validators=[Optional(), Length(max=5000)]
+    )
     submit = SubmitField(_l("提交视察记录"))

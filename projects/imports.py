@@ -151,9 +151,14 @@ def import_candidates(year: int, data: bytes) -> CandidateImport:
         try:
             with db.session.begin_nested():
                 project = create_candidate(
-                    year=year, title=row["title"], lead_unit=row["lead_unit"],
-                    investment=row["investment"], planned_completion=row["planned_completion"],
-                    description=row["description"], suggestions=suggestions)
+                    year=year,
+                    title=row["title"],
+                    lead_unit=row["lead_unit"],
+                    investment=row["investment"],
+                    planned_completion=row["planned_completion"],
+                    description=row["description"],
+                    suggestions=suggestions,
+                )
         except CycleError as exc:
             result.errors.append((row["line"], exc.message))
         else:

@@ -45,9 +45,7 @@ class ProposalCall(db.Model):
     closes_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    suggestions: Mapped[list[Suggestion]] = relationship(
-        back_populates="call", order_by="Suggestion.id"
-    )
+    suggestions: Mapped[list[Suggestion]] = relationship(back_populates="call", order_by="Suggestion.id")
 
     def is_open_on(self, day: date) -> bool:
         return self.opens_on <= day <= self.closes_on
@@ -61,12 +59,8 @@ class Suggestion(db.Model):
 
     __tablename__ = "suggestion"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'accepted', 'merged', 'rejected')", name="status"
-        ),
-        CheckConstraint(
-            "status != 'rejected' OR reject_reason IS NOT NULL", name="reject_reason"
-        ),
+        CheckConstraint("status IN ('pending', 'accepted', 'merged', 'rejected')", name="status"),
+        CheckConstraint("status != 'rejected' OR reject_reason IS NOT NULL", name="reject_reason"),
         CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_into"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_self"),
     )
@@ -137,12 +131,8 @@ class Project(db.Model):
     suggestions: Mapped[list[Suggestion]] = relationship(
         secondary="project_suggestion", back_populates="projects", order_by="Suggestion.id"
     )
-    polls: Mapped[list[ProjectPoll]] = relationship(
-        back_populates="project", order_by="ProjectPoll.id"
-    )
-    members: Mapped[list[MonitoringMember]] = relationship(
-        back_populates="project", order_by="MonitoringMember.id"
-    )
+    polls: Mapped[list[ProjectPoll]] = relationship(back_populates="project", order_by="ProjectPoll.id")
+    members: Mapped[list[MonitoringMember]] = relationship(back_populates="project", order_by="MonitoringMember.id")
     reports: Mapped[list[ProgressReport]] = relationship(
         back_populates="project", order_by="[ProgressReport.reported_on, ProgressReport.id]"
     )
@@ -155,11 +145,7 @@ class Project(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(
-            {"candidate": _l("候选"), "elected": _l("当选"), "not_elected": _l("未当选")}[
-                self.status
-            ]
-        )
+        return str({"candidate": _l("候选"), "elected": _l("当选"), "not_elected": _l("未当选")}[self.status])
 
     @property
     def last_report(self) -> ProgressReport | None:
@@ -231,9 +217,7 @@ class ProgressReport(db.Model):
 
     project: Mapped[Project] = relationship(back_populates="reports")
     author: Mapped[User | None] = relationship()
-    photos: Mapped[list[ProgressPhoto]] = relationship(
-        back_populates="report", order_by="ProgressPhoto.id"
-    )
+    photos: Mapped[list[ProgressPhoto]] = relationship(back_populates="report", order_by="ProgressPhoto.id")
     rectifications: Mapped[list[RectificationItem]] = relationship(back_populates="report")
 
 

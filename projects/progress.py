@@ -111,8 +111,7 @@ def check_photos(files) -> list[Photo]:
         if not data:
             raise CycleError(422, _("照片“%(name)s”是空文件。", name=name))
         if len(data) > limit:
-            raise CycleError(413, _("照片“%(name)s”超过 %(mb)s MB 的上限。",
-                                    name=name, mb=f"{limit / 1024 / 1024:g}"))
+            raise CycleError(413, _("照片“%(name)s”超过 %(mb)s MB 的上限。", name=name, mb=f"{limit / 1024 / 1024:g}"))
         content_type = sniff_image(data[:16])
         if content_type is None:
             raise CycleError(422, _("“%(name)s”不是 JPEG、PNG 或 WebP 图片。", name=name))
@@ -149,9 +148,18 @@ def discard_files(names: list[str]) -> None:
 # --- Progress reports ------------------------------------------------------------------
 
 
-def add_report(project: Project, author: User, *, reported_on: date, percent: int, narrative: str,
-               problems: str | None = None, backwards_reason: str | None = None,
-               rectifications: list[str] = (), photos: list[Photo] = ()) -> tuple[ProgressReport, list[str]]:
+def add_report(
+    project: Project,
+    author: User,
+    *,
+    reported_on: date,
+    percent: int,
+    narrative: str,
+    problems: str | None = None,
+    backwards_reason: str | None = None,
+    rectifications: list[str] = (),
+    photos: list[Photo] = (),
+) -> tuple[ProgressReport, list[str]]:
     """A progress report; returns it and the names of the files written."""
     if project.status != "elected":
         raise CycleError(409, _("只有当选项目才报送进度。"))
@@ -161,10 +169,15 @@ def add_report(project: Project, author: User, *, reported_on: date, percent: in
     backwards_reason = (backwards_reason or "").strip() or None
     if percent < previous and not backwards_reason:
         raise CycleError(422, _("进度从 %(a)d%% 降到 %(b)d%%，请说明原因。", a=previous, b=percent))
-    report = ProgressReport(project=project, reported_on=reported_on, percent=percent,
-                            narrative=narrative, problems=(problems or "").strip() or None,
-                            backwards_reason=backwards_reason if percent < previous else None,
-                            author=author)
+    report = ProgressReport(
+        project=project,
+        reported_on=reported_on,
+        percent=percent,
+        narrative=narrative,
+        problems=(problems or "").strip() or None,
+        backwards_reason=backwards_reason if percent < previous else None,
+        author=author,
+    )
     db.session.add(report)
     for text in rectifications:
         db.session.add(RectificationItem(project=project, report=report, description=text))
@@ -173,21 +186,31 @@ def add_report(project: Project, author: User, *, reported_on: date, percent: in
         for photo in photos:
             name = _store(photo)
             written.append(name)
-            db.session.add(ProgressPhoto(report=report, stored_name=name, content_type=photo.content_type,
-                                         size_bytes=len(photo.data), caption=_("%(title)s 进度照片",
-                                                                               title=project.title)))
+            db.session.add(
+                ProgressPhoto(
+                    report=report,
+                    stored_name=name,
+                    content_type=photo.content_type,
+                    size_bytes=len(photo.data),
+                    caption=_("%(title)s 进度照片", title=project.title),
+                )
+            )
         db.session.flush()
     except Exception:
         discard_files(written)
         raise
-    audit.record("projects.report.add", "project", project.id,
-                 {"report": report.id, "percent": percent, "photos": len(written),
-                  "rectifications": len(list(rectifications))})
+    audit.record(
+        "projects.report.add",
+        "project",
+        project.id,
+        {"report": report.id, "percent": percent, "photos": len(written), "rectifications": len(list(rectifications))},
+    )
     return report, written
 
 
-def add_note(project: Project, deputy: Deputy, *, visited_on: date, note: str,
-             rectifications: list[str] = ()) -> InspectionNote:
+def add_note(
+    project: Project, deputy: Deputy, *, visited_on: date, note: str, rectifications: list[str] = ()
+) -> InspectionNote:
     if not any(m.deputy_id == deputy.id for m in project.members):
         raise CycleError(403, _("只有监督小组的代表才能提交视察记录。"))
     entry = InspectionNote(project=project, deputy=deputy, visited_on=visited_on, note=note)
@@ -205,8 +228,7 @@ def resolve_item(item: RectificationItem) -> None:
         raise CycleError(409, _("这项整改已经完成。"))
     item.status = "done"
     item.resolved_at = utcnow()
-    audit.record("projects.rectification.done", "rectification_item", item.id,
-                 {"project": item.project_id})
+    audit.record("projects.rectification.done", "rectification_item", item.id, {"project": item.project_id})
 
 
 # --- The board and the timeline --------------------------------------------------------
@@ -230,9 +252,7 @@ def board(year: int, today: date) -> list[dict]:
         select(Project).where(Project.year == year, Project.status == "elected").order_by(Project.id)
     ).all()
     return [
-        {"project": p, "percent": p.percent, "schedule": schedule(p, today),
-         "last": p.last_report}
-        for p in projects
+        {"project": p, "percent": p.percent, "schedule": schedule(p, today), "last": p.last_report} for p in projects
     ]
 
 
@@ -245,8 +265,8 @@ def late_projects(today: date) -> list[Project]:
 
 def timeline(project: Project) -> list[dict]:
     """Reports and inspection notes in date order."""
-    events = [{"kind": "report", "on": r.reported_on, "item": r, "order": (r.reported_on, 0, r.id)}
-              for r in project.reports]
-    events += [{"kind": "note", "on": n.visited_on, "item": n, "order": (n.visited_on, 1, n.id)}
-               for n in project.notes]
+    events = [
+        {"kind": "report", "on": r.reported_on, "item": r, "order": (r.reported_on, 0, r.id)} for r in project.reports
+    ]
+    events += [{"kind": "note", "on": n.visited_on, "item": n, "order": (n.visited_on, 1, n.id)} for n in project.notes]
     return sorted(events, key=lambda e: e["order"])

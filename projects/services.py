@@ -22,8 +22,18 @@ from voting import specs
 from voting.models import Poll
 from voting.tally import rate_percent
 
-SUGGESTION_CATEGORIES = ("交通出行", "教育", "医疗卫生", "养老托育", "住房与社区", "供水与环境",
-                         "农业农村", "文化体育", "就业", "其他")
+SUGGESTION_CATEGORIES = (
+    "交通出行",
+    "教育",
+    "医疗卫生",
+    "养老托育",
+    "住房与社区",
+    "供水与环境",
+    "农业农村",
+    "文化体育",
+    "就业",
+    "其他",
+)
 GRADE_KEYS = ("satisfied", "basic", "dissatisfied")
 
 
@@ -37,9 +47,7 @@ class CycleError(Exception):
 
 
 def grade_label(grade: str | None) -> str:
-    return {"satisfied": _("满意"), "basic": _("基本满意"), "dissatisfied": _("不满意")}.get(
-        grade or "", "—"
-    )
+    return {"satisfied": _("满意"), "basic": _("基本满意"), "dissatisfied": _("不满意")}.get(grade or "", "—")
 
 
 # --- The call and suggestions ----------------------------------------------------------
@@ -70,16 +78,35 @@ def create_call(*, year: int, title: str, notice: str, opens_on: date, closes_on
     return call
 
 
-def submit_suggestion(call: ProposalCall, *, today: date, title: str, description: str,
-                      category: str, location: str, name: str | None, phone: str | None,
-                      source: str = "web") -> Suggestion:
+def submit_suggestion(
+    call: ProposalCall,
+    *,
+    today: date,
+    title: str,
+    description: str,
+    category: str,
+    location: str,
+    name: str | None,
+    phone: str | None,
+    source: str = "web",
+) -> Suggestion:
     """A suggestion from the public; refused outside the call's dates."""
     if not call.is_open_on(today):
-        raise CycleError(409, _("本次征集不在开放期内（%(a)s 至 %(b)s）。",
-                                a=call.opens_on.isoformat(), b=call.closes_on.isoformat()))
-    suggestion = Suggestion(call=call, title=title, description=description, category=category,
-                            location=location, name=name or None, phone=phone or None,
-                            source=source, status="pending")
+        raise CycleError(
+            409,
+            _("本次征集不在开放期内（%(a)s 至 %(b)s）。", a=call.opens_on.isoformat(), b=call.closes_on.isoformat()),
+        )
+    suggestion = Suggestion(
+        call=call,
+        title=title,
+        description=description,
+        category=category,
+        location=location,
+        name=name or None,
+        phone=phone or None,
+        source=source,
+        status="pending",
+    )
     db.session.add(suggestion)
     db.session.flush()
     # Private fields never go to the log either.
@@ -147,9 +174,7 @@ def merge_suggestion(suggestion: Suggestion, target: Suggestion | None) -> None:
 
 
 def pending_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Suggestion).where(Suggestion.status == "pending")
-    ) or 0
+    return db.session.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.status == "pending")) or 0
 
 
 def public_suggestions(call: ProposalCall) -> list[Suggestion]:
@@ -223,26 +248,47 @@ def _link_suggestions(project: Project, suggestions: list[Suggestion]) -> None:
             project.suggestions.append(s)
 
 
-def create_candidate(*, year: int, title: str, lead_unit: LeadUnit, investment: int,
-                     planned_completion: date, description: str,
-                     suggestions: list[Suggestion] = ()) -> Project:
+def create_candidate(
+    *,
+    year: int,
+    title: str,
+    lead_unit: LeadUnit,
+    investment: int,
+    planned_completion: date,
+    description: str,
+    suggestions: list[Suggestion] = (),
+) -> Project:
     """A candidate project (候选项目), from zero or more suggestions."""
     _check_can_add(year)
     _check_title_free(year, title)
-    project = Project(year=year, title=title, lead_unit=lead_unit, investment=investment,
-                      planned_completion=planned_completion, description=description,
-                      status="candidate")
+    project = Project(
+        year=year,
+        title=title,
+        lead_unit=lead_unit,
+        investment=investment,
+        planned_completion=planned_completion,
+        description=description,
+        status="candidate",
+    )
     db.session.add(project)
     _link_suggestions(project, list(suggestions))
     db.session.flush()
-    audit.record("projects.candidate.create", "project", project.id,
-                 {"title": title, "suggestions": [s.id for s in suggestions]})
+    audit.record(
+        "projects.candidate.create", "project", project.id, {"title": title, "suggestions": [s.id for s in suggestions]}
+    )
     return project
 
 
-def update_candidate(project: Project, *, title: str, lead_unit: LeadUnit, investment: int,
-                     planned_completion: date, description: str,
-                     suggestions: list[Suggestion] = ()) -> None:
+def update_candidate(
+    project: Project,
+    *,
+    title: str,
+    lead_unit: LeadUnit,
+    investment: int,
+    planned_completion: date,
+    description: str,
+    suggestions: list[Suggestion] = (),
+) -> None:
     """Edit a candidate; refused (409) once its vote has opened."""
     if is_locked(project):
         raise CycleError(409, _("票决已经开始，候选项目“%(title)s”不能再修改。", title=project.title))
@@ -258,12 +304,10 @@ def update_candidate(project: Project, *, title: str, lead_unit: LeadUnit, inves
     for pp in project.polls:
         if pp.poll.state == "draft":
             pp.poll.options = [
-                {"id": o["id"], "title": title if o["id"] == pp.option_id else o["title"]}
-                for o in pp.poll.options
+                {"id": o["id"], "title": title if o["id"] == pp.option_id else o["title"]} for o in pp.poll.options
             ]
     db.session.flush()
-    audit.record("projects.candidate.update", "project", project.id,
-                 {"title": title, "was": old_title})
+    audit.record("projects.candidate.update", "project", project.id, {"title": title, "was": old_title})
 
 
 # --- The vote and the run-off ----------------------------------------------------------
@@ -272,13 +316,19 @@ def update_candidate(project: Project, *, title: str, lead_unit: LeadUnit, inves
 def _link_poll(poll: Poll, projects: list[Project], kind: str) -> None:
     by_title = {p.title: p for p in projects}
     for option in poll.options:
-        db.session.add(ProjectPoll(project=by_title[option["title"]], poll=poll, kind=kind,
-                                   option_id=option["id"]))
+        db.session.add(ProjectPoll(project=by_title[option["title"]], poll=poll, kind=kind, option_id=option["id"]))
 
 
-def create_vote(year: int, session: Session, *, seats: int, max_yes: int | None = None,
-                base: str = "electorate", more_than: str = "1/2",
-                public_id: str | None = None) -> Poll:
+def create_vote(
+    year: int,
+    session: Session,
+    *,
+    seats: int,
+    max_yes: int | None = None,
+    base: str = "electorate",
+    more_than: str = "1/2",
+    public_id: str | None = None,
+) -> Poll:
     """The deputies' approval poll (票决) over the year's candidates, as a draft."""
     if vote_poll(year) is not None:
         raise CycleError(409, _("%(year)d 年的票决已经创建。", year=year))
@@ -290,15 +340,18 @@ def create_vote(year: int, session: Session, *, seats: int, max_yes: int | None 
     max_yes = seats if max_yes is None else max_yes
     if not 1 <= max_yes <= len(projects):
         raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
-    poll = specs.create_from_spec({
-        "poll": public_id or f"{year}-minsheng-vote",
-        "title": _("%(year)d年民生实事项目票决", year=year),
-        "ballot": "approval", "secrecy": "secret", "session": session.id,
-        "options": [p.title for p in projects],
-        "rules": specs.build_rules("approval", seats=seats, max_yes=max_yes, base=base,
-                                   more_than=more_than),
-        "purpose": "project_vote",
-    })
+    poll = specs.create_from_spec(
+        {
+            "poll": public_id or f"{year}-minsheng-vote",
+            "title": _("%(year)d年民生实事项目票决", year=year),
+            "ballot": "approval",
+            "secrecy": "secret",
+            "session": session.id,
+            "options": [p.title for p in projects],
+            "rules": specs.build_rules("approval", seats=seats, max_yes=max_yes, base=base, more_than=more_than),
+            "purpose": "project_vote",
+        }
+    )
     _link_poll(poll, projects, "vote")
     db.session.flush()
     audit.record("projects.vote.create", "poll", poll.public_id, {"year": year, "seats": seats})
@@ -371,8 +424,12 @@ def apply_outcome(year: int) -> VoteOutcome:
             changed[project.id] = status
     db.session.flush()
     if changed:
-        audit.record("projects.vote.apply", "poll", outcome.vote.public_id,
-                     {"year": year, "changed": {str(k): v for k, v in changed.items()}})
+        audit.record(
+            "projects.vote.apply",
+            "poll",
+            outcome.vote.public_id,
+            {"year": year, "changed": {str(k): v for k, v in changed.items()}},
+        )
     return outcome
 
 
@@ -384,19 +441,28 @@ def start_runoff(year: int) -> Poll:
     vote = outcome.vote
     seats = outcome.seats_left
     threshold = vote.rules["threshold"]
-    poll = specs.create_from_spec({
-        "poll": f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}",
-        "title": _("%(year)d年民生实事项目另行票决", year=year),
-        "ballot": "approval", "secrecy": "secret", "session": vote.session_id,
-        "options": [p.title for p in outcome.tied],
-        "rules": specs.build_rules("approval", seats=seats, max_yes=seats,
-                                   base=threshold["base"], more_than=threshold["more_than"]),
-        "purpose": "runoff",
-    })
+    poll = specs.create_from_spec(
+        {
+            "poll": f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}",
+            "title": _("%(year)d年民生实事项目另行票决", year=year),
+            "ballot": "approval",
+            "secrecy": "secret",
+            "session": vote.session_id,
+            "options": [p.title for p in outcome.tied],
+            "rules": specs.build_rules(
+                "approval", seats=seats, max_yes=seats, base=threshold["base"], more_than=threshold["more_than"]
+            ),
+            "purpose": "runoff",
+        }
+    )
     _link_poll(poll, outcome.tied, "runoff")
     db.session.flush()
-    audit.record("projects.runoff.create", "poll", poll.public_id,
-                 {"year": year, "seats": seats, "tied": [p.id for p in outcome.tied]})
+    audit.record(
+        "projects.runoff.create",
+        "poll",
+        poll.public_id,
+        {"year": year, "seats": seats, "tied": [p.id for p in outcome.tied]},
+    )
     return poll
 
 
@@ -423,14 +489,18 @@ def create_assessment(year: int, session: Session, *, public_id: str | None = No
         raise CycleError(422, _("%(year)d 年还没有当选项目。", year=year))
     if year_polls(year, "assessment"):
         raise CycleError(409, _("%(year)d 年的满意度测评已经创建。", year=year))
-    poll = specs.create_from_spec({
-        "poll": public_id or f"{year}-minsheng-assessment",
-        "title": _("%(year)d年民生实事项目满意度测评", year=year),
-        "ballot": "satisfaction", "secrecy": "secret", "session": session.id,
-        "options": [p.title for p in projects],
-        "rules": specs.build_rules("satisfaction", base="electorate"),
-        "purpose": "assessment",
-    })
+    poll = specs.create_from_spec(
+        {
+            "poll": public_id or f"{year}-minsheng-assessment",
+            "title": _("%(year)d年民生实事项目满意度测评", year=year),
+            "ballot": "satisfaction",
+            "secrecy": "secret",
+            "session": session.id,
+            "options": [p.title for p in projects],
+            "rules": specs.build_rules("satisfaction", base="electorate"),
+            "purpose": "assessment",
+        }
+    )
     _link_poll(poll, projects, "assessment")
     db.session.flush()
     audit.record("projects.assessment.create", "poll", poll.public_id, {"year": year})
@@ -442,8 +512,11 @@ def assessment(project: Project) -> dict | None:
     for pp in reversed(project.polls):
         if pp.kind == "assessment" and pp.poll.is_closed:
             option = next(o for o in pp.poll.result["options"] if o["id"] == pp.option_id)
-            return option | {"poll": pp.poll, "rate_percent": rate_percent(option["rate"]),
-                             "grade_label": grade_label(option["grade"])}
+            return option | {
+                "poll": pp.poll,
+                "rate_percent": rate_percent(option["rate"]),
+                "grade_label": grade_label(option["grade"]),
+            }
     return None
 
 

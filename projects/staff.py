@@ -41,8 +41,11 @@ def _suggestion_choices(year: int, project=None) -> list[tuple[int, str]]:
     call = services.call_for_year(year)
     if call is None:
         return []
-    return [(s.id, f"#{s.id} {s.title}") for s in call.suggestions
-            if s.status in ("pending", "accepted") and (not s.projects or s.projects[0] is project)]
+    return [
+        (s.id, f"#{s.id} {s.title}")
+        for s in call.suggestions
+        if s.status in ("pending", "accepted") and (not s.projects or s.projects[0] is project)
+    ]
 
 
 def _valid_post() -> None:
@@ -54,9 +57,12 @@ def _valid_post() -> None:
 @staff_required
 def staff_index():
     years = services.years()
-    return render_template("projects/staff_index.html", years=years,
-                           calls={y: services.call_for_year(y) for y in years},
-                           pending=services.pending_count())
+    return render_template(
+        "projects/staff_index.html",
+        years=years,
+        calls={y: services.call_for_year(y) for y in years},
+        pending=services.pending_count(),
+    )
 
 
 @bp.route("/staff/projects/calls/new", methods=["GET", "POST"])
@@ -66,8 +72,13 @@ def call_new():
     if request.method == "GET":
         form.year.data = today().year + 1
     if form.validate_on_submit():
-        call = services.create_call(year=form.year.data, title=form.title.data, notice=form.notice.data,
-                                    opens_on=form.opens_on.data, closes_on=form.closes_on.data)
+        call = services.create_call(
+            year=form.year.data,
+            title=form.title.data,
+            notice=form.notice.data,
+            opens_on=form.opens_on.data,
+            closes_on=form.closes_on.data,
+        )
         db.session.commit()
         flash(_("征集已发布。"), "success")
         return redirect(url_for("projects.staff_year", year=call.year))
@@ -83,9 +94,15 @@ def staff_year(year: int):
     if call is None and not projects:
         abort(404)
     return render_template(
-        "projects/staff_year.html", year=year, call=call, projects=projects,
-        outcome=services.vote_outcome(year), button=EmptyForm(), reject_form=RejectForm(),
-        merge_form=MergeForm(), locked={p.id: services.is_locked(p) for p in projects},
+        "projects/staff_year.html",
+        year=year,
+        call=call,
+        projects=projects,
+        outcome=services.vote_outcome(year),
+        button=EmptyForm(),
+        reject_form=RejectForm(),
+        merge_form=MergeForm(),
+        locked={p.id: services.is_locked(p) for p in projects},
         assessments=services.year_polls(year, "assessment"),
     )
 
@@ -179,9 +196,14 @@ def candidate_new(year: int):
             fail(422, _("请选择承办单位。"))
         try:
             project = services.create_candidate(
-                year=year, title=form.title.data, lead_unit=unit, investment=form.investment.data,
-                planned_completion=form.planned_completion.data, description=form.description.data,
-                suggestions=_chosen(form))
+                year=year,
+                title=form.title.data,
+                lead_unit=unit,
+                investment=form.investment.data,
+                planned_completion=form.planned_completion.data,
+                description=form.description.data,
+                suggestions=_chosen(form),
+            )
         except CycleError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -211,9 +233,14 @@ def candidate_edit(project_id: int):
             fail(422, _("请选择承办单位。"))
         try:
             services.update_candidate(
-                project, title=form.title.data, lead_unit=unit, investment=form.investment.data,
-                planned_completion=form.planned_completion.data, description=form.description.data,
-                suggestions=_chosen(form))
+                project,
+                title=form.title.data,
+                lead_unit=unit,
+                investment=form.investment.data,
+                planned_completion=form.planned_completion.data,
+                description=form.description.data,
+                suggestions=_chosen(form),
+            )
         except CycleError as exc:
             db.session.rollback()
             if exc.status == 409:
@@ -226,8 +253,7 @@ def candidate_edit(project_id: int):
             return redirect(url_for("projects.project_page", project_id=project.id))
     elif request.method == "POST":
         status = 422
-    return render_template("projects/candidate_form.html", form=form, year=project.year,
-                           project=project), status
+    return render_template("projects/candidate_form.html", form=form, year=project.year, project=project), status
 
 
 @bp.route("/staff/projects/<int:year>/import", methods=["GET", "POST"])
@@ -265,8 +291,14 @@ def vote_new(year: int):
         session = db.session.get(Session, form.session_id.data)
         if session is None:
             fail(422, _("请选择会议。"))
-        poll = services.create_vote(year, session, seats=form.seats.data, max_yes=form.max_yes.data,
-                                    base=form.base.data, more_than=form.more_than.data)
+        poll = services.create_vote(
+            year,
+            session,
+            seats=form.seats.data,
+            max_yes=form.max_yes.data,
+            base=form.base.data,
+            more_than=form.more_than.data,
+        )
         db.session.commit()
         flash(_("票决草稿已创建，请核对后开始投票。"), "success")
         return redirect(url_for("voting.staff_poll", poll_id=poll.id))
@@ -312,8 +344,9 @@ def assessment_new(year: int):
         flash(_("满意度测评草稿已创建。"), "success")
         return redirect(url_for("voting.staff_poll", poll_id=poll.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("projects/assessment_new.html", form=form, year=year,
-                           projects=services.elected_projects(year)), status
+    return render_template(
+        "projects/assessment_new.html", form=form, year=year, projects=services.elected_projects(year)
+    ), status
 
 
 # --- Monitoring groups -----------------------------------------------------------------
@@ -326,8 +359,9 @@ def members(project_id: int):
     form = MemberForm()
     status = 200
     if form.validate_on_submit():
-        deputy = db.session.scalar(select(Deputy).where(Deputy.code == form.code.data,
-                                                        Deputy.active.is_(True)).order_by(Deputy.id.desc()))
+        deputy = db.session.scalar(
+            select(Deputy).where(Deputy.code == form.code.data, Deputy.active.is_(True)).order_by(Deputy.id.desc())
+        )
         progress.add_member(project, deputy, leader=form.leader.data == "1")
         db.session.commit()
         flash(_("已加入监督小组。"), "success")

@@ -71,7 +71,8 @@ def dashboard_context() -> dict:
         "late": progress.late_projects(day),
         "open_items": db.session.scalar(
             select(db.func.count()).select_from(RectificationItem).where(RectificationItem.status == "open")
-        ) or 0,
+        )
+        or 0,
         "call": services.open_call(day),
         "years": services.years()[:3],
     }
@@ -99,9 +100,15 @@ def year_page(year: int):
     if call is None and not projects:
         abort(404)
     outcome = services.vote_outcome(year)
-    return render_template("projects/year.html", year=year, call=call, projects=projects,
-                           outcome=outcome, links=exports.links(year),
-                           assessment=services.year_polls(year, "assessment"))
+    return render_template(
+        "projects/year.html",
+        year=year,
+        call=call,
+        projects=projects,
+        outcome=outcome,
+        links=exports.links(year),
+        assessment=services.year_polls(year, "assessment"),
+    )
 
 
 @bp.route("/projects/<int:year>/suggestions")
@@ -118,8 +125,14 @@ def progress_board(year: int):
     rows = progress.board(year, day)
     if not rows and not services.candidates(year):
         abort(404)
-    return render_template("projects/progress.html", year=year, rows=rows, today=day,
-                           label=progress.schedule_label, links=exports.links(year))
+    return render_template(
+        "projects/progress.html",
+        year=year,
+        rows=rows,
+        today=day,
+        label=progress.schedule_label,
+        links=exports.links(year),
+    )
 
 
 @bp.route("/projects/<int:year>/<any(suggestions, candidates, results, progress):kind>.<any(csv, json):fmt>")
@@ -140,12 +153,17 @@ def export(year: int, kind: str, fmt: str):
 def project_page(project_id: int):
     project = get_project(project_id)
     return render_template(
-        "projects/project.html", project=project, votes=services.vote_counts(project),
-        timeline=progress.timeline(project), rated=services.assessment(project),
+        "projects/project.html",
+        project=project,
+        votes=services.vote_counts(project),
+        timeline=progress.timeline(project),
+        rated=services.assessment(project),
         assessment_poll=services.assessment_poll(project),
-        schedule=progress.schedule(project, today()), label=progress.schedule_label,
+        schedule=progress.schedule(project, today()),
+        label=progress.schedule_label,
         can_report=progress.can_report(current_user, project),
-        is_member=progress.is_member(current_user, project), button=EmptyForm(),
+        is_member=progress.is_member(current_user, project),
+        button=EmptyForm(),
     )
 
 
@@ -176,9 +194,16 @@ def suggest():
         return render_template("projects/suggest.html", call=None, form=form, source=source), 404
     if form.validate_on_submit():
         suggestion = services.submit_suggestion(
-            call, today=today(), title=form.title.data, description=form.description.data,
-            category=form.category.data, location=form.location.data, name=form.name.data,
-            phone=form.phone_value(), source=source)
+            call,
+            today=today(),
+            title=form.title.data,
+            description=form.description.data,
+            category=form.category.data,
+            location=form.location.data,
+            name=form.name.data,
+            phone=form.phone_value(),
+            source=source,
+        )
         db.session.commit()
         flash(_("建议已收到，编号 #%(id)d。请收藏本页查看办理情况。", id=suggestion.id), "success")
         return redirect(url_for("projects.suggestion_page", suggestion_id=suggestion.id))
@@ -224,10 +249,16 @@ def report(project_id: int):
         try:
             photos = progress.check_photos(request.files.getlist(form.photos.name))
             _report, written = progress.add_report(
-                project, current_user._get_current_object(), reported_on=form.reported_on.data,
-                percent=form.percent.data, narrative=form.narrative.data, problems=form.problems.data,
-                backwards_reason=form.backwards_reason.data, rectifications=lines(form.rectifications.data),
-                photos=photos)
+                project,
+                current_user._get_current_object(),
+                reported_on=form.reported_on.data,
+                percent=form.percent.data,
+                narrative=form.narrative.data,
+                problems=form.problems.data,
+                backwards_reason=form.backwards_reason.data,
+                rectifications=lines(form.rectifications.data),
+                photos=photos,
+            )
             db.session.commit()
         except CycleError as exc:
             db.session.rollback()
@@ -256,8 +287,13 @@ def inspect(project_id: int):
     if request.method == "GET":
         form.visited_on.data = today()
     if form.validate_on_submit():
-        progress.add_note(project, current_user.deputy, visited_on=form.visited_on.data,
-                          note=form.note.data, rectifications=lines(form.rectifications.data))
+        progress.add_note(
+            project,
+            current_user.deputy,
+            visited_on=form.visited_on.data,
+            note=form.note.data,
+            rectifications=lines(form.rectifications.data),
+        )
         db.session.commit()
         flash(_("视察记录已提交。"), "success")
         return redirect(url_for("projects.project_page", project_id=project.id))

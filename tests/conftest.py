@@ -12,10 +12,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-
 from flask import has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from app import create_app
 from core.models import Congress, Deputy, Role, Session, User
@@ -55,8 +54,12 @@ def _pg_url(base: str, name: str) -> str:
     url = base
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix):]
-    return re.sub(r"/[^/?]*(\?|$)", "/" + name + r"\1", url.split("://", 1)[1] and url, count=0) if False else _replace_db(url, name)
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    return (
+        re.sub(r"/[^/?]*(\?|$)", "/" + name + r"\1", url.split("://", 1)[1] and url, count=0)
+        if False
+        else _replace_db(url, name)
+    )
 
 
 def _replace_db(url: str, name: str) -> str:
@@ -97,10 +100,15 @@ def backend(request, tmp_path_factory):
     _migrate(tmp, url)
     engine = create_engine(url)
     with engine.connect() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
-        sequences = [r[0] for r in conn.execute(text(
-            "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
+        sequences = [
+            r[0] for r in conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))
+        ]
     engine.dispose()
     backend_info = {"kind": "postgresql", "url": url, "tables": tables, "sequences": sequences}
     yield backend_info
@@ -114,7 +122,7 @@ def backend(request, tmp_path_factory):
 def _pg_url_plain(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -234,13 +242,24 @@ def login(client, username: str, password: str = PASSWORD):
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
-def make_user(username: str, role: str = "staff", *, deputy: Deputy | None = None,
-              password: str = PASSWORD, must_change: bool = False) -> User:
+def make_user(
+    username: str,
+    role: str = "staff",
+    *,
+    deputy: Deputy | None = None,
+    password: str = PASSWORD,
+    must_change: bool = False,
+) -> User:
     from werkzeug.security import generate_password_hash
 
-    user = User(username=username, display_name=username, role=role, deputy=deputy,
-                password_hash=generate_password_hash(password, method=FAST_HASH),
-                must_change_password=must_change)
+    user = User(
+        username=username,
+        display_name=username,
+        role=role,
+        deputy=deputy,
+        password_hash=generate_password_hash(password, method=FAST_HASH),
+        must_change_password=must_change,
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -262,26 +281,45 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
 
 
-def make_congress(n: int = 10, *, delegations: int = 4, name: str = "测试县第十八届人民代表大会",
-                  with_accounts: bool = True, prefix: str = "D"):
+def make_congress(
+    n: int = 10,
+    *,
+    delegations: int = 4,
+    name: str = "测试县第十八届人民代表大会",
+    with_accounts: bool = True,
+    prefix: str = "D",
+):
     """A congress with ``n`` deputies D001… (``prefix`` changes the D) and one session;
     accounts share PASSWORD."""
-    from werkzeug.security import generate_password_hash
     from datetime import date
+
+    from werkzeug.security import generate_password_hash
 
     congress = Congress(name=name)
     db.session.add(congress)
     pw_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
     for i in range(1, n + 1):
-        deputy = Deputy(congress=congress, code=f"{prefix}{i:03d}",
-                        name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
-                        delegation=f"第{(i % delegations) + 1}代表团")
+        deputy = Deputy(
+            congress=congress,
+            code=f"{prefix}{i:03d}",
+            name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
+            delegation=f"第{(i % delegations) + 1}代表团",
+        )
         db.session.add(deputy)
         if with_accounts:
-            db.session.add(User(username=deputy.code, display_name=deputy.name, role="deputy",
-                                deputy=deputy, password_hash=pw_hash, must_change_password=False))
-    session = Session(congress=congress, name="第十八届人大第四次会议",
-                      starts_on=date(2027, 1, 12), ends_on=date(2027, 1, 15))
+            db.session.add(
+                User(
+                    username=deputy.code,
+                    display_name=deputy.name,
+                    role="deputy",
+                    deputy=deputy,
+                    password_hash=pw_hash,
+                    must_change_password=False,
+                )
+            )
+    session = Session(
+        congress=congress, name="第十八届人大第四次会议", starts_on=date(2027, 1, 12), ends_on=date(2027, 1, 15)
+    )
     db.session.add(session)
     db.session.commit()
     return congress, session

@@ -13,16 +13,32 @@ from voting import services, specs
 from voting.client import SecretVoter, code_ballot, named_ballot
 
 
-def approval_poll(session: Session | None, *, public_id="2027-test-minsheng", options=15, seats=10,
-                  max_yes=None, secrecy="secret", base="electorate", more_than="1/2", open_=True):
+def approval_poll(
+    session: Session | None,
+    *,
+    public_id="2027-test-minsheng",
+    options=15,
+    seats=10,
+    max_yes=None,
+    secrecy="secret",
+    base="electorate",
+    more_than="1/2",
+    open_=True,
+):
     """A livelihood-project style approval poll (max_yes = seats by default)."""
-    poll = specs.create_from_spec({
-        "poll": public_id, "title": "2027年民生实事项目票决", "ballot": "approval",
-        "secrecy": secrecy, "session": session.id if session else None,
-        "options": [f"候选项目{i}" for i in range(1, options + 1)],
-        "rules": specs.build_rules("approval", seats=seats, max_yes=seats if max_yes is None else max_yes,
-                                   base=base, more_than=more_than),
-    })
+    poll = specs.create_from_spec(
+        {
+            "poll": public_id,
+            "title": "2027年民生实事项目票决",
+            "ballot": "approval",
+            "secrecy": secrecy,
+            "session": session.id if session else None,
+            "options": [f"候选项目{i}" for i in range(1, options + 1)],
+            "rules": specs.build_rules(
+                "approval", seats=seats, max_yes=seats if max_yes is None else max_yes, base=base, more_than=more_than
+            ),
+        }
+    )
     if open_:
         services.open_poll(poll)
     db.session.commit()
@@ -56,8 +72,9 @@ def take_token(app, poll, code: str) -> SecretVoter:
     token = csrf_from(page.get_data(as_text=True))
     manifest = client.get(f"/api/polls/{poll.public_id}/manifest").get_json()["manifest"]
     voter = SecretVoter(manifest)
-    response = client.post(f"/api/polls/{poll.public_id}/tokens", json=voter.token_request(),
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        f"/api/polls/{poll.public_id}/tokens", json=voter.token_request(), headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 200, response.get_json()
     voter.token_response(response.get_json())
     voter.client = client
@@ -112,5 +129,15 @@ def run_verifier(board_obj: dict, tmp_path: Path, receipts=(), ballots=(), finge
     return status, out.getvalue()
 
 
-__all__ = ["approval_poll", "check_in_all", "deputy_client", "take_token", "cast", "close", "board",
-           "run_verifier", "named_ballot", "code_ballot"]
+__all__ = [
+    "approval_poll",
+    "check_in_all",
+    "deputy_client",
+    "take_token",
+    "cast",
+    "close",
+    "board",
+    "run_verifier",
+    "named_ballot",
+    "code_ballot",
+]

@@ -74,7 +74,7 @@ def tokens(poll_id: str):
     if not current_user.is_deputy:
         raise PollError(403, "not_in_register")
     if not isinstance(body, dict) or set(body) != {"blinded_msg"}:
-        raise PollError(422, "bad_request", detail="the body must be {\"blinded_msg\": …}")
+        raise PollError(422, "bad_request", detail='the body must be {"blinded_msg": …}')
     blind_sig = services.issue_token(poll, current_user.deputy, body["blinded_msg"])
     return jsonify({"blind_sig": blind_sig})
 
@@ -113,9 +113,7 @@ def board(poll_id: str):
     etag = services.board_etag(poll)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = Response(
-        stream_with_context(services.board_chunks(poll)), mimetype="application/json"
-    )
+    response = Response(stream_with_context(services.board_chunks(poll)), mimetype="application/json")
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Disposition"] = f'attachment; filename="board-{poll.public_id}.json"'

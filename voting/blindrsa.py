@@ -199,9 +199,7 @@ def blind(
     return z.to_bytes(k_len, "big"), inv.to_bytes(k_len, "big")
 
 
-def finalize(
-    n: int, e: int, prepared_msg: bytes, blind_sig: bytes, inv: bytes
-) -> bytes:
+def finalize(n: int, e: int, prepared_msg: bytes, blind_sig: bytes, inv: bytes) -> bytes:
     """RFC 9474 Finalize: unblind and check; raise ``ValueError`` if invalid."""
     k_len = modulus_length(n)
     if len(blind_sig) != k_len or len(inv) != k_len:

@@ -67,9 +67,7 @@ def ballot_leaf_hash(ballot: Mapping[str, Any]) -> bytes:
     return merkle.leaf_hash(canonical(ballot))
 
 
-def make_tree_head(
-    poll: str, size: int, root_hex: str, timestamp: str
-) -> dict[str, Any]:
+def make_tree_head(poll: str, size: int, root_hex: str, timestamp: str) -> dict[str, Any]:
     """A tree head, to be signed under ``CONTEXT_TREE_HEAD``."""
     return {"poll": poll, "size": size, "root": root_hex, "timestamp": timestamp}
 
@@ -172,9 +170,7 @@ def _make_tokens(count: int) -> list[tuple[bytes, bytes]]:
     return [make_token(_worker_signer) for _ in range(count)]
 
 
-def issue_tokens(
-    key: rsa.RSAPrivateKey, count: int, *, jobs: int = 1
-) -> list[tuple[bytes, bytes]]:
+def issue_tokens(key: rsa.RSAPrivateKey, count: int, *, jobs: int = 1) -> list[tuple[bytes, bytes]]:
     """``count`` tokens with their signatures, over ``jobs`` processes."""
     if jobs <= 1 or count < 64:
         signer = blindrsa.BlindSigner(key)
@@ -227,9 +223,7 @@ def simulate_poll(
     second later than the previous ballot's. ``jobs`` processes issue tokens.
     """
     count = len(choices)
-    option_ids = (
-        list(options) if options is not None else list(choices[0] if count else ["p01"])
-    )
+    option_ids = list(options) if options is not None else list(choices[0] if count else ["p01"])
     electorate = electorate if electorate is not None else max(count, 1)
     present = present if present is not None else count
     if not count <= present <= electorate:

@@ -49,8 +49,12 @@ def create(spec_file):
 @poll_cli.command("codes")
 @click.argument("public_id")
 @click.argument("count", type=int)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="File for the codes (mode 0600), one a line, for printing slips.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="File for the codes (mode 0600), one a line, for printing slips.",
+)
 def codes(public_id: str, count: int, out: Path):
     """Generate one-time codes for a draft code poll (replaces any earlier batch)."""
     try:

@@ -29,28 +29,40 @@ class SecretVoter:
     def token_response(self, body: dict[str, str]) -> None:
         """Unblind the server's answer; raises if the signature does not verify."""
         assert self._inv is not None, "token_request first"
-        self.token_sig = blindrsa.finalize(
-            self.n, self.e, self.token, b64url_decode(body["blind_sig"]), self._inv
-        )
+        self.token_sig = blindrsa.finalize(self.n, self.e, self.token, b64url_decode(body["blind_sig"]), self._inv)
 
     def ballot(self, choices: dict[str, str]) -> dict[str, Any]:
         """The body of ``POST …/ballots``."""
         assert self.token_sig is not None, "no token yet"
-        return {"ballot": {
-            "poll": self.manifest["poll"],
-            "manifest": self.manifest_hash,
-            "token": b64url_encode(self.token),
-            "token_sig": b64url_encode(self.token_sig),
-            "choices": choices,
-        }}
+        return {
+            "ballot": {
+                "poll": self.manifest["poll"],
+                "manifest": self.manifest_hash,
+                "token": b64url_encode(self.token),
+                "token_sig": b64url_encode(self.token_sig),
+                "choices": choices,
+            }
+        }
 
 
 def named_ballot(manifest: dict[str, Any], voter: str, choices: dict[str, str]) -> dict[str, Any]:
-    return {"ballot": {"poll": manifest["poll"], "manifest": rules.manifest_hash(manifest),
-                       "voter": voter, "choices": choices}}
+    return {
+        "ballot": {
+            "poll": manifest["poll"],
+            "manifest": rules.manifest_hash(manifest),
+            "voter": voter,
+            "choices": choices,
+        }
+    }
 
 
 def code_ballot(manifest: dict[str, Any], code: str, choices: dict[str, str]) -> dict[str, Any]:
-    return {"ballot": {"poll": manifest["poll"], "manifest": rules.manifest_hash(manifest),
-                       "code_hash": code_hash(normalise_code(code)), "choices": choices},
-            "code": code}
+    return {
+        "ballot": {
+            "poll": manifest["poll"],
+            "manifest": rules.manifest_hash(manifest),
+            "code_hash": code_hash(normalise_code(code)),
+            "choices": choices,
+        },
+        "code": code,
+    }

@@ -32,9 +32,7 @@ _B64URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _HASH_HEX_RE = re.compile(r"[0-9a-f]{64}")
 _IDENTIFIER_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_TIME_RE = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z"
-)
+_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 # A \uD800-\uDFFF escape might be a lone surrogate, which I-JSON forbids.
 _SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 _ANY_SURROGATE_RE = re.compile("[\ud800-\udfff]|\\\\u[dD][89a-fA-F]")
@@ -50,9 +48,7 @@ class ProtocolError(Exception):
     a translated message needs (for example ``{"rule": "max_yes", "limit": 10}``).
     """
 
-    def __init__(
-        self, code: str, detail: str = "", params: Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, code: str, detail: str = "", params: Mapping[str, Any] | None = None) -> None:
         super().__init__(detail or code)
         self.code = code
         self.detail = detail or code
@@ -273,9 +269,7 @@ def _lenient_object_hook() -> Any:
     def hook(pairs: list[tuple[str, Any]]) -> Any:
         """Build one object, marking it if a member name repeats."""
         obj = {
-            key: shared.setdefault(value, value)
-            if type(value) is str and len(value) <= _SHARED_LENGTH
-            else value
+            key: shared.setdefault(value, value) if type(value) is str and len(value) <= _SHARED_LENGTH else value
             for key, value in pairs
         }
         if len(obj) != len(pairs):
@@ -357,9 +351,7 @@ def _mark_lone_surrogates(value: Any) -> Any:
     return value
 
 
-def _decode_text(
-    data: bytes | str, error: Callable[[str], Exception]
-) -> tuple[str, bool]:
+def _decode_text(data: bytes | str, error: Callable[[str], Exception]) -> tuple[str, bool]:
     """The text without a BOM, and whether it may hold surrogate escapes."""
     if isinstance(data, bytes | bytearray | memoryview):
         raw = bytes(data).removeprefix(b"\xef\xbb\xbf")
@@ -392,9 +384,7 @@ def parse_json(data: bytes | str) -> Any:
     except RecursionError as exc:
         raise _bad(f"nested deeper than {MAX_DEPTH} levels") from exc
     except json.JSONDecodeError as exc:
-        raise _bad(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        raise _bad(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     _check_strict_tree(value, escapes)
     return value
 
@@ -410,9 +400,7 @@ def parse_json_lenient(data: bytes | str) -> Any:
     try:
         value = _lenient_decoder().decode(text)
     except json.JSONDecodeError as exc:
-        raise NotJSONError(
-            f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
+        raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     return _mark_lone_surrogates(value) if escapes else value
 
 
@@ -443,9 +431,7 @@ def parse_time(text: str) -> datetime:
     try:
         return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as exc:
-        raise ValueError(
-            f"time must be YYYY-MM-DDTHH:MM:SSZ on a real date: {exc}"
-        ) from exc
+        raise ValueError(f"time must be YYYY-MM-DDTHH:MM:SSZ on a real date: {exc}") from exc
 
 
 def is_time(value: object) -> bool:
@@ -463,11 +449,7 @@ def is_time(value: object) -> bool:
 def is_identifier(value: object, max_length: int = 64) -> bool:
     """True for 1…``max_length`` characters of ``A-Z a-z 0-9 . _ -`` starting
     with a letter or digit (poll ids and voter codes)."""
-    return (
-        isinstance(value, str)
-        and len(value) <= max_length
-        and _IDENTIFIER_RE.fullmatch(value) is not None
-    )
+    return isinstance(value, str) and len(value) <= max_length and _IDENTIFIER_RE.fullmatch(value) is not None
 
 
 def is_option_id(value: object) -> bool:
@@ -496,18 +478,12 @@ def normalise_code(text: str) -> str:
     cleaned = text.replace(" ", "").replace("-", "")
     code = "".join(chr(ord(c) - 32) if "a" <= c <= "z" else c for c in cleaned)
     if len(code) != CODE_LENGTH or not _CODE_SET.issuperset(code):
-        raise ProtocolError(
-            "bad_code", "a code is 16 characters of A-Z and 2-9 without I and O"
-        )
+        raise ProtocolError("bad_code", "a code is 16 characters of A-Z and 2-9 without I and O")
     return code
 
 
 def code_hash(normalised: str) -> str:
     """SHA-256 hex of the ASCII bytes of a normalised code."""
-    if (
-        not isinstance(normalised, str)
-        or len(normalised) != CODE_LENGTH
-        or not _CODE_SET.issuperset(normalised)
-    ):
+    if not isinstance(normalised, str) or len(normalised) != CODE_LENGTH or not _CODE_SET.issuperset(normalised):
         raise ProtocolError("bad_code", "the code is not normalised")
     return sha256_hex(normalised.encode("ascii"))

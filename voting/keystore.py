@@ -18,9 +18,9 @@ _VERSION = b"\x01"
 
 
 def _aead(master_secret: str) -> AESGCM:
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"yishi poll keys v1"
-    ).derive(master_secret.encode())
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"yishi poll keys v1").derive(
+        master_secret.encode()
+    )
     return AESGCM(key)
 
 

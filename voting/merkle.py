@@ -29,10 +29,7 @@ def root(leaf_hashes: Sequence[bytes]) -> bytes:
     # Pairing level by level and carrying an odd last node up unchanged builds
     # exactly RFC 9162's tree (split at the largest power of two below n).
     while len(level) > 1:
-        paired = [
-            node_hash(left, right)
-            for left, right in zip(level[0::2], level[1::2], strict=False)
-        ]
+        paired = [node_hash(left, right) for left, right in zip(level[0::2], level[1::2], strict=False)]
         if len(level) % 2:
             paired.append(level[-1])
         level = paired
@@ -61,9 +58,7 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     return proof
 
 
-def verify_inclusion(
-    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
-) -> bool:
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
     """RFC 9162 §2.1.3.2: does ``proof`` show leaf ``index`` of a tree of ``size``
     leaves with this ``root`` is ``leaf_hash``? Never raises."""
     try:
@@ -109,9 +104,7 @@ class Frontier:
     def subtrees(self) -> list[tuple[int, bytes]]:
         """``(leaf count, root)`` of each perfect subtree, largest first."""
         sizes = [1 << bit for bit in reversed(range(self._size.bit_length()))]
-        return list(
-            zip([s for s in sizes if self._size & s], self._hashes, strict=True)
-        )
+        return list(zip([s for s in sizes if self._size & s], self._hashes, strict=True))
 
     def append(self, leaf_hash: bytes) -> None:
         """Add one leaf hash on the right."""
@@ -162,9 +155,7 @@ class Frontier:
         return other
 
 
-def append_with_proof(
-    frontier: Frontier, leaf_hash: bytes
-) -> tuple[Frontier, int, bytes, list[bytes]]:
+def append_with_proof(frontier: Frontier, leaf_hash: bytes) -> tuple[Frontier, int, bytes, list[bytes]]:
     """Append a leaf; return ``(frontier, index, new root, inclusion proof)``.
 
     The frontier is changed in place (and returned for convenience). The proof
@@ -176,9 +167,7 @@ def append_with_proof(
     return frontier, index, frontier.root(), proof
 
 
-def prefix_roots(
-    leaf_hashes: Iterable[bytes], sizes: Iterable[int]
-) -> dict[int, bytes]:
+def prefix_roots(leaf_hashes: Iterable[bytes], sizes: Iterable[int]) -> dict[int, bytes]:
     """The roots of the first ``size`` leaves for each of ``sizes``, in one pass.
 
     Raises ``ValueError`` for a size below 0 or above the number of leaves.

@@ -39,8 +39,11 @@ def message(code: str, params: dict | None = None) -> str:
     if code == "bad_choices":
         rule = params.get("rule")
         if rule == "max_yes":
-            return _("同意的项目最多 %(limit)s 个，您选了 %(count)s 个。",
-                     limit=params.get("limit", "?"), count=params.get("count", "?"))
+            return _(
+                "同意的项目最多 %(limit)s 个，您选了 %(count)s 个。",
+                limit=params.get("limit", "?"),
+                count=params.get("count", "?"),
+            )
         if rule == "missing_option":
             return _("每一项都要选择（可以选弃权）：%(option)s 没有选择。", option=params.get("option", ""))
         if rule == "unknown_option":

@@ -119,9 +119,7 @@ class TokenIssuance(db.Model):
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("poll_voter.id"))
     # To the minute only, for the same reason as Ballot has no cast time.
-    issued_at: Mapped[datetime] = mapped_column(
-        DateTime, default=lambda: utcnow().replace(second=0, microsecond=0)
-    )
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: utcnow().replace(second=0, microsecond=0))
 
 
 class PollCode(db.Model):

@@ -65,9 +65,7 @@ _REGISTER_MEMBERS = {
     "named": frozenset({"voter", "name", "present"}),
 }
 TREE_HEAD_MEMBERS = frozenset({"poll", "size", "root", "timestamp"})
-RECEIPT_MEMBERS = frozenset(
-    {"poll", "index", "leaf_hash", "tree_head", "tree_head_sig", "inclusion"}
-)
+RECEIPT_MEMBERS = frozenset({"poll", "index", "leaf_hash", "tree_head", "tree_head_sig", "inclusion"})
 _FRACTION_RE = re.compile(r"[1-9][0-9]*/[1-9][0-9]*")
 
 
@@ -82,9 +80,7 @@ class Credential(NamedTuple):
 # --- helpers ---------------------------------------------------------------
 
 
-def _fault(
-    field: str, detail: str, code: str = "bad_request", **params: Any
-) -> ProtocolError:
+def _fault(field: str, detail: str, code: str = "bad_request", **params: Any) -> ProtocolError:
     return ProtocolError(code, f"{field}: {detail}", {"field": field, **params})
 
 
@@ -129,9 +125,7 @@ def _object(
 
 def _integer(value: object, field: str, low: int = 0, high: int = MAX_INT) -> int:
     if type(value) is not int or not low <= value <= high:
-        raise _fault(
-            field, f"must be an integer from {low} to {high}, not {_what(value)}"
-        )
+        raise _fault(field, f"must be an integer from {low} to {high}, not {_what(value)}")
     return value
 
 
@@ -151,8 +145,7 @@ def _identifier(value: object, field: str) -> str:
     if not is_identifier(value):
         raise _fault(
             field,
-            "must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter "
-            f"or digit, not {_what(value)}",
+            f"must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, not {_what(value)}",
         )
     assert isinstance(value, str)
     return value
@@ -209,9 +202,7 @@ def validate_manifest(manifest: object) -> None:
     optional = ("token_key",) if secrecy == "secret" else ()
     m = _object(manifest, field, _MANIFEST_MEMBERS | set(optional))
     if m["protocol"] != PROTOCOL:
-        raise _fault(
-            "manifest.protocol", f"must be {PROTOCOL!r}, not {_what(m['protocol'])}"
-        )
+        raise _fault("manifest.protocol", f"must be {PROTOCOL!r}, not {_what(m['protocol'])}")
     _identifier(m["poll"], "manifest.poll")
     _text(m["title"], "manifest.title")
     kind = _one_of(m["ballot"], "manifest.ballot", BALLOT_KINDS)
@@ -233,9 +224,7 @@ def validate_manifest(manifest: object) -> None:
 
 def _validate_options(options: object) -> int:
     if not isinstance(options, list) or not options:
-        raise _fault(
-            "manifest.options", f"must be a non-empty array, not {_what(options)}"
-        )
+        raise _fault("manifest.options", f"must be a non-empty array, not {_what(options)}")
     seen: set[str] = set()
     for i, option in enumerate(options):
         field = f"manifest.options[{i}]"
@@ -243,8 +232,7 @@ def _validate_options(options: object) -> int:
         if not is_option_id(o["id"]):
             raise _fault(
                 f"{field}.id",
-                "must be 1-32 characters of A-Z a-z 0-9 . _ - starting with a letter "
-                f"or digit, not {_what(o['id'])}",
+                f"must be 1-32 characters of A-Z a-z 0-9 . _ - starting with a letter or digit, not {_what(o['id'])}",
             )
         if o["id"] in seen:
             raise _fault(f"{field}.id", f"duplicate option id {o['id']!r}")
@@ -309,12 +297,8 @@ def validate_ballot_shape(manifest: Mapping[str, Any], ballot: object) -> Creden
     if not isinstance(choices, dict):
         raise _fault("ballot.choices", f"must be an object, not {_what(choices)}")
     if not all(map(isinstance, choices.values(), repeat(str))):
-        option, value = next(
-            (k, v) for k, v in choices.items() if not isinstance(v, str)
-        )
-        raise _fault(
-            f"ballot.choices.{option}", f"must be a string, not {_what(value)}"
-        )
+        option, value = next((k, v) for k, v in choices.items() if not isinstance(v, str))
+        raise _fault(f"ballot.choices.{option}", f"must be a string, not {_what(value)}")
     if secrecy == "secret":
         token = _b64url(b["token"], "ballot.token", blindrsa.TOKEN_LENGTH)
         sig = _b64url(b["token_sig"], "ballot.token_sig", token_sig_length(manifest))
@@ -324,9 +308,7 @@ def validate_ballot_shape(manifest: Mapping[str, Any], ballot: object) -> Creden
     return Credential(_hash_hex(b["code_hash"], "ballot.code_hash"), None)
 
 
-def check_ballot_binding(
-    manifest: Mapping[str, Any], manifest_hash_hex: str, ballot: Mapping[str, Any]
-) -> None:
+def check_ballot_binding(manifest: Mapping[str, Any], manifest_hash_hex: str, ballot: Mapping[str, Any]) -> None:
     """Raise ``ProtocolError("wrong_manifest")`` unless the ballot names this
     poll and this manifest hash."""
     if ballot["poll"] != manifest["poll"]:
@@ -336,9 +318,7 @@ def check_ballot_binding(
             "wrong_manifest",
         )
     if ballot["manifest"] != manifest_hash_hex:
-        raise _fault(
-            "ballot.manifest", "is not this poll's manifest hash", "wrong_manifest"
-        )
+        raise _fault("ballot.manifest", "is not this poll's manifest hash", "wrong_manifest")
 
 
 def validate_choices(manifest: Mapping[str, Any], choices: object) -> None:
@@ -355,9 +335,7 @@ def validate_choices(manifest: Mapping[str, Any], choices: object) -> None:
     try:
         # The common case in a few C-level set operations (the verifier runs
         # this on every ballot of a board).
-        valid = choices.keys() == {option["id"] for option in options} and _ALLOWED[
-            kind
-        ].issuperset(choices.values())
+        valid = choices.keys() == {option["id"] for option in options} and _ALLOWED[kind].issuperset(choices.values())
     except TypeError:  # an unhashable value
         valid = False
     if not valid:
@@ -379,9 +357,7 @@ def validate_choices(manifest: Mapping[str, Any], choices: object) -> None:
 _ALLOWED = {kind: frozenset(values) for kind, values in CHOICE_VALUES.items()}
 
 
-def _explain_choices(
-    options: list[dict[str, Any]], allowed: tuple[str, ...], choices: dict[str, Any]
-) -> None:
+def _explain_choices(options: list[dict[str, Any]], allowed: tuple[str, ...], choices: dict[str, Any]) -> None:
     """Raise the fault of choices that are not valid, naming the first option."""
     for option in options:
         oid = option["id"]
@@ -419,11 +395,7 @@ def check_token_signature(manifest: Mapping[str, Any], credential: Credential) -
     token signature verifies under the manifest's token key."""
     n, e = blindrsa.parse_public_numbers(manifest["token_key"])
     token, sig = credential
-    if (
-        sig is None
-        or not isinstance(token, bytes)
-        or not blindrsa.verify(n, e, token, sig)
-    ):
+    if sig is None or not isinstance(token, bytes) or not blindrsa.verify(n, e, token, sig):
         raise _fault(
             "ballot.token_sig",
             "does not verify under the poll's token key",
@@ -478,9 +450,7 @@ def validate_receipt(receipt: object, field: str = "receipt") -> dict[str, Any]:
         raise _fault(f"{field}.index", "must be below tree_head.size")
     _b64url(r["tree_head_sig"], f"{field}.tree_head_sig", 64)
     if not isinstance(r["inclusion"], list):
-        raise _fault(
-            f"{field}.inclusion", f"must be an array, not {_what(r['inclusion'])}"
-        )
+        raise _fault(f"{field}.inclusion", f"must be an array, not {_what(r['inclusion'])}")
     for i, node in enumerate(r["inclusion"]):
         _hash_hex(node, f"{field}.inclusion[{i}]")
     return r

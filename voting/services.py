@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import func, insert, select, update
@@ -47,7 +47,7 @@ class PollError(Exception):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    return datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
 def _master() -> str:
@@ -156,9 +156,16 @@ def create_poll(
     except ProtocolError as exc:
         raise PollError(422, "bad_poll", detail=exc.detail) from exc
     poll = Poll(
-        public_id=public_id, title=title, ballot=ballot, secrecy=secrecy,
-        options=options, rules=poll_rules, session=session, purpose=purpose,
-        state="draft", log_frontier=[],
+        public_id=public_id,
+        title=title,
+        ballot=ballot,
+        secrecy=secrecy,
+        options=options,
+        rules=poll_rules,
+        session=session,
+        purpose=purpose,
+        state="draft",
+        log_frontier=[],
     )
     db.session.add(poll)
     db.session.flush()
@@ -171,8 +178,19 @@ def create_poll(
 _PLACEHOLDER_N = b64url_encode(b"\xc5" * 256)
 
 
-def _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, *, electorate,
-                       signing_key=None, token_key=None, opened_at=None) -> dict:
+def _manifest_skeleton(
+    public_id,
+    title,
+    ballot,
+    secrecy,
+    options,
+    poll_rules,
+    *,
+    electorate,
+    signing_key=None,
+    token_key=None,
+    opened_at=None,
+) -> dict:
     manifest = {
         "protocol": "yishi-ballot/1",
         "poll": public_id,
@@ -211,9 +229,7 @@ def generate_codes(poll: Poll, count: int) -> list[str]:
         if digest not in hashes:
             hashes.add(digest)
             codes.append(code)
-    db.session.execute(
-        PollCode.__table__.insert(), [{"poll_id": poll.id, "code_hash": h} for h in hashes]
-    )
+    db.session.execute(PollCode.__table__.insert(), [{"poll_id": poll.id, "code_hash": h} for h in hashes])
     audit.record("poll.codes", "poll", poll.public_id, {"count": count})
     return codes
 
@@ -238,9 +254,7 @@ def open_poll(poll: Poll) -> None:
         ).all()
         if not deputies:
             raise PollError(422, "empty_register")
-        db.session.add_all(
-            PollVoter(poll=poll, deputy_id=d.id, voter=d.code, name=d.name) for d in deputies
-        )
+        db.session.add_all(PollVoter(poll=poll, deputy_id=d.id, voter=d.code, name=d.name) for d in deputies)
         electorate = len(deputies)
     signing_private, signing_public = signing.generate_keypair()
     token_key = None
@@ -252,8 +266,15 @@ def open_poll(poll: Poll) -> None:
     poll.signing_key_enc = keystore.seal(master, poll.public_id, "signing", signing_private)
     opened = _now()
     manifest = _manifest_skeleton(
-        poll.public_id, poll.title, poll.ballot, poll.secrecy, poll.options, poll.rules,
-        electorate=electorate, signing_key=b64url_encode(signing_public), token_key=token_key,
+        poll.public_id,
+        poll.title,
+        poll.ballot,
+        poll.secrecy,
+        poll.options,
+        poll.rules,
+        electorate=electorate,
+        signing_key=b64url_encode(signing_public),
+        token_key=token_key,
         opened_at=format_time(opened),
     )
     rules.validate_manifest(manifest)
@@ -270,8 +291,7 @@ def open_poll(poll: Poll) -> None:
     poll.log_head_sig = signing.sign(signing_private, signing.CONTEXT_TREE_HEAD, empty_head)
     poll.state = "open"
     db.session.flush()
-    audit.record("poll.open", "poll", poll.public_id,
-                 {"manifest_hash": poll.manifest_hash, "electorate": electorate})
+    audit.record("poll.open", "poll", poll.public_id, {"manifest_hash": poll.manifest_hash, "electorate": electorate})
 
 
 # --- Tokens --------------------------------------------------------------------------
@@ -289,15 +309,16 @@ def issue_token(poll: Poll, deputy: Deputy, blinded_msg_b64: object) -> str:
         raise PollError(422, "bad_request", detail="blinded_msg is not base64url") from exc
     if poll.state == "closed":
         raise PollError(409, "poll_closed")
-    voter = db.session.scalar(
-        select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id)
-    )
+    voter = db.session.scalar(select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id))
     if voter is None:
         raise PollError(403, "not_in_register")
     _require_checkin(poll, deputy)
-    if db.session.scalar(
-        select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id)
-    ) is not None:
+    if (
+        db.session.scalar(
+            select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id)
+        )
+        is not None
+    ):
         raise PollError(409, "token_already_issued")
     signer = keystore.blind_signer(_master(), poll.public_id, poll.token_key_enc)
     try:
@@ -371,9 +392,7 @@ def cast(poll: Poll, body: object, *, deputy=None) -> CastOutcome:
 
 
 def _stored_receipt(poll: Poll, leaf_hash: str) -> dict | None:
-    text = db.session.scalar(
-        select(Ballot.receipt).where(Ballot.poll_id == poll.id, Ballot.leaf_hash == leaf_hash)
-    )
+    text = db.session.scalar(select(Ballot.receipt).where(Ballot.poll_id == poll.id, Ballot.leaf_hash == leaf_hash))
     return json.loads(text) if text is not None else None
 
 
@@ -390,9 +409,7 @@ def _check_credential(poll: Poll, credential: rules.Credential, body: dict, depu
             raise PollError(422, "bad_code") from exc
         if digest != credential.key:
             raise PollError(422, "bad_code")
-        known = db.session.scalar(
-            select(PollCode.id).where(PollCode.poll_id == poll.id, PollCode.code_hash == digest)
-        )
+        known = db.session.scalar(select(PollCode.id).where(PollCode.poll_id == poll.id, PollCode.code_hash == digest))
         if known is None:
             raise PollError(403, "unknown_code")
         return digest
@@ -442,9 +459,7 @@ def _lock_log(poll: Poll) -> Poll:
     leaf numbers stay gapless.
     """
     db.session.execute(update(Poll).where(Poll.id == poll.id).values(log_size=Poll.log_size))
-    return db.session.scalars(
-        select(Poll).where(Poll.id == poll.id).execution_options(populate_existing=True)
-    ).one()
+    return db.session.scalars(select(Poll).where(Poll.id == poll.id).execution_options(populate_existing=True)).one()
 
 
 def _lock_log_state(poll_id: int):
@@ -479,12 +494,27 @@ def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOut
         private = keystore.signing_key(_master(), public_id, signing_blob)
         head_sig = signing.sign(private, signing.CONTEXT_TREE_HEAD, head)
         receipt = make_receipt(head, head_sig, index, leaf_hash, proof)
-        db.session.execute(insert(Ballot).values(
-            poll_id=poll_id, leaf_index=index, leaf_hash=leaf_hash, credential=credential,
-            body=leaf.decode(), receipt=json.dumps(receipt, separators=(",", ":"))))
-        db.session.execute(update(Poll).where(Poll.id == poll_id).values(
-            log_size=size, log_frontier=frontier.to_hex(), log_root=root.hex(), log_timestamp=timestamp,
-            log_head_sig=head_sig))
+        db.session.execute(
+            insert(Ballot).values(
+                poll_id=poll_id,
+                leaf_index=index,
+                leaf_hash=leaf_hash,
+                credential=credential,
+                body=leaf.decode(),
+                receipt=json.dumps(receipt, separators=(",", ":")),
+            )
+        )
+        db.session.execute(
+            update(Poll)
+            .where(Poll.id == poll_id)
+            .values(
+                log_size=size,
+                log_frontier=frontier.to_hex(),
+                log_root=root.hex(),
+                log_timestamp=timestamp,
+                log_head_sig=head_sig,
+            )
+        )
         if secrecy == "named":
             db.session.execute(
                 update(PollVoter)
@@ -555,12 +585,14 @@ def register_entries(poll: Poll) -> list[dict]:
     issued = set(db.session.scalars(select(TokenIssuance.voter_id).where(TokenIssuance.poll_id == poll.id)))
     checked_in: set[int] = set()
     if poll.session_id is not None:
-        checked_in = set(db.session.scalars(
-            select(CheckIn.deputy_id).where(CheckIn.session_id == poll.session_id)))
+        checked_in = set(db.session.scalars(select(CheckIn.deputy_id).where(CheckIn.session_id == poll.session_id)))
     entries = []
     for voter in db.session.scalars(select(PollVoter).where(PollVoter.poll_id == poll.id)):
-        entry = {"voter": voter.voter, "name": voter.name,
-                 "present": bool(voter.present or voter.deputy_id in checked_in or voter.id in issued)}
+        entry = {
+            "voter": voter.voter,
+            "name": voter.name,
+            "present": bool(voter.present or voter.deputy_id in checked_in or voter.id in issued),
+        }
         if poll.secrecy == "secret":
             entry["token_issued"] = voter.id in issued
         entries.append(entry)
@@ -592,8 +624,7 @@ def close_poll(poll: Poll) -> None:
         member = "register"
     result = tally.tally(poll.manifest, ballots, present)
     closed_at = max(format_time(_now()), poll.log_timestamp)
-    closing = make_closing(poll.manifest, len(ballots), root, closed_at, result=result,
-                           **{member: listing})
+    closing = make_closing(poll.manifest, len(ballots), root, closed_at, result=result, **{member: listing})
     private = keystore.signing_key(_master(), poll.public_id, poll.signing_key_enc)
     poll.closing = closing
     poll.closing_sig = signing.sign(private, signing.CONTEXT_CLOSING, closing)

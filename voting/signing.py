@@ -42,9 +42,7 @@ def _private_raw(private: Ed25519PrivateKey) -> bytes:
 def public_key_of(private_raw: bytes) -> bytes:
     """The raw 32-byte public key of a raw private key."""
     public = Ed25519PrivateKey.from_private_bytes(private_raw).public_key()
-    return public.public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
 def signed_bytes(context: str, canonical_bytes: bytes) -> bytes:
@@ -86,9 +84,7 @@ def verify(public_raw: bytes, context: str, obj: Any, sig_b64: str) -> bool:
     return verify_canonical(public_raw, context, data, sig_b64)
 
 
-def verify_canonical(
-    public_raw: bytes, context: str, canonical_bytes: bytes, sig_b64: str
-) -> bool:
+def verify_canonical(public_raw: bytes, context: str, canonical_bytes: bytes, sig_b64: str) -> bool:
     """Like ``verify`` for an object already in JCS form."""
     try:
         signature = b64url_decode(sig_b64)

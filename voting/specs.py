@@ -13,8 +13,9 @@ def option_list(titles: list[str]) -> list[dict]:
     return [{"id": f"p{i:02d}", "title": t} for i, t in enumerate(titles, start=1)]
 
 
-def build_rules(ballot: str, *, seats=None, max_yes=None, base="electorate", more_than="1/2",
-                rectify_below=None) -> dict:
+def build_rules(
+    ballot: str, *, seats=None, max_yes=None, base="electorate", more_than="1/2", rectify_below=None
+) -> dict:
     if ballot == "approval":
         rules: dict = {"threshold": {"base": base, "more_than": more_than}}
         if seats is not None:
@@ -46,9 +47,14 @@ def create_from_spec(spec: dict):
             if session is None:
                 raise PollError(404, "bad_poll", detail=f"no session {spec['session']}")
         return services.create_poll(
-            public_id=spec["poll"], title=spec["title"], ballot=spec["ballot"],
-            secrecy=spec["secrecy"], options=options, poll_rules=spec["rules"],
-            session=session, purpose=spec.get("purpose", "general"),
+            public_id=spec["poll"],
+            title=spec["title"],
+            ballot=spec["ballot"],
+            secrecy=spec["secrecy"],
+            options=options,
+            poll_rules=spec["rules"],
+            session=session,
+            purpose=spec.get("purpose", "general"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PollError(422, "bad_poll", detail=f"missing or malformed member: {exc}") from exc

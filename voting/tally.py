@@ -15,11 +15,7 @@ from voting.rules import CHOICE_VALUES, parse_fraction
 def base_value(manifest: Mapping[str, Any], present: int, cast: int) -> int:
     """The integer the rules compare with: 应到, 实到 or the ballots cast."""
     rules = manifest["rules"]
-    name = (
-        rules["threshold"]["base"]
-        if manifest["ballot"] == "approval"
-        else rules["grade_base"]
-    )
+    name = rules["threshold"]["base"] if manifest["ballot"] == "approval" else rules["grade_base"]
     counts: dict[str, int] = {
         "electorate": manifest["electorate"],
         "present": present,
@@ -28,9 +24,7 @@ def base_value(manifest: Mapping[str, Any], present: int, cast: int) -> int:
     return counts[name]
 
 
-def tally(
-    manifest: Mapping[str, Any], ballots: Iterable[Mapping[str, Any]], present: int
-) -> dict[str, Any]:
+def tally(manifest: Mapping[str, Any], ballots: Iterable[Mapping[str, Any]], present: int) -> dict[str, Any]:
     """The result of these ballots (each with valid ``choices``).
 
     ``present`` is the register's present count, or the number of codes in a
@@ -39,9 +33,7 @@ def tally(
     return tally_choices(manifest, (ballot["choices"] for ballot in ballots), present)
 
 
-def tally_choices(
-    manifest: Mapping[str, Any], choices: Iterable[Mapping[str, str]], present: int
-) -> dict[str, Any]:
+def tally_choices(manifest: Mapping[str, Any], choices: Iterable[Mapping[str, str]], present: int) -> dict[str, Any]:
     """Like ``tally`` for the ``choices`` objects alone (already validated)."""
     option_ids = [option["id"] for option in manifest["options"]]
     values = CHOICE_VALUES[manifest["ballot"]]

@@ -111,9 +111,7 @@ class Check:
 # --- token signatures, possibly in worker processes -----------------------
 
 
-def _bad_token_signatures(
-    n: int, e: int, items: Sequence[tuple[int, bytes, bytes]]
-) -> list[int]:
+def _bad_token_signatures(n: int, e: int, items: Sequence[tuple[int, bytes, bytes]]) -> list[int]:
     """Indices of the ballots whose token signature does not verify."""
     verifier = blindrsa.TokenVerifier(n, e)  # the key is cached per process
     return [i for i, token, sig in items if not verifier.verify(token, sig)]
@@ -141,11 +139,7 @@ class _SignatureChecks:
         if self._pool is None:
             self._bad += _bad_token_signatures(self._n, self._e, self._pending)
         else:
-            self._async.append(
-                self._pool.apply_async(
-                    _bad_token_signatures, (self._n, self._e, self._pending)
-                )
-            )
+            self._async.append(self._pool.apply_async(_bad_token_signatures, (self._n, self._e, self._pending)))
         self._pending = []
 
     def bad_indices(self) -> list[int]:
@@ -186,29 +180,19 @@ def _differences(expected: Any, actual: Any, path: str, note: str = "") -> list[
         out = []
         for key, value in expected.items():
             if key not in actual:
-                out.append(
-                    f"{path}.{key}{note}: missing (recount gives {_what(value)})"
-                )
+                out.append(f"{path}.{key}{note}: missing (recount gives {_what(value)})")
             else:
                 out += _differences(value, actual[key], f"{path}.{key}", note)
-        out += [
-            f"{path}.{key}{note}: unknown member"
-            for key in actual
-            if key not in expected
-        ]
+        out += [f"{path}.{key}{note}: unknown member" for key in actual if key not in expected]
         return out
     if isinstance(expected, list):
         if not isinstance(actual, list):
             return [f"{where}: board has {_what(actual)}, recount gives an array"]
-        if len(actual) != len(expected) or not all(
-            isinstance(v, dict) for v in expected
-        ):
+        if len(actual) != len(expected) or not all(isinstance(v, dict) for v in expected):
             # Lists of ids (elected, tied) are compared whole.
             if actual == expected and all(type(v) is str for v in actual):
                 return []
-            return [
-                f"{where}: board says {_what(actual)}, recount gives {_what(expected)}"
-            ]
+            return [f"{where}: board says {_what(actual)}, recount gives {_what(expected)}"]
         out = []
         for i, (want, have) in enumerate(zip(expected, actual, strict=True)):
             label = f" (option {want['id']})" if "id" in want else note
@@ -300,22 +284,15 @@ class Verifier:
         if "manifest_sig" not in self.board:
             check.fail("manifest_sig: missing")
         elif self.signing_key is None or manifest_bytes is None:
-            check.fail(
-                "manifest_sig: cannot be checked without a valid manifest.signing_key"
-            )
-        elif not signing.verify_canonical(
-            self.signing_key, signing.CONTEXT_MANIFEST, manifest_bytes, sig
-        ):
+            check.fail("manifest_sig: cannot be checked without a valid manifest.signing_key")
+        elif not signing.verify_canonical(self.signing_key, signing.CONTEXT_MANIFEST, manifest_bytes, sig):
             check.fail("manifest_sig: does not verify under manifest.signing_key")
         expected = self.expected_fingerprint
         if expected is not None:
             if not _FINGERPRINT_RE.fullmatch(expected):
                 check.fail(f"--fingerprint: {expected!r} is not 16 hex digits")
             elif fingerprint != expected.lower():
-                check.fail(
-                    f"fingerprint {fingerprint or 'unknown'} is not the expected "
-                    f"{expected.lower()}"
-                )
+                check.fail(f"fingerprint {fingerprint or 'unknown'} is not the expected {expected.lower()}")
         shown = fingerprint or "unknown"
         check.summary = f": well-formed, signature holds, fingerprint {shown}"
         if expected is not None:
@@ -359,19 +336,11 @@ class Verifier:
             signatures = _SignatureChecks(n, e, self.pool)
         register = self._register_map() if secrecy == "named" else None
         codes = self.board.get("codes") if secrecy == "code" else None
-        code_set = (
-            {c for c in codes if isinstance(c, str)}
-            if isinstance(codes, list)
-            else None
-        )
+        code_set = {c for c in codes if isinstance(c, str)} if isinstance(codes, list) else None
         if secrecy == "named" and register is None:
-            check.fail(
-                "voters not checked: the register is missing or not an array (check 4)"
-            )
+            check.fail("voters not checked: the register is missing or not an array (check 4)")
         if secrecy == "code" and code_set is None:
-            check.fail(
-                "code hashes not checked: codes is missing or not an array (check 4)"
-            )
+            check.fail("code hashes not checked: codes is missing or not an array (check 4)")
         first_use: dict[bytes | str, int] = {}
         self.valid_choices = []
         faults: list[tuple[int, str]] = []
@@ -406,27 +375,20 @@ class Verifier:
             elif register is not None:
                 entry = register.get(key)  # type: ignore[arg-type]
                 if entry is None:
-                    faults.append(
-                        (i, f"ballot {i}: voter {key!r} is not in the register")
-                    )
+                    faults.append((i, f"ballot {i}: voter {key!r} is not in the register"))
                 elif entry.get("present") is not True:
-                    faults.append(
-                        (i, f"ballot {i}: voter {key!r} is not marked present")
-                    )
+                    faults.append((i, f"ballot {i}: voter {key!r} is not marked present"))
             elif code_set is not None and key not in code_set:
                 faults.append((i, f"ballot {i}: code_hash is not in codes"))
             if key in first_use:
                 what = _CREDENTIAL_NAMES[secrecy]
                 shown = f" {key!r}" if secrecy == "named" else ""
-                dup_check.fail(
-                    f"ballot {i}: same {what}{shown} as ballot {first_use[key]}"
-                )
+                dup_check.fail(f"ballot {i}: same {what}{shown} as ballot {first_use[key]}")
             else:
                 first_use[key] = i
         if signatures is not None:
             faults += [
-                (i, f"ballot {i}: token_sig does not verify under manifest.token_key")
-                for i in signatures.bad_indices()
+                (i, f"ballot {i}: token_sig does not verify under manifest.token_key") for i in signatures.bad_indices()
             ]
         faults.sort(key=lambda fault: fault[0])
         for _, text in faults:
@@ -457,13 +419,9 @@ class Verifier:
         secrecy = manifest["secrecy"]
         if secrecy == "code":
             check.name = "codes"
-        listing, other = (
-            ("codes", "register") if secrecy == "code" else ("register", "codes")
-        )
+        listing, other = ("codes", "register") if secrecy == "code" else ("register", "codes")
         if other in self.board:
-            check.fail(
-                f"{other}: not allowed in a {secrecy} poll (a board has {listing})"
-            )
+            check.fail(f"{other}: not allowed in a {secrecy} poll (a board has {listing})")
         if listing not in self.board:
             check.fail(f"{listing}: missing")
             return
@@ -475,9 +433,7 @@ class Verifier:
     def _ballot_count(self) -> int | None:
         return len(self.ballots) if self.ballots is not None else None
 
-    def _check_register(
-        self, check: Check, manifest: dict[str, Any], secrecy: str
-    ) -> None:
+    def _check_register(self, check: Check, manifest: dict[str, Any], secrecy: str) -> None:
         register = self.board["register"]
         if not isinstance(register, list):
             check.fail(f"register: must be an array, not {_what(register)}")
@@ -492,22 +448,15 @@ class Verifier:
             if isinstance(voter, str):
                 if previous is not None and not previous < voter:
                     check.fail(
-                        f"register[{i}]: voter {voter!r} is not after {previous!r} "
-                        "(the register is strictly ascending)"
+                        f"register[{i}]: voter {voter!r} is not after {previous!r} (the register is strictly ascending)"
                     )
                 previous = voter
-        present = sum(
-            1 for e in register if isinstance(e, dict) and e.get("present") is True
-        )
-        issued = sum(
-            1 for e in register if isinstance(e, dict) and e.get("token_issued") is True
-        )
+        present = sum(1 for e in register if isinstance(e, dict) and e.get("present") is True)
+        issued = sum(1 for e in register if isinstance(e, dict) and e.get("token_issued") is True)
         self.present = present
         electorate = manifest["electorate"]
         if len(register) != electorate:
-            check.fail(
-                f"register: {len(register)} entries, but manifest.electorate is {electorate}"
-            )
+            check.fail(f"register: {len(register)} entries, but manifest.electorate is {electorate}")
         cast = self._ballot_count()
         chain: list[tuple[int | None, str]] = [(cast, "ballots")]
         if secrecy == "secret":
@@ -529,28 +478,19 @@ class Verifier:
             try:
                 hash_from_hex(code)
             except ValueError:
-                check.fail(
-                    f"codes[{i}]: must be 64 lowercase hex characters, not {_what(code)}"
-                )
+                check.fail(f"codes[{i}]: must be 64 lowercase hex characters, not {_what(code)}")
                 continue
             if previous is not None and not previous < code:
-                check.fail(
-                    f"codes[{i}]: not after the one before (codes are strictly ascending)"
-                )
+                check.fail(f"codes[{i}]: not after the one before (codes are strictly ascending)")
             previous = code
         self.present = len(codes)
         electorate = manifest["electorate"]
         if len(codes) != electorate:
-            check.fail(
-                f"codes: {len(codes)} codes, but manifest.electorate is {electorate}"
-            )
+            check.fail(f"codes: {len(codes)} codes, but manifest.electorate is {electorate}")
         cast = self._ballot_count()
         if cast is not None and cast > len(codes):
             check.fail(f"{cast} ballots is more than {len(codes)} codes")
-        check.summary = (
-            f": {cast if cast is not None else '?'} ballots <= {len(codes)} codes "
-            f"= {electorate} electorate"
-        )
+        check.summary = f": {cast if cast is not None else '?'} ballots <= {len(codes)} codes = {electorate} electorate"
 
     # 5 ---------------------------------------------------------------------
 
@@ -579,20 +519,12 @@ class Verifier:
             check.fail("closing.manifest: is not the manifest's hash")
         if self.ballots is not None:
             if closing["size"] != len(self.ballots):
-                check.fail(
-                    f"closing.size: {closing['size']}, but the board has "
-                    f"{len(self.ballots)} ballots"
-                )
+                check.fail(f"closing.size: {closing['size']}, but the board has {len(self.ballots)} ballots")
             missing = [i for i, leaf in enumerate(self.leaves) if leaf is None]
             if missing:
-                check.fail(
-                    f"closing.root: not checked: ballot {missing[0]} is not I-JSON"
-                )
+                check.fail(f"closing.root: not checked: ballot {missing[0]} is not I-JSON")
             elif merkle.root(self.leaves).hex() != closing["root"]:  # type: ignore[arg-type]
-                check.fail(
-                    f"closing.root: is not the Merkle root of the board's "
-                    f"{len(self.ballots)} ballots in order"
-                )
+                check.fail(f"closing.root: is not the Merkle root of the board's {len(self.ballots)} ballots in order")
         else:
             check.fail("closing.root: not checked: ballots is not an array (check 2)")
         for name in (
@@ -605,9 +537,7 @@ class Verifier:
             try:
                 digest = sha256_hex(canonical_parsed(self.board[name]))
             except ValueError:
-                check.fail(
-                    f"closing.{name}: not checked: the board's {name} is not I-JSON"
-                )
+                check.fail(f"closing.{name}: not checked: the board's {name} is not I-JSON")
                 continue
             if digest != closing[name]:
                 check.fail(f"closing.{name}: is not the hash of the board's {name}")
@@ -617,14 +547,9 @@ class Verifier:
         sig: Any = self.board.get("closing_sig")
         if "closing_sig" not in self.board:
             check.fail("closing_sig: missing")
-        elif self.signing_key is None or not signing.verify(
-            self.signing_key, signing.CONTEXT_CLOSING, closing, sig
-        ):
+        elif self.signing_key is None or not signing.verify(self.signing_key, signing.CONTEXT_CLOSING, closing, sig):
             check.fail("closing_sig: does not verify under manifest.signing_key")
-        check.summary = (
-            ": manifest hash, Merkle root and size, register/codes and result hashes "
-            "match; signature holds"
-        )
+        check.summary = ": manifest hash, Merkle root and size, register/codes and result hashes match; signature holds"
 
     # 6 ---------------------------------------------------------------------
 
@@ -679,19 +604,13 @@ class Verifier:
             if r["poll"] != manifest["poll"]:
                 check.fail(f"{name}: poll {r['poll']!r} is not this board's poll")
                 ok = False
-            if not signing.verify(
-                self.signing_key, signing.CONTEXT_TREE_HEAD, head, r["tree_head_sig"]
-            ):
-                check.fail(
-                    f"{name}: tree_head_sig does not verify under the poll's key"
-                )
+            if not signing.verify(self.signing_key, signing.CONTEXT_TREE_HEAD, head, r["tree_head_sig"]):
+                check.fail(f"{name}: tree_head_sig does not verify under the poll's key")
                 ok = False
             if head["timestamp"] < manifest["opened_at"]:
                 check.fail(f"{name}: tree_head.timestamp is before manifest.opened_at")
             if closed_at is None:
-                check.fail(
-                    f"{name}: time not checked: the closing is not valid (check 5)"
-                )
+                check.fail(f"{name}: time not checked: the closing is not valid (check 5)")
             elif head["timestamp"] > closed_at:
                 check.fail(f"{name}: tree_head.timestamp is after closing.closed_at")
             proof = [bytes.fromhex(node) for node in r["inclusion"]]
@@ -703,17 +622,13 @@ class Verifier:
                 bytes.fromhex(head["root"]),
             ):
                 check.fail(
-                    f"{name}: inclusion proof does not show leaf {r['index']} in the "
-                    f"tree of size {head['size']}"
+                    f"{name}: inclusion proof does not show leaf {r['index']} in the tree of size {head['size']}"
                 )
                 ok = False
             if board_size is None:
                 check.fail(f"{name}: not checked against the board: no ballots array")
             elif head["size"] > board_size:
-                check.fail(
-                    f"{name}: tree_head.size {head['size']} is larger than the board's "
-                    f"{board_size} ballots"
-                )
+                check.fail(f"{name}: tree_head.size {head['size']} is larger than the board's {board_size} ballots")
             elif ok:
                 good.append((name, r))
         self._check_receipts_on_board(check, good)
@@ -725,18 +640,14 @@ class Verifier:
         if self.ballot_files:
             check.summary += f", {len(self.ballot_files)} ballot file(s) match"
 
-    def _check_receipts_on_board(
-        self, check: Check, receipts: list[tuple[str, dict[str, Any]]]
-    ) -> None:
+    def _check_receipts_on_board(self, check: Check, receipts: list[tuple[str, dict[str, Any]]]) -> None:
         sizes = [r["tree_head"]["size"] for _, r in receipts]
         missing = next((i for i, leaf in enumerate(self.leaves) if leaf is None), None)
         if missing is not None and any(size > missing for size in sizes):
             for name, r in receipts:
                 if r["tree_head"]["size"] > missing:
                     check.fail(f"{name}: not checked: ballot {missing} is not I-JSON")
-            receipts = [
-                (n, r) for n, r in receipts if r["tree_head"]["size"] <= missing
-            ]
+            receipts = [(n, r) for n, r in receipts if r["tree_head"]["size"] <= missing]
             sizes = [r["tree_head"]["size"] for _, r in receipts]
         roots = merkle.prefix_roots(self.leaves, sizes)  # type: ignore[arg-type]
         for name, r in receipts:
@@ -748,26 +659,17 @@ class Verifier:
                     "receipt's leaf_hash (changed or replaced)"
                 )
             if roots[head["size"]].hex() != head["root"]:
-                check.fail(
-                    f"{name}: the board's first {head['size']} ballots do not have the "
-                    "receipt's root"
-                )
+                check.fail(f"{name}: the board's first {head['size']} ballots do not have the receipt's root")
 
     def _check_head_times(self, check: Check) -> None:
         """A larger tree head is never older than a smaller one."""
         heads = []
         for name, receipt in self.receipts:
             head = receipt.get("tree_head") if isinstance(receipt, dict) else None
-            if (
-                isinstance(head, dict)
-                and type(head.get("size")) is int
-                and isinstance(head.get("timestamp"), str)
-            ):
+            if isinstance(head, dict) and type(head.get("size")) is int and isinstance(head.get("timestamp"), str):
                 heads.append((head["size"], head["timestamp"], name))
         heads.sort()
-        latest: tuple[str, str] | None = (
-            None  # newest (timestamp, name) of smaller heads
-        )
+        latest: tuple[str, str] | None = None  # newest (timestamp, name) of smaller heads
         pending: list[tuple[str, str]] = []  # heads of the current size
         current = None
         for size, timestamp, name in heads:
@@ -775,10 +677,7 @@ class Verifier:
                 latest = max([*pending, *([latest] if latest else [])], default=None)
                 pending, current = [], size
             if latest is not None and timestamp < latest[0]:
-                check.fail(
-                    f"{name}: tree head of size {size} is timestamped before the "
-                    f"smaller head in {latest[1]}"
-                )
+                check.fail(f"{name}: tree head of size {size} is timestamped before the smaller head in {latest[1]}")
             pending.append((timestamp, name))
 
     def _check_ballot_files(self, check: Check) -> None:
@@ -794,9 +693,7 @@ class Verifier:
                 check.fail(f"{name}: not I-JSON, so it has no leaf hash")
                 continue
             if leaf != claimed:
-                check.fail(
-                    f"{name}: its leaf hash is not the leaf_hash of {receipt_name}"
-                )
+                check.fail(f"{name}: its leaf hash is not the leaf_hash of {receipt_name}")
 
 
 # --- command line ----------------------------------------------------------
@@ -830,12 +727,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Verify a published yishi-ballot/1 board.",
     )
     parser.add_argument("board", help="the board, as downloaded")
-    parser.add_argument(
-        "--receipt", action="append", default=[], help="a saved receipt"
-    )
-    parser.add_argument(
-        "--ballot", action="append", default=[], help="the ballot of the i-th receipt"
-    )
+    parser.add_argument("--receipt", action="append", default=[], help="a saved receipt")
+    parser.add_argument("--ballot", action="append", default=[], help="the ballot of the i-th receipt")
     parser.add_argument("--fingerprint", help="the 16 hex digits shown for the poll")
     parser.add_argument(
         "--jobs",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from flask import (
     Blueprint,
-    current_app,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -46,6 +46,7 @@ def inject_ballot_strings():
 
     return {"ballot_i18n": ballot_i18n}
 
+
 VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
 
 
@@ -57,8 +58,12 @@ def poll_error(exc: PollError):
 
 def choice_labels() -> dict[str, str]:
     return {
-        "yes": _("同意"), "no": _("不同意"), "abstain": _("弃权"),
-        "satisfied": _("满意"), "basic": _("基本满意"), "dissatisfied": _("不满意"),
+        "yes": _("同意"),
+        "no": _("不同意"),
+        "abstain": _("弃权"),
+        "satisfied": _("满意"),
+        "basic": _("基本满意"),
+        "dissatisfied": _("不满意"),
     }
 
 
@@ -77,8 +82,10 @@ def rules_text(manifest: dict) -> list[str]:
         return lines
     lines = [
         _("满意率 =（满意 + 基本满意）÷ 有效票，弃权不计入有效票。"),
-        _("以%(base)s为基数：满意票超过半数评为“满意”；满意与基本满意合计超过半数评为“基本满意”；否则为“不满意”（恰好一半不够）。",
-          base=bases[rules["grade_base"]]),
+        _(
+            "以%(base)s为基数：满意票超过半数评为“满意”；满意与基本满意合计超过半数评为“基本满意”；否则为“不满意”（恰好一半不够）。",
+            base=bases[rules["grade_base"]],
+        ),
     ]
     if "rectify_below" in rules:
         lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=rate_percent(rules["rectify_below"])))
@@ -114,8 +121,11 @@ def _published(kind: str, public_id: str, render) -> Response:
             return Response(render(poll))  # an open poll's page: no cache
         body = render(poll)
         response = body if isinstance(body, Response) else Response(body)
-        cached = (services.board_etag(poll) + ("-" + key[2] if key[2] else "") + "-" + kind,
-                  response.get_data(), response.mimetype)
+        cached = (
+            services.board_etag(poll) + ("-" + key[2] if key[2] else "") + "-" + kind,
+            response.get_data(),
+            response.mimetype,
+        )
         if anonymous:
             cache[key] = cached
     etag, data, mimetype = cached
@@ -132,8 +142,15 @@ def results(poll_id: str):
         if not poll.is_closed:
             return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
         view = services.results_view(poll)
-        return render_template("voting/results.html", poll=poll, view=view, rules=rules_text(poll.manifest),
-                               chart=_chart(view), labels=choice_labels(), rate_percent=rate_percent)
+        return render_template(
+            "voting/results.html",
+            poll=poll,
+            view=view,
+            rules=rules_text(poll.manifest),
+            chart=_chart(view),
+            labels=choice_labels(),
+            rate_percent=rate_percent,
+        )
 
     return _published("page", poll_id, render)
 
@@ -155,8 +172,9 @@ def _chart(view: dict):
         keys = ["satisfied", "basic", "dissatisfied", "abstain"]
         line = result["base"] / 2
     rows = [dict(label=titles[o["id"]], **{k: o[k] for k in keys}) for o in result["options"]]
-    return charts.stacked_bars(view["title"], rows, keys, choice_labels(),
-                               total=max(result["cast"], result["base"], 1), threshold=line)
+    return charts.stacked_bars(
+        view["title"], rows, keys, choice_labels(), total=max(result["cast"], result["base"], 1), threshold=line
+    )
 
 
 @bp.route("/verify")
@@ -203,8 +221,14 @@ def ballot_page(poll_id: str):
     if voter is None:
         fail(403, message("not_in_register"))
     checked_in = poll.session is None or poll.session.is_checked_in(current_user.deputy_id)
-    return render_template("voting/ballot.html", poll=poll, voter=voter, checked_in=checked_in,
-                           labels=choice_labels(), rules=rules_text(poll.manifest))
+    return render_template(
+        "voting/ballot.html",
+        poll=poll,
+        voter=voter,
+        checked_in=checked_in,
+        labels=choice_labels(),
+        rules=rules_text(poll.manifest),
+    )
 
 
 # --- Staff -------------------------------------------------------------------------
@@ -236,8 +260,11 @@ def poll_new():
             "session": form.session_id.data or None,
             "options": titles,
             "rules": specs.build_rules(
-                form.ballot.data, seats=form.seats.data, max_yes=form.max_yes.data,
-                base=form.base.data, more_than=form.more_than.data,
+                form.ballot.data,
+                seats=form.seats.data,
+                max_yes=form.max_yes.data,
+                base=form.base.data,
+                more_than=form.more_than.data,
                 rectify_below=form.rectify_below.data or None,
             ),
         }
@@ -265,8 +292,9 @@ def _staff_poll_or_404(poll_id: int) -> Poll:
 @staff_required
 def staff_poll(poll_id: int):
     poll = _staff_poll_or_404(poll_id)
-    return render_template("voting/staff_poll.html", poll=poll, counts=services.counts(poll),
-                           button=EmptyForm(), codes_form=CodesForm())
+    return render_template(
+        "voting/staff_poll.html", poll=poll, counts=services.counts(poll), button=EmptyForm(), codes_form=CodesForm()
+    )
 
 
 @bp.route("/staff/polls/<int:poll_id>/counts.json")
@@ -328,5 +356,11 @@ def code_ballot_page(poll_id: str):
     poll = services.get_public_poll(poll_id)
     if poll.secrecy != "code":
         abort(404)
-    return render_template("voting/ballot.html", poll=poll, voter=None, checked_in=True,
-                           labels=choice_labels(), rules=rules_text(poll.manifest))
+    return render_template(
+        "voting/ballot.html",
+        poll=poll,
+        voter=None,
+        checked_in=True,
+        labels=choice_labels(),
+        rules=rules_text(poll.manifest),
+    )

@@ -27,10 +27,19 @@ def make_committee(n: int = 40, name: str = "测试县人大常委会", accounts
         member = Deputy(congress=committee.congress, code=f"C{i:03d}", name=f"委员{i:02d}", delegation="常委会")
         db.session.add(member)
         if accounts:
-            db.session.add(User(username=member.code, display_name=member.name, role="deputy", deputy=member,
-                                password_hash=pw_hash, must_change_password=False))
-    meeting = Session(congress=committee.congress, name="常委会第二十次会议",
-                      starts_on=date(2027, 6, 20), ends_on=date(2027, 6, 20))
+            db.session.add(
+                User(
+                    username=member.code,
+                    display_name=member.name,
+                    role="deputy",
+                    deputy=member,
+                    password_hash=pw_hash,
+                    must_change_password=False,
+                )
+            )
+    meeting = Session(
+        congress=committee.congress, name="常委会第二十次会议", starts_on=date(2027, 6, 20), ends_on=date(2027, 6, 20)
+    )
     db.session.add(meeting)
     db.session.commit()
     return committee, meeting
@@ -42,11 +51,19 @@ def check_in(meeting, members) -> None:
     db.session.commit()
 
 
-def public_assessment(n_codes: int, titles: list[str], *, base: str = "cast", rectify_below: str | None = None,
-                      title: str = "公众满意度测评", open_: bool = True):
+def public_assessment(
+    n_codes: int,
+    titles: list[str],
+    *,
+    base: str = "cast",
+    rectify_below: str | None = None,
+    title: str = "公众满意度测评",
+    open_: bool = True,
+):
     """A public assessment of free subjects with ``n_codes`` codes; returns (assessment, codes)."""
-    assessment = services.create_assessment(title=title, year=2027, raters="public", session=None,
-                                            grade_base=base, rectify_below=rectify_below)
+    assessment = services.create_assessment(
+        title=title, year=2027, raters="public", session=None, grade_base=base, rectify_below=rectify_below
+    )
     for t in titles:
         services.add_subject(assessment, kind="free", title=t)
     codes = services.generate_codes(assessment, n_codes)

@@ -40,31 +40,51 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     r = c.post("/assessments/staff/committees", data={"name": "测试县人大常委会", "csrf_token": token})
     assert r.status_code == 302
     committee = db.session.scalar(select(StandingCommittee))
-    r = c.post(f"/assessments/staff/committees/{committee.id}/import",
-               data={"file": (io.BytesIO(_roster_csv(40)), "roster.csv"), "csrf_token": token},
-               content_type="multipart/form-data")
+    r = c.post(
+        f"/assessments/staff/committees/{committee.id}/import",
+        data={"file": (io.BytesIO(_roster_csv(40)), "roster.csv"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200 and "C040" in r.get_data(as_text=True)
-    r = c.post(f"/assessments/staff/committees/{committee.id}/meetings",
-               data={"name": "常委会第二十次会议", "starts_on": "2027-06-20", "ends_on": "2027-06-20",
-                     "csrf_token": token})
+    r = c.post(
+        f"/assessments/staff/committees/{committee.id}/meetings",
+        data={"name": "常委会第二十次会议", "starts_on": "2027-06-20", "ends_on": "2027-06-20", "csrf_token": token},
+    )
     assert r.status_code == 302
     meeting = db.session.scalar(select(Session).where(Session.congress_id == committee.congress_id))
-    members = db.session.scalars(select(Deputy).where(Deputy.congress_id == committee.congress_id)
-                                 .order_by(Deputy.code)).all()
+    members = db.session.scalars(
+        select(Deputy).where(Deputy.congress_id == committee.congress_id).order_by(Deputy.code)
+    ).all()
     assert len(members) == 40
     check_in(meeting, members[:38])
     page = c.get(f"/assessments/staff/committees/{committee.id}").get_data(as_text=True)
     assert "C040" in page and "1390000" not in page  # phones are never shown
 
     # The assessment: three work reports, one with an uploaded PDF, two with links.
-    r = c.post("/assessments/staff", data={
-        "title": "2027年常委会专项工作报告满意度测评", "year": "2027", "raters": "committee",
-        "session_id": str(meeting.id), "grade_base": "electorate", "rectify_below": "80", "csrf_token": token})
+    r = c.post(
+        "/assessments/staff",
+        data={
+            "title": "2027年常委会专项工作报告满意度测评",
+            "year": "2027",
+            "raters": "committee",
+            "session_id": str(meeting.id),
+            "grade_base": "electorate",
+            "rectify_below": "80",
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     assessment = db.session.scalar(select(Assessment))
     for i, (body_type, body, title) in enumerate(REPORTS):
-        data = {"kind": "work_report", "title": title, "body_type": body_type, "body_name": body,
-                "suggestion_id": "0", "project_id": "0", "csrf_token": token}
+        data = {
+            "kind": "work_report",
+            "title": title,
+            "body_type": body_type,
+            "body_name": body,
+            "suggestion_id": "0",
+            "project_id": "0",
+            "csrf_token": token,
+        }
         if i == 0:
             data["document"] = (io.BytesIO(PDF), "report.pdf")
         else:
@@ -101,11 +121,13 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     # satisfied is not enough) → 基本满意; report 3: 12 satisfied + 8 basic → 不满意.
     ballots = []
     for i in range(37):
-        ballots.append({
-            "p01": "satisfied" if i < 30 else "basic",
-            "p02": "satisfied" if i < 20 else ("basic" if i < 30 else "dissatisfied"),
-            "p03": "satisfied" if i < 12 else ("basic" if i < 20 else ("abstain" if i == 36 else "dissatisfied")),
-        })
+        ballots.append(
+            {
+                "p01": "satisfied" if i < 30 else "basic",
+                "p02": "satisfied" if i < 20 else ("basic" if i < 30 else "dissatisfied"),
+                "p03": "satisfied" if i < 12 else ("basic" if i < 20 else ("abstain" if i == 36 else "dissatisfied")),
+            }
+        )
     bodies = [first.ballot(ballots[0])] + secret_votes(poll, members[1:37], ballots[1:])
     receipts = []
     for body in bodies:
@@ -123,7 +145,9 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert result["p03"]["grade"] == "dissatisfied" and result["p03"]["rate"] == "5/9"
     items = db.session.scalars(select(Rectification).order_by(Rectification.id)).all()
     assert [(i.subject.position, i.reason, i.responsible) for i in items] == [
-        (2, "basic", "县人民法院"), (3, "dissatisfied", "县人民检察院")]
+        (2, "basic", "县人民法院"),
+        (3, "dissatisfied", "县人民检察院"),
+    ]
 
     page = app.test_client().get(f"/assessments/{assessment.id}")
     html = page.get_data(as_text=True)
@@ -139,21 +163,32 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert 'id="year-rate-title"' in year and 'id="year-turnout"' in year
 
     # The board verifies, with a member's receipt.
-    status, out = run_verifier(board(app, assessment.poll), tmp_path, receipts=[receipts[0]],
-                               ballots=[bodies[0]["ballot"]], fingerprint=assessment.poll.fingerprint)
+    status, out = run_verifier(
+        board(app, assessment.poll),
+        tmp_path,
+        receipts=[receipts[0]],
+        ballots=[bodies[0]["ballot"]],
+        fingerprint=assessment.poll.fingerprint,
+    )
     assert status == 0, out
 
     # 不满意: follow-up report, then a re-assessment; closing the item removes it from the list.
     worst = items[1]
     token = csrf_token(c, f"/assessments/staff/rectifications/{worst.id}")
-    r = c.post(f"/assessments/staff/rectifications/{worst.id}/reassess",
-               data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token})
+    r = c.post(
+        f"/assessments/staff/rectifications/{worst.id}/reassess",
+        data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token},
+    )
     assert r.status_code == 409 and "须先报告整改情况" in r.get_data(as_text=True)
-    r = c.post(f"/assessments/staff/rectifications/{worst.id}/report",
-               data={"follow_up": "已制定整改方案，完成公益诉讼案件线索排查。", "csrf_token": token})
+    r = c.post(
+        f"/assessments/staff/rectifications/{worst.id}/report",
+        data={"follow_up": "已制定整改方案，完成公益诉讼案件线索排查。", "csrf_token": token},
+    )
     assert r.status_code == 302
-    r = c.post(f"/assessments/staff/rectifications/{worst.id}/reassess",
-               data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token})
+    r = c.post(
+        f"/assessments/staff/rectifications/{worst.id}/reassess",
+        data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token},
+    )
     assert r.status_code == 302
     db.session.refresh(worst)
     again = worst.reassessment
@@ -165,8 +200,17 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert "县人民检察院" not in listing and "县人民法院" in listing
 
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"committee.create", "roster.import", "assessment.create", "assessment.subject_add",
-            "assessment.open", "assessment.close", "rectification.create", "rectification.report",
-            "rectification.reassess", "rectification.close"} <= actions
+    assert {
+        "committee.create",
+        "roster.import",
+        "assessment.create",
+        "assessment.subject_add",
+        "assessment.open",
+        "assessment.close",
+        "rectification.create",
+        "rectification.report",
+        "rectification.reassess",
+        "rectification.close",
+    } <= actions
     assert db.session.scalar(select(func.count()).select_from(AssessmentSubject)) == 4
     json.dumps(assessment.poll.result)

@@ -21,8 +21,18 @@ def test_seed_demo(app, client, backend):
     app.config["YISHI_PASSWORD_METHOD"] = FAST_HASH
     make_congress(6, name="清溪县第十八届人民代表大会")
     unit = LeadUnit(name="县住房和城乡建设局")
-    db.session.add_all([unit, User(username="zhujianju", display_name=unit.name, role="lead_unit", lead_unit=unit,
-                                   password_hash=generate_password_hash("x", method=FAST_HASH))])
+    db.session.add_all(
+        [
+            unit,
+            User(
+                username="zhujianju",
+                display_name=unit.name,
+                role="lead_unit",
+                lead_unit=unit,
+                password_hash=generate_password_hash("x", method=FAST_HASH),
+            ),
+        ]
+    )
     db.session.commit()
     lines = seed_demo(date(2027, 11, 20))
     assert any("C001" in line for line in lines)
@@ -35,6 +45,10 @@ def test_seed_demo(app, client, backend):
     assert {r.reason for r in db.session.scalars(select(Rectification))} >= {"basic", "dissatisfied"}
     states = sorted(s.state for s in db.session.scalars(select(DeputySuggestion)))
     assert states == ["closed", "filed", "handling", "handling", "handling", "replied"]
-    for url in (f"/assessments/{reports.id}", f"/assessments/{public.id}", "/assessments/year/2027",
-                "/assessments/rectifications"):
+    for url in (
+        f"/assessments/{reports.id}",
+        f"/assessments/{public.id}",
+        "/assessments/year/2027",
+        "/assessments/rectifications",
+    ):
         assert client.get(url).status_code == 200, url

@@ -25,13 +25,24 @@ CHOICES = ["satisfied", "basic", "dissatisfied", "abstain"]
 def test_public_assessment_with_500_codes(app, staff_client, tmp_path):
     c = staff_client
     token = csrf_token(c, "/assessments/staff")
-    r = c.post("/assessments/staff", data={"title": "民主恳谈会公众满意度测评", "year": "2027", "raters": "public",
-                                           "session_id": "0", "grade_base": "cast", "csrf_token": token})
+    r = c.post(
+        "/assessments/staff",
+        data={
+            "title": "民主恳谈会公众满意度测评",
+            "year": "2027",
+            "raters": "public",
+            "session_id": "0",
+            "grade_base": "cast",
+            "csrf_token": token,
+        },
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     assessment = db.session.scalar(select(Assessment))
     for title in ("政务服务“一窗受理”", "城区公交线路优化"):
-        r = c.post(f"/assessments/staff/{assessment.id}/subjects", data={
-            "kind": "free", "title": title, "suggestion_id": "0", "project_id": "0", "csrf_token": token})
+        r = c.post(
+            f"/assessments/staff/{assessment.id}/subjects",
+            data={"kind": "free", "title": title, "suggestion_id": "0", "project_id": "0", "csrf_token": token},
+        )
         assert r.status_code == 302
 
     # A first batch of slips is printed through the staff page, then lost: generating

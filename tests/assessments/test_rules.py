@@ -23,8 +23,8 @@ def _run(base: str, pattern: dict[str, list[str]], n_codes: int, rectify_below: 
 
 # Ten codes handed out, six cast.
 PATTERN = {
-    "p01": column(satisfied=5, basic=1),            # 5 of 10 satisfied: exactly half
-    "p02": column(satisfied=6),                     # 6 of 10
+    "p01": column(satisfied=5, basic=1),  # 5 of 10 satisfied: exactly half
+    "p02": column(satisfied=6),  # 6 of 10
     "p03": column(satisfied=3, basic=2, dissatisfied=1),  # 5 of 10 satisfied + basic
     "p04": column(satisfied=2, basic=2, dissatisfied=2),
 }
@@ -33,9 +33,9 @@ PATTERN = {
 def test_base_all_members_exactly_half_is_not_enough(app):
     assessment, r = _run("electorate", PATTERN, 10)
     assert assessment.poll.result["base"] == 10
-    assert r["p01"]["grade"] == "basic"          # 5*2 > 10 fails; (5+1)*2 > 10 holds
-    assert r["p02"]["grade"] == "satisfied"      # 6*2 > 10
-    assert r["p03"]["grade"] == "dissatisfied"   # (3+2)*2 > 10 fails: exactly half
+    assert r["p01"]["grade"] == "basic"  # 5*2 > 10 fails; (5+1)*2 > 10 holds
+    assert r["p02"]["grade"] == "satisfied"  # 6*2 > 10
+    assert r["p03"]["grade"] == "dissatisfied"  # (3+2)*2 > 10 fails: exactly half
     assert r["p04"]["grade"] == "dissatisfied"
     reasons = {i.subject.option_id: i.reason for i in db.session.scalars(select(Rectification))}
     assert reasons == {"p01": "basic", "p03": "dissatisfied", "p04": "dissatisfied"}
@@ -44,9 +44,9 @@ def test_base_all_members_exactly_half_is_not_enough(app):
 def test_base_cast_versus_all_members(app):
     assessment, r = _run("cast", PATTERN, 10)
     assert assessment.poll.result["base"] == 6
-    assert r["p01"]["grade"] == "satisfied"      # 5*2 > 6
-    assert r["p03"]["grade"] == "basic"          # 3*2 > 6 fails; 5*2 > 6 holds
-    assert r["p04"]["grade"] == "basic"          # 2*2 > 6 fails; (2+2)*2 > 6 holds
+    assert r["p01"]["grade"] == "satisfied"  # 5*2 > 6
+    assert r["p03"]["grade"] == "basic"  # 3*2 > 6 fails; 5*2 > 6 holds
+    assert r["p04"]["grade"] == "basic"  # 2*2 > 6 fails; (2+2)*2 > 6 holds
     reasons = {i.subject.option_id: i.reason for i in db.session.scalars(select(Rectification))}
     assert reasons == {"p03": "basic", "p04": "basic"}
 
@@ -58,11 +58,14 @@ def test_abstentions_count_in_cast_not_in_valid(app):
     assert r["p01"]["grade"] == "dissatisfied" and r["p01"]["rate"] == "1/1"
 
 
-@pytest.mark.parametrize("pattern, rectify, reason", [
-    (column(satisfied=4, basic=1, dissatisfied=1), False, None),              # 5/6 = 83.3 % ≥ 80 %
-    (column(satisfied=4, dissatisfied=1, abstain=1), False, None),   # 4/5 = 80 %: not below
-    (column(satisfied=4, dissatisfied=2), True, "below_threshold"),            # 4/6 = 66.7 % < 80 %
-])
+@pytest.mark.parametrize(
+    "pattern, rectify, reason",
+    [
+        (column(satisfied=4, basic=1, dissatisfied=1), False, None),  # 5/6 = 83.3 % ≥ 80 %
+        (column(satisfied=4, dissatisfied=1, abstain=1), False, None),  # 4/5 = 80 %: not below
+        (column(satisfied=4, dissatisfied=2), True, "below_threshold"),  # 4/6 = 66.7 % < 80 %
+    ],
+)
 def test_rectification_threshold(app, pattern, rectify, reason):
     _, r = _run("cast", {"p01": pattern}, 6, rectify_below="4/5")
     assert r["p01"]["grade"] == "satisfied" and r["p01"]["rectify"] is rectify

@@ -18,8 +18,14 @@ from tests.conftest import FAST_HASH, PASSWORD, csrf_from, login, make_congress
 
 def _unit_user(name: str, username: str) -> tuple[LeadUnit, User]:
     unit = LeadUnit(name=name)
-    user = User(username=username, display_name=name, role="lead_unit", lead_unit=unit,
-                password_hash=generate_password_hash(PASSWORD, method=FAST_HASH), must_change_password=False)
+    user = User(
+        username=username,
+        display_name=name,
+        role="lead_unit",
+        lead_unit=unit,
+        password_hash=generate_password_hash(PASSWORD, method=FAST_HASH),
+        must_change_password=False,
+    )
     db.session.add_all([unit, user])
     db.session.commit()
     return unit, user
@@ -41,16 +47,19 @@ def test_suggestion_lifecycle(app, staff_client):
     _unit_user("县教育局", "jiaoyuju")
     deputy = _client(app, "D001")
     token = _token(deputy, "/assessments/suggestions/mine")
-    r = deputy.post("/assessments/suggestions/mine", data={
-        "title": "关于老旧小区加装电梯的建议", "body": "建议简化审批、加大补助。", "csrf_token": token})
+    r = deputy.post(
+        "/assessments/suggestions/mine",
+        data={"title": "关于老旧小区加装电梯的建议", "body": "建议简化审批、加大补助。", "csrf_token": token},
+    )
     assert r.status_code == 302
     item = db.session.scalar(select(DeputySuggestion))
     assert item.state == "filed" and item.deputy.code == "D001"
 
     # Staff assign it: three months to reply.
     staff_token = _token(staff_client, f"/assessments/suggestions/{item.id}")
-    r = staff_client.post(f"/assessments/suggestions/{item.id}/assign",
-                          data={"lead_unit_id": str(housing.id), "csrf_token": staff_token})
+    r = staff_client.post(
+        f"/assessments/suggestions/{item.id}/assign", data={"lead_unit_id": str(housing.id), "csrf_token": staff_token}
+    )
     assert r.status_code == 302
     db.session.refresh(item)
     today = services.local_today()
@@ -66,8 +75,9 @@ def test_suggestion_lifecycle(app, staff_client):
     db.session.commit()
     unit = _client(app, "zhujianju")
     unit_token = _token(unit, f"/assessments/suggestions/{item.id}")
-    r = unit.post(f"/assessments/suggestions/{item.id}/reply",
-                  data={"grade": "A", "body": "已完成。", "csrf_token": unit_token})
+    r = unit.post(
+        f"/assessments/suggestions/{item.id}/reply", data={"grade": "A", "body": "已完成。", "csrf_token": unit_token}
+    )
     assert r.status_code == 409 and "未获延期" in r.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SuggestionReply)) == 0
     db.session.refresh(item)
@@ -79,21 +89,25 @@ def test_suggestion_lifecycle(app, staff_client):
     assert item.title in html and "已逾期" in html
 
     # Staff extend once; the unit replies; a second extension is refused.
-    r = staff_client.post(f"/assessments/suggestions/{item.id}/extend",
-                          data={"due_on": (today + timedelta(days=30)).isoformat(), "csrf_token": staff_token})
+    r = staff_client.post(
+        f"/assessments/suggestions/{item.id}/extend",
+        data={"due_on": (today + timedelta(days=30)).isoformat(), "csrf_token": staff_token},
+    )
     assert r.status_code == 302
-    r = staff_client.post(f"/assessments/suggestions/{item.id}/extend",
-                          data={"due_on": (today + timedelta(days=40)).isoformat(), "csrf_token": staff_token})
+    r = staff_client.post(
+        f"/assessments/suggestions/{item.id}/extend",
+        data={"due_on": (today + timedelta(days=40)).isoformat(), "csrf_token": staff_token},
+    )
     assert r.status_code == 409 and "已经延期过一次" in r.get_data(as_text=True)
-    r = unit.post(f"/assessments/suggestions/{item.id}/reply",
-                  data={"grade": "D", "body": "留作参考。", "csrf_token": unit_token})
+    r = unit.post(
+        f"/assessments/suggestions/{item.id}/reply", data={"grade": "D", "body": "留作参考。", "csrf_token": unit_token}
+    )
     assert r.status_code == 302
     db.session.refresh(item)
     assert item.state == "replied" and item.last_reply.grade == "D" and item.last_reply.late is False
 
     # The deputy rates it 不满意: back to the unit for a second round.
-    r = deputy.post(f"/assessments/suggestions/{item.id}/rate",
-                    data={"rating": "dissatisfied", "csrf_token": token})
+    r = deputy.post(f"/assessments/suggestions/{item.id}/rate", data={"rating": "dissatisfied", "csrf_token": token})
     assert r.status_code == 302
     db.session.refresh(item)
     assert item.state == "handling" and item.round == 2 and item.extended is False
@@ -103,8 +117,10 @@ def test_suggestion_lifecycle(app, staff_client):
     first = db.session.scalar(select(SuggestionReply).where(SuggestionReply.round == 1))
     assert first.rating == "dissatisfied"
 
-    r = unit.post(f"/assessments/suggestions/{item.id}/reply",
-                  data={"grade": "B", "body": "已列入明年计划，今年完成两个小区试点。", "csrf_token": unit_token})
+    r = unit.post(
+        f"/assessments/suggestions/{item.id}/reply",
+        data={"grade": "B", "body": "已列入明年计划，今年完成两个小区试点。", "csrf_token": unit_token},
+    )
     assert r.status_code == 302
     r = deputy.post(f"/assessments/suggestions/{item.id}/rate", data={"rating": "basic", "csrf_token": token})
     assert r.status_code == 302
@@ -116,8 +132,15 @@ def test_suggestion_lifecycle(app, staff_client):
     assert "第 2 次答复" in page
 
     actions = [a for a in db.session.scalars(select(AuditEntry.action)) if a.startswith("suggestion.")]
-    assert actions == ["suggestion.file", "suggestion.assign", "suggestion.extend", "suggestion.reply",
-                       "suggestion.rate", "suggestion.reply", "suggestion.rate"]
+    assert actions == [
+        "suggestion.file",
+        "suggestion.assign",
+        "suggestion.extend",
+        "suggestion.reply",
+        "suggestion.rate",
+        "suggestion.reply",
+        "suggestion.rate",
+    ]
     assert staff_client.get("/assessments/staff/suggestions").status_code == 200
     assert unit.get("/assessments/unit/suggestions").status_code == 200
     assert housing_user.lead_unit_id == housing.id
@@ -138,7 +161,9 @@ def test_only_the_filing_deputy_rates_and_only_staff_assign(app, client):
     r = deputy.post("/assessments/suggestions/1/assign", data={"lead_unit_id": "1", "csrf_token": token})
     assert r.status_code == 403
     other = _client(app, "D001")
-    r = other.post("/assessments/suggestions/1/rate", data={
-        "rating": "satisfied", "csrf_token": _token(other, "/assessments/suggestions/mine")})
+    r = other.post(
+        "/assessments/suggestions/1/rate",
+        data={"rating": "satisfied", "csrf_token": _token(other, "/assessments/suggestions/mine")},
+    )
     assert r.status_code == 404
     assert client.get("/assessments/suggestions/mine").status_code == 302  # login first

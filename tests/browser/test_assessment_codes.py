@@ -32,8 +32,9 @@ def _vote(page, url: str, first: str, second: str) -> None:
 
 
 def test_code_slip_qr_on_a_phone_used_once(app, live_server, page, phone, browser, staff):
-    assessment = services.create_assessment(title="民主恳谈会公众满意度测评", year=2027, raters="public",
-                                            session=None, grade_base="cast")
+    assessment = services.create_assessment(
+        title="民主恳谈会公众满意度测评", year=2027, raters="public", session=None, grade_base="cast"
+    )
     services.add_subject(assessment, kind="free", title="政务服务“一窗受理”")
     services.add_subject(assessment, kind="free", title="城区公交线路优化")
     db.session.commit()

@@ -86,18 +86,12 @@ RFC9474_VECTOR = {
         "f3a8a6966cc4543df223565343154140fd7391c7e7be03e241f4ecfeb877a051"
     ),
     "msg_prefix": "8417e699b219d583fb6216ae0c53ca0e9723442d02f1d1a34295527e7d929e8b",
-    "msg": (
-        "8f3dc6fb8c4a02f4d6352edf0907822c1210a9b32f9bdda4c45a698c80023aa6b59f8cfec5fdbb36"
-        "331372ebefedae7d"
-    ),
+    "msg": ("8f3dc6fb8c4a02f4d6352edf0907822c1210a9b32f9bdda4c45a698c80023aa6b59f8cfec5fdbb36331372ebefedae7d"),
     "prepared_msg": (
         "8417e699b219d583fb6216ae0c53ca0e9723442d02f1d1a34295527e7d929e8b8f3dc6fb8c4a02f4"
         "d6352edf0907822c1210a9b32f9bdda4c45a698c80023aa6b59f8cfec5fdbb36331372ebefedae7d"
     ),
-    "salt": (
-        "051722b35f458781397c3a671a7d3bd3096503940e4c4f1aaa269d60300ce449555cd7340100df9d"
-        "46944c5356825abf"
-    ),
+    "salt": ("051722b35f458781397c3a671a7d3bd3096503940e4c4f1aaa269d60300ce449555cd7340100df9d46944c5356825abf"),
     "encoded_msg": (
         "2be01c5669eb676cb3f0002eb636427d61568f3f0579da5b998279a7eb3ab784e5617319376d0480"
         "9d83e72bef9f0738e7324af3fd1b4f0a35f4f58058ab329495406bdb5ff31a0274be2d137c735ab0"
@@ -202,9 +196,7 @@ def vector() -> dict:
     path = _shared_vectors()
     if path.is_file():
         # the contract's copy must agree with the one kept here
-        shared = json.loads(path.read_text(encoding="utf-8"))[
-            "rfc9474_rsabssa_sha384_pss_randomized"
-        ]
+        shared = json.loads(path.read_text(encoding="utf-8"))["rfc9474_rsabssa_sha384_pss_randomized"]
         for k, val in RFC9474_VECTOR.items():
             assert shared[k] == val, k
     return dict(RFC9474_VECTOR)
@@ -249,9 +241,7 @@ def server_url():
 @pytest.fixture(scope="module")
 def page(server_url):
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
         try:
             pg = browser.new_page()
             errors: list[str] = []
@@ -348,9 +338,7 @@ def test_round_trip_with_python_signer(page):
     key.public_key().verify(sig, token, pss, hashes.SHA384())
     # the signature is bound to this token
     with pytest.raises(InvalidSignature):
-        key.public_key().verify(
-            sig, token[:-1] + bytes([token[-1] ^ 1]), pss, hashes.SHA384()
-        )
+        key.public_key().verify(sig, token[:-1] + bytes([token[-1] ^ 1]), pss, hashes.SHA384())
 
 
 def test_finalize_rejects_corrupted_blind_signature(page, vector):
@@ -424,11 +412,7 @@ def test_b64u_helpers_and_prepare(page):
 
 
 def test_blind_rejects_bad_keys(page, vector):
-    small = (
-        rsa.generate_private_key(public_exponent=65537, key_size=1024)
-        .public_key()
-        .public_numbers()
-    )
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key().public_numbers()
     out = js(
         page,
         """

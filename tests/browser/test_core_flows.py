@@ -16,7 +16,9 @@ def test_staff_logs_in_and_imports_deputies(app, live_server, page, tmp_path):
     page.click("main form button[type=submit]")
     page.click("text=导入名册（CSV）")
     roster = tmp_path / "roster.csv"
-    roster.write_bytes("代表证号,姓名,代表团,手机\nA001,王建国,城关镇代表团,13912345678\nA002,李海燕,溪口镇代表团,\n".encode("gbk"))
+    roster.write_bytes(
+        "代表证号,姓名,代表团,手机\nA001,王建国,城关镇代表团,13912345678\nA002,李海燕,溪口镇代表团,\n".encode("gbk")
+    )
     page.set_input_files("#file", str(roster))
     page.click("main form button[type=submit]")
     assert "初始密码" in page.inner_text("h1")
@@ -52,7 +54,7 @@ def test_language_switches_to_english_and_back(app, live_server, page):
 
 
 def test_public_pages_pass_axe(app, live_server, page):
-    from tests.helpers import approval_poll, check_in_all, close, take_token, cast
+    from tests.helpers import approval_poll, cast, check_in_all, close, take_token
 
     congress, session = make_congress(4)
     check_in_all(session, congress.deputies)
@@ -61,8 +63,15 @@ def test_public_pages_pass_axe(app, live_server, page):
     cast(app, poll, voter.ballot({"p01": "yes", "p02": "no", "p03": "abstain"}))
     open_poll = approval_poll(session, public_id="still-open", options=2, seats=1)
     close(poll)
-    for path in ("/", "/login", "/polls", f"/polls/{poll.public_id}", f"/polls/{open_poll.public_id}",
-                 "/verify", "/no-such-page"):
+    for path in (
+        "/",
+        "/login",
+        "/polls",
+        f"/polls/{poll.public_id}",
+        f"/polls/{open_poll.public_id}",
+        "/verify",
+        "/no-such-page",
+    ):
         for lang in ("zh", "en"):
             page.goto(f"{live_server.url}/lang/{lang}?next={path}")
             assert_accessible(page, f"{path} ({lang})")

@@ -12,8 +12,13 @@ from tests.deliberation.factories import lead_unit, make_meeting
 
 def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, browser, staff):
     meeting = make_meeting(capacity=5, waitlist=0)
-    opinion, _ = services.submit_opinion(meeting, agenda_item_id=meeting.agenda[1].id, category="suggestion",
-                                         author_name=None, body="一楼住户不分摊建设费用。")
+    opinion, _ = services.submit_opinion(
+        meeting,
+        agenda_item_id=meeting.agenda[1].id,
+        category="suggestion",
+        author_name=None,
+        body="一楼住户不分摊建设费用。",
+    )
     reply = services.assign(opinion, lead_unit())
     services.update_reply(reply, status="done", body="采纳，方案已调整。", outcome="adopted")
     db.session.commit()

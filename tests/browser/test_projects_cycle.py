@@ -28,9 +28,13 @@ TODAY = date(2027, 3, 1)
 def demo(app):
     app.config["YISHI_TODAY"] = TODAY
     lines = seed_core(TODAY)  # the core demo seeds the projects' demo too
-    services.create_call(year=TODAY.year + 1, title=f"{TODAY.year + 1}年清溪县民生实事项目征集",
-                         notice="扫码提建议。", opens_on=TODAY - timedelta(days=1),
-                         closes_on=TODAY + timedelta(days=60))
+    services.create_call(
+        year=TODAY.year + 1,
+        title=f"{TODAY.year + 1}年清溪县民生实事项目征集",
+        notice="扫码提建议。",
+        opens_on=TODAY - timedelta(days=1),
+        closes_on=TODAY + timedelta(days=60),
+    )
     for user in db.session.scalars(select(User).where(User.username.in_(["admin", "zhujianju"]))):
         user.password_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
     db.session.commit()
@@ -85,8 +89,11 @@ def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
     assert "老街路灯改造" in phone.locator("#candidate").inner_text()
 
     # The lead unit reports progress on its elected demo project, with a photo.
-    project = db.session.scalar(select(Project).where(Project.year == year, Project.status == "elected",
-                                                      Project.title == "城区老旧小区改造提升工程"))
+    project = db.session.scalar(
+        select(Project).where(
+            Project.year == year, Project.status == "elected", Project.title == "城区老旧小区改造提升工程"
+        )
+    )
     unit = page.context.browser.new_context(locale="zh-CN").new_page()
     login_in_browser(unit, base, "zhujianju", PASSWORD)
     unit.goto(f"{base}/projects/p/{project.id}/report")
@@ -108,8 +115,16 @@ def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
     # The project page tells the whole story, on a phone.
     phone.goto(f"{base}/projects/p/{project.id}")
     story = phone.content()
-    for expected in ["来源建议", "建议实施城区老旧小区改造提升工程", "代表票决", "同意", "指纹",
-                     "公告板", "完成 12 个小区的管网改造", "满意度测评"]:
+    for expected in [
+        "来源建议",
+        "建议实施城区老旧小区改造提升工程",
+        "代表票决",
+        "同意",
+        "指纹",
+        "公告板",
+        "完成 12 个小区的管网改造",
+        "满意度测评",
+    ]:
         assert expected in story, expected
     assert phone.locator("#timeline img").count() == 1
     assert phone.evaluate("document.querySelector('#timeline img').naturalWidth") == 1

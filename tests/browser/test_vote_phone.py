@@ -66,8 +66,9 @@ def test_token_survives_a_reload_before_casting(app, live_server, phone):
     phone.check("input[name=choice-p02][value=no]")
     phone.click("#ballot-form button[type=submit]")
     phone.wait_for_selector("#ballot-receipt:not([hidden])")
-    from voting.models import TokenIssuance
-    from extensions import db
     from sqlalchemy import func, select
+
+    from extensions import db
+    from voting.models import TokenIssuance
 
     assert db.session.scalar(select(func.count()).select_from(TokenIssuance)) == 1

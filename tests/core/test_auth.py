@@ -60,7 +60,9 @@ def test_offsite_next_is_ignored(client, staff):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         client.get("/")  # fresh page per try
         token = csrf_token(client)
-        response = client.post(f"/login?next={target}", data={"username": "staff1", "password": PASSWORD, "csrf_token": token})
+        response = client.post(
+            f"/login?next={target}", data={"username": "staff1", "password": PASSWORD, "csrf_token": token}
+        )
         assert "evil" not in response.headers["Location"]
         client.post("/logout", data={"csrf_token": csrf_token(client, "/dashboard")})
 
@@ -87,10 +89,20 @@ def test_first_login_forces_password_change(client, app):
     assert response.headers["Location"].endswith("/password")
     assert client.get("/").headers["Location"].endswith("/password")
     token = csrf_token(client, "/password")
-    response = client.post("/password", data={"current": PASSWORD, "new": "short", "confirm": "short", "csrf_token": token})
+    response = client.post(
+        "/password", data={"current": PASSWORD, "new": "short", "confirm": "short", "csrf_token": token}
+    )
     assert response.status_code == 422
     assert "10–128" in response.get_data(as_text=True)
-    response = client.post("/password", data={"current": PASSWORD, "new": "a-much-better-secret", "confirm": "a-much-better-secret", "csrf_token": token})
+    response = client.post(
+        "/password",
+        data={
+            "current": PASSWORD,
+            "new": "a-much-better-secret",
+            "confirm": "a-much-better-secret",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.username == "newbie"))
     db.session.refresh(user)

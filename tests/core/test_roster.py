@@ -21,9 +21,11 @@ def make_congress_via_page(client) -> int:
 
 def upload(client, congress_id: int, data: bytes, name="roster.csv"):
     token = csrf_token(client, f"/congresses/{congress_id}/import")
-    return client.post(f"/congresses/{congress_id}/import",
-                       data={"file": (io.BytesIO(data), name), "csrf_token": token},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/congresses/{congress_id}/import",
+        data={"file": (io.BytesIO(data), name), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
 
 
 def deputy_count() -> int:
@@ -65,17 +67,24 @@ def test_utf8_with_bom_and_english_headers(staff_client):
 
 def test_bad_rows_are_reported_by_line_and_nothing_imported(staff_client):
     congress_id = make_congress_via_page(staff_client)
-    data = ("代表证号,姓名,代表团,手机\n"
-            "A001,王建国,城关镇代表团,13912345678\n"
-            "A001,重复,城关镇代表团,\n"
-            ",无号,城关镇代表团,\n"
-            "A004,电话错,城关镇代表团,12345\n"
-            f"A005,{'长' * 65},城关镇代表团,\n").encode("utf-8")
+    data = (
+        "代表证号,姓名,代表团,手机\n"
+        "A001,王建国,城关镇代表团,13912345678\n"
+        "A001,重复,城关镇代表团,\n"
+        ",无号,城关镇代表团,\n"
+        "A004,电话错,城关镇代表团,12345\n"
+        f"A005,{'长' * 65},城关镇代表团,\n"
+    ).encode()
     response = upload(staff_client, congress_id, data)
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "未导入" in page
-    for line, text in ((3, "与第 2 行重复"), (4, "代表证号须为"), (5, "手机号码格式不正确"), (6, "姓名不能为空且不超过 64 字")):
+    for line, text in (
+        (3, "与第 2 行重复"),
+        (4, "代表证号须为"),
+        (5, "手机号码格式不正确"),
+        (6, "姓名不能为空且不超过 64 字"),
+    ):
         assert f"<td>{line}</td><td>" in page and text in page
     assert deputy_count() == 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 1  # only staff
@@ -84,7 +93,9 @@ def test_bad_rows_are_reported_by_line_and_nothing_imported(staff_client):
 def test_duplicate_of_existing_deputy_is_refused(staff_client):
     congress_id = make_congress_via_page(staff_client)
     assert upload(staff_client, congress_id, GOOD.encode()).status_code == 200
-    response = upload(staff_client, congress_id, "代表证号,姓名,代表团\nA003,新人,城关镇代表团\nA002,李海燕,溪口镇代表团\n".encode())
+    response = upload(
+        staff_client, congress_id, "代表证号,姓名,代表团\nA003,新人,城关镇代表团\nA002,李海燕,溪口镇代表团\n".encode()
+    )
     assert response.status_code == 422
     assert "A002 已在名册中" in response.get_data(as_text=True)
     assert deputy_count() == 2

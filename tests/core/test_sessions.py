@@ -10,12 +10,26 @@ from tests.conftest import csrf_token, login, make_congress
 def test_staff_creates_a_session_and_bad_dates_are_refused(staff_client):
     congress, _ = make_congress(3)
     token = csrf_token(staff_client, f"/congresses/{congress.id}")
-    response = staff_client.post(f"/congresses/{congress.id}/sessions", data={
-        "name": "第十八届人大第五次会议", "starts_on": "2027-01-15", "ends_on": "2027-01-12", "csrf_token": token})
+    response = staff_client.post(
+        f"/congresses/{congress.id}/sessions",
+        data={
+            "name": "第十八届人大第五次会议",
+            "starts_on": "2027-01-15",
+            "ends_on": "2027-01-12",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 422
     assert "结束日期不能早于开始日期" in response.get_data(as_text=True)
-    response = staff_client.post(f"/congresses/{congress.id}/sessions", data={
-        "name": "第十八届人大第五次会议", "starts_on": "2027-01-12", "ends_on": "2027-01-15", "csrf_token": token})
+    response = staff_client.post(
+        f"/congresses/{congress.id}/sessions",
+        data={
+            "name": "第十八届人大第五次会议",
+            "starts_on": "2027-01-12",
+            "ends_on": "2027-01-15",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Session)) == 2
 
@@ -24,7 +38,12 @@ def test_staff_check_in_by_code_and_counts(staff_client):
     congress, session = make_congress(5)
     url = f"/sessions/{session.id}"
     token = csrf_token(staff_client, url)
-    assert staff_client.get(f"{url}/counts.json").get_json() == {"session": session.id, "expected": 5, "present": 0, "absent": 5}
+    assert staff_client.get(f"{url}/counts.json").get_json() == {
+        "session": session.id,
+        "expected": 5,
+        "present": 0,
+        "absent": 5,
+    }
     response = staff_client.post(f"{url}/checkin", data={"code": "D002", "csrf_token": token}, follow_redirects=True)
     assert "签到成功" in response.get_data(as_text=True)
     again = staff_client.post(f"{url}/checkin", data={"code": "D002", "csrf_token": token}, follow_redirects=True)

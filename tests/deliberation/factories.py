@@ -15,16 +15,36 @@ def phone() -> str:
     return f"139{next(PHONES):08d}"
 
 
-def make_meeting(*, days: int = 10, capacity: int = 3, waitlist: int = 2, mode: str = "open",
-                 kind: str = "consultation", members: int | None = None, announce: bool = True,
-                 deadline_hours_before: int = 24, topic: str = "老旧小区加装电梯") -> object:
+def make_meeting(
+    *,
+    days: int = 10,
+    capacity: int = 3,
+    waitlist: int = 2,
+    mode: str = "open",
+    kind: str = "consultation",
+    members: int | None = None,
+    announce: bool = True,
+    deadline_hours_before: int = 24,
+    topic: str = "老旧小区加装电梯",
+) -> object:
     """A meeting ``days`` from now with two agenda items, announced by default."""
     start = utcnow().replace(microsecond=0) + timedelta(days=days)
     meeting = services.create_meeting(
-        kind=kind, topic=topic, description="议题说明", proposed_by="", organiser="清溪街道人大工委",
-        starts_at=start, ends_at=start + timedelta(hours=2), place="清溪街道社区服务中心三楼会议室",
-        online_url=None, capacity=capacity, waitlist=waitlist, signup_mode=mode,
-        signup_deadline=start - timedelta(hours=deadline_hours_before), members=members)
+        kind=kind,
+        topic=topic,
+        description="议题说明",
+        proposed_by="",
+        organiser="清溪街道人大工委",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="清溪街道社区服务中心三楼会议室",
+        online_url=None,
+        capacity=capacity,
+        waitlist=waitlist,
+        signup_mode=mode,
+        signup_deadline=start - timedelta(hours=deadline_hours_before),
+        members=members,
+    )
     services.add_agenda_item(meeting, "加装电梯方案介绍")
     services.add_agenda_item(meeting, "费用分摊办法")
     if announce:

@@ -22,10 +22,20 @@ def test_demo_meeting_renders_on_every_page_and_keeps_phones_private(app, staff_
     assert report["satisfaction"] == "100.0%" and len(services.overdue_replies()) == 1
 
     public = app.test_client()
-    public_pages = ["/meetings/", f"/meetings/{held.id}", f"/meetings/{held.id}/reply", f"/meetings/{held.id}/report",
-                    f"/meetings/{held.id}/meeting.ics", f"/meetings/{council.id}", f"/meetings/{council.id}/signup",
-                    f"/meetings/{council.id}/draw", f"/meetings/{council.id}/draw.json",
-                    f"/meetings/{council.id}/opinions/new", f"/meetings/{council.id}/cancel", "/meetings/track"]
+    public_pages = [
+        "/meetings/",
+        f"/meetings/{held.id}",
+        f"/meetings/{held.id}/reply",
+        f"/meetings/{held.id}/report",
+        f"/meetings/{held.id}/meeting.ics",
+        f"/meetings/{council.id}",
+        f"/meetings/{council.id}/signup",
+        f"/meetings/{council.id}/draw",
+        f"/meetings/{council.id}/draw.json",
+        f"/meetings/{council.id}/opinions/new",
+        f"/meetings/{council.id}/cancel",
+        "/meetings/track",
+    ]
     for url in public_pages:
         response = public.get(url)
         assert response.status_code == 200, url
@@ -39,11 +49,17 @@ def test_demo_meeting_renders_on_every_page_and_keeps_phones_private(app, staff_
     decision = db.session.scalar(select(Decision))
     opinion = db.session.scalar(select(Opinion).where(Opinion.number == 1))
     reply_row = db.session.scalar(select(Reply))
-    staff_pages = ["/staff/meetings/", "/staff/meetings/new", "/staff/meetings/followup",
-                   f"/staff/meetings/replies/{reply_row.id}"]
+    staff_pages = [
+        "/staff/meetings/",
+        "/staff/meetings/new",
+        "/staff/meetings/followup",
+        f"/staff/meetings/replies/{reply_row.id}",
+    ]
     for meeting in (held, council):
-        staff_pages += [f"/staff/meetings/{meeting.id}{suffix}" for suffix in
-                        ("", "/edit", "/signups", "/checkin", "/opinions", "/minutes", "/decisions")]
+        staff_pages += [
+            f"/staff/meetings/{meeting.id}{suffix}"
+            for suffix in ("", "/edit", "/signups", "/checkin", "/opinions", "/minutes", "/decisions")
+        ]
     for url in staff_pages:
         assert staff_client.get(url).status_code == 200, url
     assert "1390576" in staff_client.get(f"/staff/meetings/{held.id}/signups").get_data(as_text=True)

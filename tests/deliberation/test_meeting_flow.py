@@ -29,8 +29,9 @@ def text(response) -> str:
 
 def public_sign_up(client, meeting_id, name, phone, area="桂花苑"):
     url = f"/meetings/{meeting_id}/signup"
-    response = client.post(url, data={"name": name, "phone": phone, "area": area,
-                                      "csrf_token": csrf_token(client, url)})
+    response = client.post(
+        url, data={"name": name, "phone": phone, "area": area, "csrf_token": csrf_token(client, url)}
+    )
     return response
 
 
@@ -43,12 +44,26 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
 
     # 1. Staff create the meeting and its agenda.
     token = csrf_token(staff_client, "/staff/meetings/new")
-    response = staff_client.post("/staff/meetings/new", data={
-        "kind": "consultation", "topic": "桂花苑老旧小区加装电梯", "description": "6 幢住宅拟加装电梯，征求居民意见。",
-        "proposed_by": "桂花苑业主委员会", "organiser": "清溪街道人大工委", "starts_at": local(start),
-        "ends_at": local(start + timedelta(hours=2)), "place": "清溪街道社区服务中心", "online_url": "",
-        "capacity": "2", "waitlist": "1", "signup_mode": "open",
-        "signup_deadline": local(start - timedelta(hours=12)), "members": "", "csrf_token": token})
+    response = staff_client.post(
+        "/staff/meetings/new",
+        data={
+            "kind": "consultation",
+            "topic": "桂花苑老旧小区加装电梯",
+            "description": "6 幢住宅拟加装电梯，征求居民意见。",
+            "proposed_by": "桂花苑业主委员会",
+            "organiser": "清溪街道人大工委",
+            "starts_at": local(start),
+            "ends_at": local(start + timedelta(hours=2)),
+            "place": "清溪街道社区服务中心",
+            "online_url": "",
+            "capacity": "2",
+            "waitlist": "1",
+            "signup_mode": "open",
+            "signup_deadline": local(start - timedelta(hours=12)),
+            "members": "",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302, text(response)
     meeting = db.session.scalar(select(Meeting))
     url = f"/staff/meetings/{meeting.id}"
@@ -62,7 +77,9 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     refused = staff_client.post(f"{url}/announce", data={"csrf_token": token})
     assert refused.status_code == 422 and "公告期" in text(refused)
     assert db.session.get(Meeting, meeting.id).state == "draft"
-    assert staff_client.post(f"{url}/announce", data={"csrf_token": token, "confirm_short_notice": "y"}).status_code == 302
+    assert (
+        staff_client.post(f"{url}/announce", data={"csrf_token": token, "confirm_short_notice": "y"}).status_code == 302
+    )
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.announce"))
     assert entry.detail["short_notice"] is True
 
@@ -93,8 +110,11 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
 
     # Cancel by code: the waiting resident is promoted.
     cancel_url = f"/meetings/{meeting.id}/cancel"
-    response = public.post(cancel_url, data={"code": codes["李海燕"].lower(), "csrf_token": csrf_token(public, cancel_url)},
-                           follow_redirects=True)
+    response = public.post(
+        cancel_url,
+        data={"code": codes["李海燕"].lower(), "csrf_token": csrf_token(public, cancel_url)},
+        follow_redirects=True,
+    )
     assert "已取消，名额已递补" in text(response)
     db.session.expire_all()
     assert db.session.scalar(select(Signup.status).where(Signup.name == "张志强")) == "confirmed"
@@ -106,10 +126,12 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     response = staff_client.post(checkin, data={"code": codes["王建国"], "csrf_token": token}, follow_redirects=True)
     assert "签到成功" in text(response)
     scanned = f"http://localhost{checkin}?code={codes['张志强']}"  # a scanner types the whole URL
-    assert "签到成功" in text(staff_client.post(checkin, data={"code": scanned, "csrf_token": token},
-                                              follow_redirects=True))
-    assert "已签到过" in text(staff_client.post(checkin, data={"code": codes["王建国"], "csrf_token": token},
-                                              follow_redirects=True))
+    assert "签到成功" in text(
+        staff_client.post(checkin, data={"code": scanned, "csrf_token": token}, follow_redirects=True)
+    )
+    assert "已签到过" in text(
+        staff_client.post(checkin, data={"code": codes["王建国"], "csrf_token": token}, follow_redirects=True)
+    )
     unknown = staff_client.post(checkin, data={"code": "ZZZZ-ZZZZ", "csrf_token": token})
     assert unknown.status_code == 404 and "没有这个报名码" in text(unknown)
     cancelled = staff_client.post(checkin, data={"code": codes["李海燕"], "csrf_token": token})
@@ -121,10 +143,18 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     opinion_url = f"/meetings/{meeting.id}/opinions/new"
     tracking = []
     for data in (
-        {"agenda_item": str(items[1].id), "category": "suggestion", "author_name": "王建国",
-         "body": "一楼住户不出钱，高层按楼层递增分摊。"},
-        {"agenda_item": str(items[0].id), "category": "concern", "anonymous": "y",
-         "body": "<script>alert('x')</script>担心施工期间影响采光。"},
+        {
+            "agenda_item": str(items[1].id),
+            "category": "suggestion",
+            "author_name": "王建国",
+            "body": "一楼住户不出钱，高层按楼层递增分摊。",
+        },
+        {
+            "agenda_item": str(items[0].id),
+            "category": "concern",
+            "anonymous": "y",
+            "body": "<script>alert('x')</script>担心施工期间影响采光。",
+        },
         {"agenda_item": "0", "category": "other", "author_name": "某人", "body": "辱骂内容"},
     ):
         client = app.test_client()
@@ -138,8 +168,10 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     # Moderation hides with a public reason; the text is kept.
     opinions_url = f"{url}/opinions"
     staff_page = text(staff_client.get(opinions_url))
-    response = staff_client.post(f"/staff/meetings/opinions/{abusive.id}/hide",
-                                 data={f"h{abusive.id}-reason": "含有人身攻击内容", "csrf_token": csrf_from(staff_page)})
+    response = staff_client.post(
+        f"/staff/meetings/opinions/{abusive.id}/hide",
+        data={f"h{abusive.id}-reason": "含有人身攻击内容", "csrf_token": csrf_from(staff_page)},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Opinion, abusive.id).body == "辱骂内容"
@@ -147,39 +179,76 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     # 6. During the meeting: an opinion, minutes, speakers, decisions.
     move(db.session.get(Meeting, meeting.id), hours=-49)  # the meeting has started
     client = app.test_client()
-    response = client.post(opinion_url, data={"agenda_item": str(items[0].id), "category": "question",
-                                              "author_name": "张志强", "body": "电梯维保费用谁出？",
-                                              "csrf_token": csrf_token(client, opinion_url)})
+    response = client.post(
+        opinion_url,
+        data={
+            "agenda_item": str(items[0].id),
+            "category": "question",
+            "author_name": "张志强",
+            "body": "电梯维保费用谁出？",
+            "csrf_token": csrf_token(client, opinion_url),
+        },
+    )
     tracking.append(TRACK_RE.search(text(response)).group(1))
     assert db.session.scalar(select(Opinion).where(Opinion.number == 4)).stage == "during"
 
     minutes_url = f"{url}/minutes"
-    response = staff_client.post(minutes_url, data={
-        "minutes": '<p onclick="x()">会议由<strong>街道人大工委</strong>主持。</p><script>steal()</script>'
-                   '<ul><li>通过加装电梯方案</li></ul><a href="javascript:alert(1)">链接</a>',
-        "csrf_token": token}, follow_redirects=True)
+    response = staff_client.post(
+        minutes_url,
+        data={
+            "minutes": '<p onclick="x()">会议由<strong>街道人大工委</strong>主持。</p><script>steal()</script>'
+            '<ul><li>通过加装电梯方案</li></ul><a href="javascript:alert(1)">链接</a>',
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
     assert "不安全或不支持的 HTML" in text(response)
     stored = db.session.get(Meeting, meeting.id).minutes_html
     assert "<strong>街道人大工委</strong>" in stored and "<li>通过加装电梯方案</li>" in stored
     assert "script" not in stored and "onclick" not in stored and "javascript" not in stored
-    assert staff_client.post(f"{url}/speakers", data={"name": "陈美玲", "affiliation": "县住建局",
-                                                     "agenda_item": str(items[0].id), "summary": "介绍补助政策。",
-                                                     "csrf_token": token}).status_code == 302
+    assert (
+        staff_client.post(
+            f"{url}/speakers",
+            data={
+                "name": "陈美玲",
+                "affiliation": "县住建局",
+                "agenda_item": str(items[0].id),
+                "summary": "介绍补助政策。",
+                "csrf_token": token,
+            },
+        ).status_code
+        == 302
+    )
 
     decisions_url = f"{url}/decisions"
-    staff_client.post(decisions_url, data={"title": "同意桂花苑 6 幢加装电梯方案", "agenda_item": str(items[0].id),
-                                           "method": "hands", "csrf_token": token})
+    staff_client.post(
+        decisions_url,
+        data={
+            "title": "同意桂花苑 6 幢加装电梯方案",
+            "agenda_item": str(items[0].id),
+            "method": "hands",
+            "csrf_token": token,
+        },
+    )
     hands = db.session.scalar(select(Decision).where(Decision.method == "hands"))
-    too_many = staff_client.post(f"/staff/meetings/decisions/{hands.id}/hands", data={
-        f"d{hands.id}-yes": "3", f"d{hands.id}-no": "0", f"d{hands.id}-abstain": "0", "csrf_token": token})
+    too_many = staff_client.post(
+        f"/staff/meetings/decisions/{hands.id}/hands",
+        data={f"d{hands.id}-yes": "3", f"d{hands.id}-no": "0", f"d{hands.id}-abstain": "0", "csrf_token": token},
+    )
     assert too_many.status_code == 422 and "超过了实到人数 2" in text(too_many)
-    assert staff_client.post(f"/staff/meetings/decisions/{hands.id}/hands", data={
-        f"d{hands.id}-yes": "2", f"d{hands.id}-no": "0", f"d{hands.id}-abstain": "0",
-        "csrf_token": token}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/meetings/decisions/{hands.id}/hands",
+            data={f"d{hands.id}-yes": "2", f"d{hands.id}-no": "0", f"d{hands.id}-abstain": "0", "csrf_token": token},
+        ).status_code
+        == 302
+    )
 
     # The on-the-spot vote runs on the ballot engine in code mode, one code per attendee.
-    staff_client.post(decisions_url, data={"title": "费用按楼层递增分摊", "agenda_item": str(items[1].id),
-                                           "method": "vote", "csrf_token": token})
+    staff_client.post(
+        decisions_url,
+        data={"title": "费用按楼层递增分摊", "agenda_item": str(items[1].id), "method": "vote", "csrf_token": token},
+    )
     vote = db.session.scalar(select(Decision).where(Decision.method == "vote"))
     assert vote.poll.secrecy == "code" and vote.poll.state == "draft"
     slips = staff_client.post(f"/staff/meetings/decisions/{vote.id}/codes", data={"csrf_token": token})
@@ -189,10 +258,13 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     db.session.expire_all()
     manifest = db.session.get(Decision, vote.id).poll.manifest
     for code, choice in zip(vote_codes, ("yes", "no")):
-        cast = app.test_client().post(f"/api/polls/{manifest['poll']}/ballots",
-                                      json=code_ballot(manifest, code, {"p01": choice}))
+        cast = app.test_client().post(
+            f"/api/polls/{manifest['poll']}/ballots", json=code_ballot(manifest, code, {"p01": choice})
+        )
         assert cast.status_code == 201, cast.get_json()
-    assert staff_client.post(f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token}).status_code == 302
+    assert (
+        staff_client.post(f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token}).status_code == 302
+    )
     db.session.expire_all()
     vote = db.session.get(Decision, vote.id)
     assert (vote.state, vote.yes, vote.no, vote.present, vote.passed) == ("recorded", 1, 1, 2, False)
@@ -200,16 +272,30 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     # Opinions close with the meeting.
     assert staff_client.post(f"{url}/close", data={"csrf_token": token}).status_code == 302
     client = app.test_client()
-    closed = client.post(opinion_url, data={"agenda_item": "0", "category": "other", "author_name": "迟到者",
-                                            "body": "会后意见", "csrf_token": csrf_token(client, "/meetings/track")})
+    closed = client.post(
+        opinion_url,
+        data={
+            "agenda_item": "0",
+            "category": "other",
+            "author_name": "迟到者",
+            "body": "会后意见",
+            "csrf_token": csrf_token(client, "/meetings/track"),
+        },
+    )
     assert closed.status_code == 409 and "意见征集已关闭" in text(closed)
     assert db.session.scalar(select(Opinion).where(Opinion.body == "会后意见")) is None
 
     # 7. Follow-up: assign, the lead unit replies, the author rates once.
     staff_page = text(staff_client.get(opinions_url))
     for opinion in (named, anonymous):
-        response = staff_client.post(f"/staff/meetings/opinions/{opinion.id}/assign", data={
-            f"a{opinion.id}-lead_unit": str(unit.id), f"a{opinion.id}-due_on": "", "csrf_token": csrf_from(staff_page)})
+        response = staff_client.post(
+            f"/staff/meetings/opinions/{opinion.id}/assign",
+            data={
+                f"a{opinion.id}-lead_unit": str(unit.id),
+                f"a{opinion.id}-due_on": "",
+                "csrf_token": csrf_from(staff_page),
+            },
+        )
         assert response.status_code == 302
     reply_id = db.session.get(Opinion, named.id).reply.id
     unit_client = app.test_client()
@@ -217,25 +303,48 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     assert "第 1 号" in text(unit_client.get("/staff/meetings/unit"))
     reply_url = f"/staff/meetings/replies/{reply_id}"
     unit_token = csrf_token(unit_client, reply_url)
-    incomplete = unit_client.post(reply_url, data={"status": "done", "outcome": "", "body": "", "csrf_token": unit_token})
+    incomplete = unit_client.post(
+        reply_url, data={"status": "done", "outcome": "", "body": "", "csrf_token": unit_token}
+    )
     assert incomplete.status_code == 422 and "办结时必须填写答复内容" in text(incomplete)
-    assert unit_client.post(reply_url, data={"status": "done", "outcome": "adopted",
-                                             "body": "采纳。一楼住户不分摊，其余按楼层系数分摊。",
-                                             "csrf_token": unit_token}).status_code == 302
+    assert (
+        unit_client.post(
+            reply_url,
+            data={
+                "status": "done",
+                "outcome": "adopted",
+                "body": "采纳。一楼住户不分摊，其余按楼层系数分摊。",
+                "csrf_token": unit_token,
+            },
+        ).status_code
+        == 302
+    )
     assert unit_client.get("/staff/meetings/").status_code == 403  # a lead unit is not staff
 
     track = app.test_client()
-    found = text(track.post("/meetings/track", data={"code": tracking[0], "csrf_token": csrf_token(track, "/meetings/track")}))
+    found = text(
+        track.post("/meetings/track", data={"code": tracking[0], "csrf_token": csrf_token(track, "/meetings/track")})
+    )
     assert "采纳。一楼住户不分摊" in found and "满意" in found
     rate_token = csrf_from(found)
-    assert track.post("/meetings/track/rate", data={"code": tracking[0], "rating": "satisfied",
-                                                    "csrf_token": rate_token}).status_code == 200
-    again = track.post("/meetings/track/rate", data={"code": tracking[0], "rating": "dissatisfied", "csrf_token": rate_token})
+    assert (
+        track.post(
+            "/meetings/track/rate", data={"code": tracking[0], "rating": "satisfied", "csrf_token": rate_token}
+        ).status_code
+        == 200
+    )
+    again = track.post(
+        "/meetings/track/rate", data={"code": tracking[0], "rating": "dissatisfied", "csrf_token": rate_token}
+    )
     assert again.status_code == 409 and "只能评价一次" in text(again)
     early = track.post("/meetings/track/rate", data={"code": tracking[1], "rating": "basic", "csrf_token": rate_token})
     assert early.status_code == 409 and "办结后才能评价" in text(early)
-    assert unit_client.post(reply_url, data={"status": "doing", "outcome": "", "body": "改",
-                                             "csrf_token": unit_token}).status_code == 409
+    assert (
+        unit_client.post(
+            reply_url, data={"status": "doing", "outcome": "", "body": "改", "csrf_token": unit_token}
+        ).status_code
+        == 409
+    )
 
     # 8. The reply page and the closing report.
     reply_page = text(public.get(f"/meetings/{meeting.id}/reply"))
@@ -250,8 +359,14 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     assert re.search(r'id="adopted">1<', report) and re.search(r'id="satisfaction">100.0%<', report)
 
     # Private fields never on public pages.
-    pages = [notice, reply_page, report, text(public.get("/meetings/")), text(public.get(f"/meetings/{meeting.id}")),
-             ics.get_data(as_text=True)]
+    pages = [
+        notice,
+        reply_page,
+        report,
+        text(public.get("/meetings/")),
+        text(public.get(f"/meetings/{meeting.id}")),
+        ics.get_data(as_text=True),
+    ]
     for page in pages:
         for private in ("13900000001", "13900000002", "13900000003", "13900000009", "李海燕", "桂花苑</"):
             assert private not in page
@@ -262,7 +377,22 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
 
     # Every state change is in the audit log.
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"meeting.create", "meeting.announce", "meeting.signup", "meeting.signup_cancel", "meeting.signup_promote",
-            "meeting.checkin", "meeting.opinion", "opinion.hide", "meeting.minutes", "meeting.speaker",
-            "meeting.decision_record", "meeting.close", "opinion.assign", "opinion.reply", "opinion.rate",
-            "poll.open", "poll.close"} <= actions
+    assert {
+        "meeting.create",
+        "meeting.announce",
+        "meeting.signup",
+        "meeting.signup_cancel",
+        "meeting.signup_promote",
+        "meeting.checkin",
+        "meeting.opinion",
+        "opinion.hide",
+        "meeting.minutes",
+        "meeting.speaker",
+        "meeting.decision_record",
+        "meeting.close",
+        "opinion.assign",
+        "opinion.reply",
+        "opinion.rate",
+        "poll.open",
+        "poll.close",
+    } <= actions

@@ -22,10 +22,15 @@ def test_lot_draw_follows_the_published_algorithm():
 
 
 def test_ical_escapes_folds_and_uses_crlf():
-    text = ical.event(uid="meeting-7@example.org", stamp=datetime(2027, 3, 1, 2, 0),
-                      start=datetime(2027, 3, 10, 6, 30), end=datetime(2027, 3, 10, 8, 30),
-                      summary="民主恳谈会：老旧小区加装电梯; 费用, 分摊",
-                      description="第一行\n第二行 \\ 反斜杠" + "很长的说明" * 30, location="清溪街道")
+    text = ical.event(
+        uid="meeting-7@example.org",
+        stamp=datetime(2027, 3, 1, 2, 0),
+        start=datetime(2027, 3, 10, 6, 30),
+        end=datetime(2027, 3, 10, 8, 30),
+        summary="民主恳谈会：老旧小区加装电梯; 费用, 分摊",
+        description="第一行\n第二行 \\ 反斜杠" + "很长的说明" * 30,
+        location="清溪街道",
+    )
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert "\n" not in text.replace("\r\n", "")
     assert "DTSTART:20270310T063000Z\r\n" in text and "DTEND:20270310T083000Z\r\n" in text

@@ -25,8 +25,9 @@ def count(meeting_id, status=None) -> int:
 
 def post_signup(client, meeting_id, phone, name="钱伟民"):
     url = f"/meetings/{meeting_id}/signup"
-    return client.post(url, data={"name": name, "phone": phone, "area": "桂花苑",
-                                  "csrf_token": csrf_token(client, "/meetings/track")})
+    return client.post(
+        url, data={"name": name, "phone": phone, "area": "桂花苑", "csrf_token": csrf_token(client, "/meetings/track")}
+    )
 
 
 def test_bad_sign_ups_get_clear_messages_and_keep_what_was_stored(client):
@@ -130,8 +131,9 @@ def test_concurrent_sign_ups_never_exceed_capacity(app):
     meeting_id = meeting.id
 
     def join(i):
-        signup, _ = services.sign_up(db.session.get(Meeting, meeting_id), name=f"居民{i}",
-                                     phone=f"1380000{i:04d}", area="桂花苑")
+        signup, _ = services.sign_up(
+            db.session.get(Meeting, meeting_id), name=f"居民{i}", phone=f"1380000{i:04d}", area="桂花苑"
+        )
         return signup.status
 
     outcomes, errors = _run_concurrently(app, join, 6)
@@ -153,9 +155,10 @@ def test_check_in_refuses_unknown_waiting_and_undrawn_codes(staff_client):
     queued = staff_client.post(url, data={"code": waiting, "csrf_token": token})
     assert queued.status_code == 409 and "候补名单" in queued.get_data(as_text=True)
     lot_meeting = make_meeting(mode="lot")
-    (_, applied), = sign_up(lot_meeting, 1)
-    undrawn = staff_client.post(f"/staff/meetings/{lot_meeting.id}/checkin",
-                                data={"code": applied, "csrf_token": token})
+    ((_, applied),) = sign_up(lot_meeting, 1)
+    undrawn = staff_client.post(
+        f"/staff/meetings/{lot_meeting.id}/checkin", data={"code": applied, "csrf_token": token}
+    )
     assert undrawn.status_code == 409 and "还没有抽签" in undrawn.get_data(as_text=True)
     assert services.present_count(meeting) == 0
     assert staff_client.post(url, data={"code": ok, "csrf_token": token}).status_code == 302

@@ -39,8 +39,13 @@ def units(cycle_app):
 
 @pytest.fixture
 def call(cycle_app):
-    c = services.create_call(year=YEAR, title="2027年民生实事项目征集", notice="欢迎提建议。",
-                             opens_on=date(2026, 10, 1), closes_on=date(2026, 11, 30))
+    c = services.create_call(
+        year=YEAR,
+        title="2027年民生实事项目征集",
+        notice="欢迎提建议。",
+        opens_on=date(2026, 10, 1),
+        closes_on=date(2026, 11, 30),
+    )
     db.session.commit()
     return c
 
@@ -53,9 +58,17 @@ def unit_user(username: str, unit: LeadUnit):
 
 
 def add_candidates(units, titles, year=YEAR):
-    made = [services.create_candidate(year=year, title=t, lead_unit=units[i % len(units)], investment=100 * (i + 1),
-                                      planned_completion=date(year, 12, 31), description=f"{t}的简介")
-            for i, t in enumerate(titles)]
+    made = [
+        services.create_candidate(
+            year=year,
+            title=t,
+            lead_unit=units[i % len(units)],
+            investment=100 * (i + 1),
+            planned_completion=date(year, 12, 31),
+            description=f"{t}的简介",
+        )
+        for i, t in enumerate(titles)
+    ]
     db.session.commit()
     return made
 
@@ -64,8 +77,9 @@ def vote_in_bulk(poll, deputies, choose) -> None:
     """Secret ballots through the real protocol (blind token, signed log), no HTTP."""
     for i, deputy in enumerate(deputies):
         voter = SecretVoter(poll.manifest)
-        voter.token_response({"blind_sig": poll_services.issue_token(poll, deputy,
-                                                                      voter.token_request()["blinded_msg"])})
+        voter.token_response(
+            {"blind_sig": poll_services.issue_token(poll, deputy, voter.token_request()["blinded_msg"])}
+        )
         poll_services.cast(poll, voter.ballot(choose(i)))
 
 

@@ -40,10 +40,18 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     citizen = app.test_client()
     page = citizen.get("/suggest?src=qr")
     assert page.status_code == 200 and "提建议" in page.get_data(as_text=True)
-    response = _post(citizen, "/suggest?src=qr", {
-        "title": "中心小学门口加装红绿灯", "description": "上学放学时车多人多，孩子过马路很危险。",
-        "category": "交通出行", "location": "白鹭镇中心小学", "name": "陈女士", "phone": "13912345678",
-    })
+    response = _post(
+        citizen,
+        "/suggest?src=qr",
+        {
+            "title": "中心小学门口加装红绿灯",
+            "description": "上学放学时车多人多，孩子过马路很危险。",
+            "category": "交通出行",
+            "location": "白鹭镇中心小学",
+            "name": "陈女士",
+            "phone": "13912345678",
+        },
+    )
     assert response.status_code == 302
     mine = db.session.scalar(select(Suggestion).where(Suggestion.title == "中心小学门口加装红绿灯"))
     assert mine.source == "qr" and mine.phone == "13912345678"
@@ -53,11 +61,19 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     # 2. Staff make a candidate of it; three others come from departments.
     form = staff_client.get(f"/staff/projects/{YEAR}/candidates/new?from={mine.id}")
     assert form.status_code == 200 and "中心小学门口加装红绿灯" in form.get_data(as_text=True)
-    response = _post(staff_client, f"/staff/projects/{YEAR}/candidates/new", {
-        "title": "校园周边交通安全设施", "lead_unit_id": units[0].id, "investment": "650",
-        "planned_completion": "2027-06-30", "description": "在 20 所学校门口加装信号灯和护栏。",
-        "suggestions": [mine.id],
-    }, page=f"/staff/projects/{YEAR}/candidates/new")
+    response = _post(
+        staff_client,
+        f"/staff/projects/{YEAR}/candidates/new",
+        {
+            "title": "校园周边交通安全设施",
+            "lead_unit_id": units[0].id,
+            "investment": "650",
+            "planned_completion": "2027-06-30",
+            "description": "在 20 所学校门口加装信号灯和护栏。",
+            "suggestions": [mine.id],
+        },
+        page=f"/staff/projects/{YEAR}/candidates/new",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     school = db.session.scalar(select(Project).where(Project.title == "校园周边交通安全设施"))
     assert [s.id for s in school.suggestions] == [mine.id]
@@ -65,9 +81,17 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     others = add_candidates(units, ["居家养老服务中心", "城乡公交一体化", "乡村学校食堂"])
 
     # 3. The vote: 4 candidates, 2 seats, more than half of all 200 deputies.
-    response = _post(staff_client, f"/staff/projects/{YEAR}/vote", {
-        "session_id": session.id, "seats": "2", "max_yes": "", "base": "electorate", "more_than": "1/2",
-    })
+    response = _post(
+        staff_client,
+        f"/staff/projects/{YEAR}/vote",
+        {
+            "session_id": session.id,
+            "seats": "2",
+            "max_yes": "",
+            "base": "electorate",
+            "more_than": "1/2",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     vote = db.session.scalar(select(Poll).where(Poll.purpose == "project_vote"))
     assert vote.rules["max_yes"] == 2 and vote.rules["seats"] == 2
@@ -103,19 +127,32 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     response = _post(staff_client, f"/staff/projects/{YEAR}/runoff", {}, page=f"/staff/projects/{YEAR}")
     assert response.status_code == 302, response.get_data(as_text=True)
     runoff = db.session.scalar(select(Poll).where(Poll.purpose == "runoff"))
-    assert runoff.rules["seats"] == 1 and sorted(o["title"] for o in runoff.options) == ["城乡公交一体化", "居家养老服务中心"]
+    assert runoff.rules["seats"] == 1 and sorted(o["title"] for o in runoff.options) == [
+        "城乡公交一体化",
+        "居家养老服务中心",
+    ]
     db.session.refresh(school)
     assert school.status == "elected"
-    assert _post(staff_client, f"/staff/polls/{runoff.id}/open", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+    assert (
+        _post(staff_client, f"/staff/polls/{runoff.id}/open", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+    )
     db.session.refresh(runoff)
     rb, rc = options_of(runoff)["居家养老服务中心"], options_of(runoff)["城乡公交一体化"]
     # Fewer ballots from here on keep the test fast; the base is still all 200 deputies.
     vote_in_bulk(runoff, deputies[:110], lambda i: {rb: "yes", rc: "no"} if i < 105 else {rb: "no", rc: "yes"})
-    assert _post(staff_client, f"/staff/polls/{runoff.id}/close", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
-    assert _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page=f"/staff/projects/{YEAR}").status_code == 302
+    assert (
+        _post(staff_client, f"/staff/polls/{runoff.id}/close", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+    )
+    assert (
+        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page=f"/staff/projects/{YEAR}").status_code == 302
+    )
     statuses = {p.title: p.status for p in db.session.scalars(select(Project))}
-    assert statuses == {"校园周边交通安全设施": "elected", "居家养老服务中心": "elected",
-                        "城乡公交一体化": "not_elected", "乡村学校食堂": "not_elected"}
+    assert statuses == {
+        "校园周边交通安全设施": "elected",
+        "居家养老服务中心": "elected",
+        "城乡公交一体化": "not_elected",
+        "乡村学校食堂": "not_elected",
+    }
     # No tie left: a second run-off is refused.
     again = _post(staff_client, f"/staff/projects/{YEAR}/runoff", {}, page=f"/staff/projects/{YEAR}")
     assert again.status_code == 409 and "无需另行票决" in again.get_data(as_text=True)
@@ -127,28 +164,46 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     unit = app.test_client()
     assert login(unit, "jiaotong").status_code == 302
     url = f"/projects/p/{school.id}/report"
-    response = _post(unit, url, {
-        "reported_on": "2027-03-31", "percent": "40", "narrative": "已完成 8 所学校的信号灯安装。",
-        "problems": "部分路口管线迁改慢。", "rectifications": "加快管线迁改\n每周通报进度",
-        "photos": (io.BytesIO(PNG), "site.png"),
-    }, content_type="multipart/form-data")
+    response = _post(
+        unit,
+        url,
+        {
+            "reported_on": "2027-03-31",
+            "percent": "40",
+            "narrative": "已完成 8 所学校的信号灯安装。",
+            "problems": "部分路口管线迁改慢。",
+            "rectifications": "加快管线迁改\n每周通报进度",
+            "photos": (io.BytesIO(PNG), "site.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     photo = db.session.scalar(select(ProgressPhoto))
     assert photo.content_type == "image/png" and (tmp_path / "uploads" / "projects" / photo.stored_name).exists()
     assert client.get(f"/projects/photos/{photo.stored_name}").data == PNG
     # A bad photo is refused and nothing is stored.
-    response = _post(unit, url, {
-        "reported_on": "2027-04-30", "percent": "50", "narrative": "继续推进。",
-        "photos": (io.BytesIO(b"MZ\x90\x00 not an image"), "photo.jpg"),
-    }, content_type="multipart/form-data")
+    response = _post(
+        unit,
+        url,
+        {
+            "reported_on": "2027-04-30",
+            "percent": "50",
+            "narrative": "继续推进。",
+            "photos": (io.BytesIO(b"MZ\x90\x00 not an image"), "photo.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422 and "不是 JPEG、PNG 或 WebP 图片" in response.get_data(as_text=True)
     assert len(db.session.scalars(select(ProgressPhoto)).all()) == 1
     response = _post(unit, url, {"reported_on": "2027-05-31", "percent": "100", "narrative": "全部完工。"})
     assert response.status_code == 302
     deputy1 = app.test_client()
     login(deputy1, "D001")
-    response = _post(deputy1, f"/projects/p/{school.id}/inspect",
-                     {"visited_on": "2027-06-05", "note": "实地查看 5 所学校，设施运行良好。"})
+    response = _post(
+        deputy1,
+        f"/projects/p/{school.id}/inspect",
+        {"visited_on": "2027-06-05", "note": "实地查看 5 所学校，设施运行良好。"},
+    )
     assert response.status_code == 302
     board = client.get(f"/projects/{YEAR}/progress").get_data(as_text=True)
     assert "100%" in board and 'data-schedule="done"' in board
@@ -158,22 +213,40 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     assert response.status_code == 302, response.get_data(as_text=True)
     assessment = db.session.scalar(select(Poll).where(Poll.purpose == "assessment"))
     assert assessment.secrecy == "secret" and len(assessment.options) == 2
-    assert _post(staff_client, f"/staff/polls/{assessment.id}/open", {}, page=f"/staff/polls/{assessment.id}").status_code == 302
+    assert (
+        _post(staff_client, f"/staff/polls/{assessment.id}/open", {}, page=f"/staff/polls/{assessment.id}").status_code
+        == 302
+    )
     db.session.refresh(assessment)
     sa, sb = options_of(assessment)["校园周边交通安全设施"], options_of(assessment)["居家养老服务中心"]
 
     def rating(i):
-        return {sa: "satisfied" if i < 110 else "basic" if i < 118 else "dissatisfied",
-                sb: "basic" if i < 105 else "dissatisfied"}
+        return {
+            sa: "satisfied" if i < 110 else "basic" if i < 118 else "dissatisfied",
+            sb: "basic" if i < 105 else "dissatisfied",
+        }
 
     vote_in_bulk(assessment, deputies[:120], rating)
-    assert _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code == 302
+    assert (
+        _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code
+        == 302
+    )
 
     # 7. The project page tells the whole story.
     story = client.get(f"/projects/p/{school.id}").get_data(as_text=True)
-    for expected in ["中心小学门口加装红绿灯", f"/suggestions/{mine.id}", 'data-count="yes">150<', vote.fingerprint,
-                     f"/api/polls/{vote.public_id}/board", "已完成 8 所学校的信号灯安装", "实地查看 5 所学校",
-                     "加快管线迁改", "98.3%", "满意", f"/projects/photos/{photo.stored_name}"]:
+    for expected in [
+        "中心小学门口加装红绿灯",
+        f"/suggestions/{mine.id}",
+        'data-count="yes">150<',
+        vote.fingerprint,
+        f"/api/polls/{vote.public_id}/board",
+        "已完成 8 所学校的信号灯安装",
+        "实地查看 5 所学校",
+        "加快管线迁改",
+        "98.3%",
+        "满意",
+        f"/projects/photos/{photo.stored_name}",
+    ]:
         assert expected in story, expected
     assert "13912345678" not in story
     other = client.get(f"/projects/p/{others[0].id}").get_data(as_text=True)
@@ -187,16 +260,28 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     assert b"13912345678" not in csv_body and "陈女士".encode() not in csv_body
     rows = json.loads(client.get(f"/projects/{YEAR}/results.json").data)["rows"]
     assert {(r["kind"], r["title"]) for r in rows if r["elected"]} == {
-        ("vote", "校园周边交通安全设施"), ("runoff", "居家养老服务中心")}
+        ("vote", "校园周边交通安全设施"),
+        ("runoff", "居家养老服务中心"),
+    }
     progress_rows = json.loads(client.get(f"/projects/{YEAR}/progress.json").data)["rows"]
-    assert {r["title"]: r["grade"] for r in progress_rows} == {"校园周边交通安全设施": "satisfied",
-                                                                "居家养老服务中心": "basic"}
+    assert {r["title"]: r["grade"] for r in progress_rows} == {
+        "校园周边交通安全设施": "satisfied",
+        "居家养老服务中心": "basic",
+    }
     candidates_csv = client.get(f"/projects/{YEAR}/candidates.csv").data.decode("utf-8-sig")
     assert "校园周边交通安全设施" in candidates_csv and "650" in candidates_csv
 
     # Every state change left an audit line.
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"projects.suggestion.submit", "projects.candidate.create", "projects.vote.create",
-            "projects.runoff.create", "projects.vote.apply", "projects.member.add", "projects.report.add",
-            "projects.note.add", "projects.assessment.create"} <= actions
+    assert {
+        "projects.suggestion.submit",
+        "projects.candidate.create",
+        "projects.vote.create",
+        "projects.runoff.create",
+        "projects.vote.apply",
+        "projects.member.add",
+        "projects.report.add",
+        "projects.note.add",
+        "projects.assessment.create",
+    } <= actions
     assert date.fromisoformat("2027-06-30") == school.planned_completion

@@ -24,26 +24,84 @@ STAFF_ONLY = (302, 403, 403, 200)
 PUBLIC = (200, 200, 200, 200)
 
 GET_EXPECTED = {
-    **dict.fromkeys([
-        "assessments.staff_list", "assessments.staff_detail", "assessments.committees", "assessments.committee",
-        "assessments.rectification", "assessments.staff_suggestions", "core.audit_log", "core.congresses",
-        "core.congress", "core.roster_import", "core.dashboard", "core.session", "core.session_counts",
-        "core.session_qr", "deliberation_staff.meetings", "deliberation_staff.meeting", "deliberation_staff.checkin",
-        "deliberation_staff.decisions", "deliberation_staff.meeting_edit", "deliberation_staff.minutes",
-        "deliberation_staff.opinions", "deliberation_staff.signups", "deliberation_staff.followup",
-        "deliberation_staff.meeting_new", "voting.staff_polls", "voting.staff_poll", "voting.staff_poll_counts",
-        "voting.poll_new", "projects.staff_index", "projects.staff_year", "projects.assessment_new",
-        "projects.candidate_new", "projects.candidate_import", "projects.vote_new", "projects.call_new",
-        "projects.members"], STAFF_ONLY),
-    **dict.fromkeys([
-        "core.index", "voting_api.polls", "voting_api.board", "voting_api.manifest", "assessments.index",
-        "assessments.detail", "assessments.rectifications", "assessments.year", "deliberation.index",
-        "deliberation.notice", "deliberation.cancel", "deliberation.calendar", "deliberation.opinion_new",
-        "deliberation.reply_page", "deliberation.report", "deliberation.signup", "deliberation.track",
-        "voting.results_index", "voting.results", "voting.results_json", "projects.index", "projects.year_page",
-        "projects.export", "projects.poster", "projects.progress_board", "projects.suggestions",
-        "projects.project_page", "projects.suggestion_page", "core.robots", "voting.verify_help",
-        "voting.verifier_zip", "static"], PUBLIC),
+    **dict.fromkeys(
+        [
+            "assessments.staff_list",
+            "assessments.staff_detail",
+            "assessments.committees",
+            "assessments.committee",
+            "assessments.rectification",
+            "assessments.staff_suggestions",
+            "core.audit_log",
+            "core.congresses",
+            "core.congress",
+            "core.roster_import",
+            "core.dashboard",
+            "core.session",
+            "core.session_counts",
+            "core.session_qr",
+            "deliberation_staff.meetings",
+            "deliberation_staff.meeting",
+            "deliberation_staff.checkin",
+            "deliberation_staff.decisions",
+            "deliberation_staff.meeting_edit",
+            "deliberation_staff.minutes",
+            "deliberation_staff.opinions",
+            "deliberation_staff.signups",
+            "deliberation_staff.followup",
+            "deliberation_staff.meeting_new",
+            "voting.staff_polls",
+            "voting.staff_poll",
+            "voting.staff_poll_counts",
+            "voting.poll_new",
+            "projects.staff_index",
+            "projects.staff_year",
+            "projects.assessment_new",
+            "projects.candidate_new",
+            "projects.candidate_import",
+            "projects.vote_new",
+            "projects.call_new",
+            "projects.members",
+        ],
+        STAFF_ONLY,
+    ),
+    **dict.fromkeys(
+        [
+            "core.index",
+            "voting_api.polls",
+            "voting_api.board",
+            "voting_api.manifest",
+            "assessments.index",
+            "assessments.detail",
+            "assessments.rectifications",
+            "assessments.year",
+            "deliberation.index",
+            "deliberation.notice",
+            "deliberation.cancel",
+            "deliberation.calendar",
+            "deliberation.opinion_new",
+            "deliberation.reply_page",
+            "deliberation.report",
+            "deliberation.signup",
+            "deliberation.track",
+            "voting.results_index",
+            "voting.results",
+            "voting.results_json",
+            "projects.index",
+            "projects.year_page",
+            "projects.export",
+            "projects.poster",
+            "projects.progress_board",
+            "projects.suggestions",
+            "projects.project_page",
+            "projects.suggestion_page",
+            "core.robots",
+            "voting.verify_help",
+            "voting.verifier_zip",
+            "static",
+        ],
+        PUBLIC,
+    ),
     # A staff member may not edit a candidate whose vote has opened (409).
     "projects.candidate_edit": (302, 403, 403, 409),
     # Deputies only: their own page, ballots, suggestions and check-in.
@@ -65,19 +123,49 @@ GET_EXPECTED = {
 }
 # Routes whose answer depends only on the data (a draw not yet made, a file that does
 # not exist, a call not open): the same for every role, never a server error.
-SAME_FOR_ALL = {"assessments.document", "deliberation.draw", "deliberation.draw_json", "voting.code_ballot_page",
-                "projects.photo", "projects.suggest"}
+SAME_FOR_ALL = {
+    "assessments.document",
+    "deliberation.draw",
+    "deliberation.draw_json",
+    "voting.code_ballot_page",
+    "projects.photo",
+    "projects.suggest",
+}
 # Public POSTs that anyone may send (checked by their own tests for bad input).
-PUBLIC_POSTS = {"voting_api.ballots", "voting_api.tokens", "auth.login", "auth.logout", "auth.password",
-                "deliberation.cancel", "deliberation.opinion_new", "deliberation.signup", "deliberation.track",
-                "deliberation.rate", "projects.suggest", "core.qr_checkin", "assessments.my_suggestions",
-                "assessments.suggestion_rate", "assessments.suggestion_reply", "projects.inspect", "projects.report",
-                "projects.rectification_done", "deliberation_staff.reply_edit"}
+PUBLIC_POSTS = {
+    "voting_api.ballots",
+    "voting_api.tokens",
+    "auth.login",
+    "auth.logout",
+    "auth.password",
+    "deliberation.cancel",
+    "deliberation.opinion_new",
+    "deliberation.signup",
+    "deliberation.track",
+    "deliberation.rate",
+    "projects.suggest",
+    "core.qr_checkin",
+    "assessments.my_suggestions",
+    "assessments.suggestion_rate",
+    "assessments.suggestion_reply",
+    "projects.inspect",
+    "projects.report",
+    "projects.rectification_done",
+    "deliberation_staff.reply_edit",
+}
 
 
 def _url(app, rule, year, poll_id):
-    values = {"year": year, "poll_id": poll_id, "code": "zh", "kind": "results", "fmt": "json", "name": "x.png",
-              "secret": "not-the-secret", "filename": "css/site.css"}
+    values = {
+        "year": year,
+        "poll_id": poll_id,
+        "code": "zh",
+        "kind": "results",
+        "fmt": "json",
+        "name": "x.png",
+        "secret": "not-the-secret",
+        "filename": "css/site.css",
+    }
     args = {}
     for name in rule.arguments:
         if name == "year" or not isinstance(rule._converters[name], IntegerConverter):
@@ -155,8 +243,11 @@ def test_private_fields_never_public(app, demo_clients):
     phone_like = re.compile(r"(?<![\w-])1[3-9]\d{9}(?![\w-])")
     anonymous = clients["anonymous"]
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or GET_EXPECTED.get(rule.endpoint) != PUBLIC or rule.endpoint in (
-                "static", "voting.verifier_zip"):
+        if (
+            "GET" not in rule.methods
+            or GET_EXPECTED.get(rule.endpoint) != PUBLIC
+            or rule.endpoint in ("static", "voting.verifier_zip")
+        ):
             continue
         url = _url(app, rule, year, poll_id)
         text = anonymous.get(url).get_data(as_text=True)

@@ -26,8 +26,10 @@ def test_restored_database_serves_identical_boards(app, runner, backend, tmp_pat
     # Restore into a fresh database with the same key-encryption key.
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    config = dict(base_config(fresh, database_url(backend, fresh)),
-                  YISHI_KEY_ENCRYPTION_KEY=app.config["YISHI_KEY_ENCRYPTION_KEY"])
+    config = dict(
+        base_config(fresh, database_url(backend, fresh)),
+        YISHI_KEY_ENCRYPTION_KEY=app.config["YISHI_KEY_ENCRYPTION_KEY"],
+    )
     if backend["kind"] == "postgresql":
         # The PostgreSQL template is shared: restore into a second database.
         from tests.conftest import _pg_second_database

@@ -14,12 +14,16 @@ from tests.conftest import csrf_token, login, make_congress
 from tests.helpers import approval_poll, check_in_all, deputy_client, take_token
 from voting.models import Ballot, TokenIssuance
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False) | st.text(max_size=40),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=40),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
     max_leaves=12,
 )
@@ -33,8 +37,10 @@ def poll(app):
 
 
 def counts():
-    return (db.session.scalar(select(func.count()).select_from(Ballot)),
-            db.session.scalar(select(func.count()).select_from(TokenIssuance)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Ballot)),
+        db.session.scalar(select(func.count()).select_from(TokenIssuance)),
+    )
 
 
 def assert_clean_refusal(response):
@@ -49,10 +55,18 @@ def test_random_json_to_the_cast_call(app, poll):
     manifest_hash = poll.manifest_hash
 
     @SETTINGS
-    @given(ballot=st.fixed_dictionaries(
-        {"poll": st.just(poll.public_id) | st.text(max_size=5), "manifest": st.just(manifest_hash) | json_values},
-        optional={"token": json_values | st.binary(max_size=70).map(lambda b: b.hex()),
-                  "token_sig": json_values, "choices": json_values, "voter": json_values}) | json_values)
+    @given(
+        ballot=st.fixed_dictionaries(
+            {"poll": st.just(poll.public_id) | st.text(max_size=5), "manifest": st.just(manifest_hash) | json_values},
+            optional={
+                "token": json_values | st.binary(max_size=70).map(lambda b: b.hex()),
+                "token_sig": json_values,
+                "choices": json_values,
+                "voter": json_values,
+            },
+        )
+        | json_values
+    )
     def run(ballot):
         response = client.post(url, json={"ballot": ballot})
         assert_clean_refusal(response)
@@ -61,18 +75,20 @@ def test_random_json_to_the_cast_call(app, poll):
     assert counts() == (0, 0)
 
 
-@pytest.mark.parametrize("raw, code", [
-    (b"\xff\xfe not utf-8", "bad_request"),
-    (b'{"ballot": ' + b"[" * 5000 + b"]" * 5000 + b"}", "bad_request"),
-    (b'{"ballot": {"poll": 1e999}}', "bad_request"),
-    (b'{"ballot": 123456789012345678901234567890}', "bad_request"),
-    (b'{"ballot": {}, "ballot": {}}', "bad_request"),
-    (b"", "bad_request"),
-    (b"null", "bad_request"),
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        (b"\xff\xfe not utf-8", "bad_request"),
+        (b'{"ballot": ' + b"[" * 5000 + b"]" * 5000 + b"}", "bad_request"),
+        (b'{"ballot": {"poll": 1e999}}', "bad_request"),
+        (b'{"ballot": 123456789012345678901234567890}', "bad_request"),
+        (b'{"ballot": {}, "ballot": {}}', "bad_request"),
+        (b"", "bad_request"),
+        (b"null", "bad_request"),
+    ],
+)
 def test_malformed_bodies(app, poll, raw, code):
-    response = app.test_client().post(f"/api/polls/{poll.public_id}/ballots", data=raw,
-                                      content_type="application/json")
+    response = app.test_client().post(f"/api/polls/{poll.public_id}/ballots", data=raw, content_type="application/json")
     assert_clean_refusal(response)
     assert response.get_json()["error"] == code
     assert counts() == (0, 0)
@@ -80,8 +96,9 @@ def test_malformed_bodies(app, poll, raw, code):
 
 def test_oversized_body_is_413(app, poll):
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
-    response = app.test_client().post(f"/api/polls/{poll.public_id}/ballots", data=b"{" + b" " * 100_000 + b"}",
-                                      content_type="application/json")
+    response = app.test_client().post(
+        f"/api/polls/{poll.public_id}/ballots", data=b"{" + b" " * 100_000 + b"}", content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.get_json()["message"]
 
@@ -92,8 +109,13 @@ def test_random_json_to_the_token_call(app, poll):
     url = f"/api/polls/{poll.public_id}/tokens"
 
     @SETTINGS
-    @given(body=st.dictionaries(st.sampled_from(["blinded_msg", "x"]), json_values, max_size=2) | json_values
-           | st.binary(max_size=400).filter(lambda b: len(b) != 256).map(lambda b: {"blinded_msg": __import__("base64").urlsafe_b64encode(b).decode().rstrip("=")}))
+    @given(
+        body=st.dictionaries(st.sampled_from(["blinded_msg", "x"]), json_values, max_size=2)
+        | json_values
+        | st.binary(max_size=400)
+        .filter(lambda b: len(b) != 256)
+        .map(lambda b: {"blinded_msg": __import__("base64").urlsafe_b64encode(b).decode().rstrip("=")})
+    )
     def run(body):
         response = client.post(url, json=body, headers={"X-CSRFToken": token})
         assert_clean_refusal(response)
@@ -111,12 +133,16 @@ def test_wrong_length_blinded_message(app, poll):
     client = deputy_client(app, "D001")
     token = csrf_token(client, f"/polls/{poll.public_id}/vote")
     for size in (0, 255, 257, 512):
-        response = client.post(f"/api/polls/{poll.public_id}/tokens", json={"blinded_msg": b64url_encode(b"\x01" * size)},
-                               headers={"X-CSRFToken": token})
+        response = client.post(
+            f"/api/polls/{poll.public_id}/tokens",
+            json={"blinded_msg": b64url_encode(b"\x01" * size)},
+            headers={"X-CSRFToken": token},
+        )
         assert (response.status_code, response.get_json()["error"]) == (422, "bad_request")
     too_big = b64url_encode(b"\xff" * 256)  # m >= n
-    response = client.post(f"/api/polls/{poll.public_id}/tokens", json={"blinded_msg": too_big},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        f"/api/polls/{poll.public_id}/tokens", json={"blinded_msg": too_big}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 422
     assert counts() == (0, 0)
 
@@ -125,15 +151,44 @@ def test_random_form_posts_never_500(staff_client, app):
     congress, session = make_congress(2)
     token = csrf_token(staff_client, "/congresses")
     audit_before = db.session.scalar(select(func.count()).select_from(AuditEntry))
-    targets = ["/congresses", f"/congresses/{congress.id}/sessions", f"/sessions/{session.id}/checkin",
-               "/staff/polls/new", "/password"]
+    targets = [
+        "/congresses",
+        f"/congresses/{congress.id}/sessions",
+        f"/sessions/{session.id}/checkin",
+        "/staff/polls/new",
+        "/password",
+    ]
 
     @SETTINGS
-    @given(url=st.sampled_from(targets),
-           data=st.dictionaries(st.sampled_from(["name", "starts_on", "ends_on", "code", "public_id", "title", "ballot",
-                                                 "secrecy", "session_id", "options", "seats", "max_yes", "base",
-                                                 "more_than", "rectify_below", "current", "new", "confirm"]),
-                                st.text(max_size=300), max_size=8))
+    @given(
+        url=st.sampled_from(targets),
+        data=st.dictionaries(
+            st.sampled_from(
+                [
+                    "name",
+                    "starts_on",
+                    "ends_on",
+                    "code",
+                    "public_id",
+                    "title",
+                    "ballot",
+                    "secrecy",
+                    "session_id",
+                    "options",
+                    "seats",
+                    "max_yes",
+                    "base",
+                    "more_than",
+                    "rectify_below",
+                    "current",
+                    "new",
+                    "confirm",
+                ]
+            ),
+            st.text(max_size=300),
+            max_size=8,
+        ),
+    )
     def run(url, data):
         data["csrf_token"] = token
         response = staff_client.post(url, data=data)

@@ -42,8 +42,16 @@ def _tamper(poll, how):
     elif how == "deleted":
         db.session.delete(rows[2])
     elif how == "inserted":
-        db.session.add(Ballot(poll_id=poll.id, leaf_index=3, leaf_hash="ab" * 32, credential="forged",
-                              body=rows[0].body.replace('"yes"', '"no"'), receipt="{}"))
+        db.session.add(
+            Ballot(
+                poll_id=poll.id,
+                leaf_index=3,
+                leaf_hash="ab" * 32,
+                credential="forged",
+                body=rows[0].body.replace('"yes"', '"no"'),
+                receipt="{}",
+            )
+        )
     elif how == "reordered":
         # Swap two rows' positions through a free index (the unique constraint holds throughout).
         db.session.execute(update(Ballot).where(Ballot.id == rows[0].id).values(leaf_index=99))

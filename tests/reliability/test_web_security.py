@@ -24,8 +24,9 @@ def test_security_headers_on_every_page(client):
 def test_https_sends_hsts_and_secure_cookies(backend, tmp_path):
     from tests.conftest import database_url
 
-    app = create_app(dict(base_config(tmp_path, database_url(backend, tmp_path)), YISHI_HTTPS=True,
-                          SESSION_COOKIE_SECURE=True))
+    app = create_app(
+        dict(base_config(tmp_path, database_url(backend, tmp_path)), YISHI_HTTPS=True, SESSION_COOKIE_SECURE=True)
+    )
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")
     assert "max-age=" in response.headers["Strict-Transport-Security"]
@@ -56,9 +57,18 @@ def test_no_inline_script_in_pages(client):
 def test_every_state_change_needs_csrf(app, staff_client):
     congress, session = make_congress(2)
     deputy = congress.deputies[0]
-    posts = ["/logout", "/congresses", f"/congresses/{congress.id}/import", f"/congresses/{congress.id}/sessions",
-             f"/deputies/{deputy.id}/active", f"/deputies/{deputy.id}/password", f"/sessions/{session.id}/checkin",
-             f"/sessions/{session.id}/qr/renew", "/staff/polls/new", "/password"]
+    posts = [
+        "/logout",
+        "/congresses",
+        f"/congresses/{congress.id}/import",
+        f"/congresses/{congress.id}/sessions",
+        f"/deputies/{deputy.id}/active",
+        f"/deputies/{deputy.id}/password",
+        f"/sessions/{session.id}/checkin",
+        f"/sessions/{session.id}/qr/renew",
+        "/staff/polls/new",
+        "/password",
+    ]
     for url in posts:
         response = staff_client.post(url, data={"name": "x", "code": "D001"})
         assert response.status_code == 400, url
@@ -88,8 +98,12 @@ def test_rate_limits_are_shared_across_processes(backend, tmp_path):
     from tests.conftest import database_url
 
     url = database_url(backend, tmp_path)
-    config = dict(base_config(tmp_path, url), RATELIMIT_STORAGE_URI=redis_url,
-                  RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}", YISHI_LOGIN_LIMIT="4 per minute")
+    config = dict(
+        base_config(tmp_path, url),
+        RATELIMIT_STORAGE_URI=redis_url,
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        YISHI_LOGIN_LIMIT="4 per minute",
+    )
     first, second = create_app(config), create_app(config)
     a, b = first.test_client(), second.test_client()
     # One client address for this test alone, so other tests' counts do not mix in.
@@ -113,7 +127,10 @@ def test_secrets_never_appear_in_pages_or_errors(app, staff_client, caplog):
     kek = app.config["YISHI_KEY_ENCRYPTION_KEY"]
     pages = [staff_client.get(u).get_data(as_text=True) for u in ("/dashboard", "/audit", "/staff/polls", "/nope")]
     token = csrf_token(staff_client, "/dashboard")
-    pages.append(staff_client.post("/password", data={"current": PASSWORD, "new": "x", "confirm": "y",
-                                                      "csrf_token": token}).get_data(as_text=True))
+    pages.append(
+        staff_client.post(
+            "/password", data={"current": PASSWORD, "new": "x", "confirm": "y", "csrf_token": token}
+        ).get_data(as_text=True)
+    )
     for text in pages + [caplog.text]:
         assert secret not in text and kek not in text and PASSWORD not in text

@@ -60,17 +60,13 @@ def test_vector_prepare() -> None:
 
 
 def test_vector_encoded_msg() -> None:
-    encoded = blindrsa.emsa_pss_encode(
-        _bytes("prepared_msg"), N.bit_length() - 1, _bytes("salt")
-    )
+    encoded = blindrsa.emsa_pss_encode(_bytes("prepared_msg"), N.bit_length() - 1, _bytes("salt"))
     assert encoded == _bytes("encoded_msg")
 
 
 def test_vector_blind() -> None:
     r = pow(_int("inv"), -1, N)
-    blinded, inv = blindrsa.blind(
-        N, E, _bytes("prepared_msg"), salt=_bytes("salt"), r=r
-    )
+    blinded, inv = blindrsa.blind(N, E, _bytes("prepared_msg"), salt=_bytes("salt"), r=r)
     assert blinded == _bytes("blinded_msg")
     assert inv == _bytes("inv")
 
@@ -81,9 +77,7 @@ def test_vector_blind_sign(vector_signer: blindrsa.BlindSigner) -> None:
 
 
 def test_vector_finalize() -> None:
-    sig = blindrsa.finalize(
-        N, E, _bytes("prepared_msg"), _bytes("blind_sig"), _bytes("inv")
-    )
+    sig = blindrsa.finalize(N, E, _bytes("prepared_msg"), _bytes("blind_sig"), _bytes("inv"))
     assert sig == _bytes("sig")
 
 

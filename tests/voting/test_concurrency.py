@@ -62,10 +62,7 @@ def test_200_deputies_take_tokens_and_cast_at_once(app, tmp_path):
     check_in_all(session, congress.deputies)
     poll = approval_poll(session, options=5, seats=2)
     public_id = poll.public_id
-    choices = {
-        o["id"]: ("yes" if o["id"] in ("p01", "p02") else "no")
-        for o in poll.manifest["options"]
-    }
+    choices = {o["id"]: ("yes" if o["id"] in ("p01", "p02") else "no") for o in poll.manifest["options"]}
 
     def vote(code):
         voter = take_token(app, public_id, code)

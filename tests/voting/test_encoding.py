@@ -143,9 +143,7 @@ def test_parse_json_refuses(data: bytes | str, reason: str) -> None:
 
 
 def test_parse_json_lenient_marks_what_is_not_i_json() -> None:
-    value = parse_json_lenient(
-        '[{"a": 1, "a": 2}, 1.5, -1, 9007199254740992, "\\udc00", "ok"]'
-    )
+    value = parse_json_lenient('[{"a": 1, "a": 2}, 1.5, -1, 9007199254740992, "\\udc00", "ok"]')
     assert [type(v) for v in value[:5]] == [InvalidValue] * 5
     assert "duplicate" in value[0].reason
     assert value[5] == "ok"
@@ -163,14 +161,8 @@ def test_parse_json_lenient_raises_only_for_non_json(data: bytes | str) -> None:
 # --- canonical JSON --------------------------------------------------------
 
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=0, max_value=2**53 - 1)
-    | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=4), inner, max_size=4)
-    ),
+    st.none() | st.booleans() | st.integers(min_value=0, max_value=2**53 - 1) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
     max_leaves=12,
 )
 
@@ -207,10 +199,7 @@ def test_time_round_trip() -> None:
     assert parse_time("2027-01-12T09:00:00Z") == moment
     assert format_time(datetime(7, 2, 3, 4, 5, 6, 999999)) == "0007-02-03T04:05:06Z"
     plus8 = timezone(timedelta(hours=8))
-    assert (
-        format_time(datetime(2027, 1, 12, 17, 0, tzinfo=plus8))
-        == "2027-01-12T09:00:00Z"
-    )
+    assert format_time(datetime(2027, 1, 12, 17, 0, tzinfo=plus8)) == "2027-01-12T09:00:00Z"
     assert is_time("0001-01-01T00:00:00Z")
     assert is_time("9999-12-31T23:59:59Z")
     assert is_time("2028-02-29T12:00:00Z")

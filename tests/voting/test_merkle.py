@@ -67,9 +67,7 @@ def test_known_inclusion_proofs(index: int, size: int, proof: list[str]) -> None
     nodes = [bytes.fromhex(node) for node in proof]
     assert merkle.inclusion_proof(index, LEAVES[:size]) == nodes
     assert merkle.verify_inclusion(LEAVES[index], index, size, nodes, ROOTS[size])
-    assert not merkle.verify_inclusion(
-        LEAVES[index], index, size, nodes, ROOTS[size - 1]
-    )
+    assert not merkle.verify_inclusion(LEAVES[index], index, size, nodes, ROOTS[size - 1])
 
 
 def test_single_leaf_tree() -> None:
@@ -99,9 +97,7 @@ def test_inclusion_proof_index_outside() -> None:
         (LEAVES[0], 2, 2, [LEAVES[1]], ROOTS[2]),
     ],
 )
-def test_verify_inclusion_never_raises(
-    leaf: object, index: object, size: object, proof: object, root: object
-) -> None:
+def test_verify_inclusion_never_raises(leaf: object, index: object, size: object, proof: object, root: object) -> None:
     assert merkle.verify_inclusion(leaf, index, size, proof, root) is False  # type: ignore[arg-type]
 
 
@@ -118,22 +114,16 @@ def test_every_proof_verifies_and_changes_fail(size: int, data: st.DataObject) -
     other = merkle.leaf_hash(b"other")
     assert not merkle.verify_inclusion(other, i, size, proof, root)
     assert not merkle.verify_inclusion(leaves[i], i, size, proof, other)
-    other_index = data.draw(
-        st.integers(min_value=0, max_value=size), label="other index"
-    )
+    other_index = data.draw(st.integers(min_value=0, max_value=size), label="other index")
     if other_index != i:
         assert not merkle.verify_inclusion(leaves[i], other_index, size, proof, root)
-    other_size = data.draw(
-        st.integers(min_value=0, max_value=2 * size + 2), label="size"
-    )
+    other_size = data.draw(st.integers(min_value=0, max_value=2 * size + 2), label="size")
     if other_size != size:
         # The size is bound by the signed tree head: a proof only commits to the
         # shape of the path, so another size passes exactly when its path has
         # the same shape (leaf 0 of 65 and of 66 leaves, say).
         same_shape = other_size > i and _shape(i, other_size) == _shape(i, size)
-        assert (
-            merkle.verify_inclusion(leaves[i], i, other_size, proof, root) == same_shape
-        )
+        assert merkle.verify_inclusion(leaves[i], i, other_size, proof, root) == same_shape
     if proof:
         k = data.draw(st.integers(min_value=0, max_value=len(proof) - 1), label="node")
         changed = [*proof[:k], other, *proof[k + 1 :]]
@@ -152,9 +142,7 @@ def test_frontier_matches_root_at_every_size(size: int) -> None:
         frontier.append(leaf)
         assert frontier.size == n
         assert frontier.root() == merkle.root(leaves[:n])
-    assert [s for s, _ in frontier.subtrees()] == [
-        1 << b for b in reversed(range(size.bit_length())) if size >> b & 1
-    ]
+    assert [s for s, _ in frontier.subtrees()] == [1 << b for b in reversed(range(size.bit_length())) if size >> b & 1]
     again = merkle.Frontier.from_hex(frontier.size, frontier.to_hex())
     assert again.root() == frontier.root()
     assert again.subtrees() == frontier.subtrees()

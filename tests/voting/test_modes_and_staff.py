@@ -5,7 +5,7 @@ import json
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.conftest import csrf_from, csrf_token, login, make_congress
+from tests.conftest import csrf_from, csrf_token, make_congress
 from tests.helpers import approval_poll, board, cast, check_in_all, close, deputy_client, run_verifier
 from voting import services, specs
 from voting.client import code_ballot, named_ballot
@@ -18,8 +18,11 @@ def test_named_poll_needs_the_deputys_own_session(app, tmp_path):
     poll = approval_poll(session, options=2, seats=1, secrecy="named")
     absent = deputy_client(app, "D003")
     absent_token = csrf_from(absent.get(f"/polls/{poll.public_id}/vote").get_data(as_text=True))
-    response = absent.post(f"/api/polls/{poll.public_id}/ballots", headers={"X-CSRFToken": absent_token},
-                           json=named_ballot(poll.manifest, "D003", {"p01": "yes", "p02": "no"}))
+    response = absent.post(
+        f"/api/polls/{poll.public_id}/ballots",
+        headers={"X-CSRFToken": absent_token},
+        json=named_ballot(poll.manifest, "D003", {"p01": "yes", "p02": "no"}),
+    )
     assert (response.status_code, response.get_json()["error"]) == (403, "not_checked_in")
     client = deputy_client(app, "D001")
     page = client.get(f"/polls/{poll.public_id}/vote").get_data(as_text=True)
@@ -46,10 +49,16 @@ def test_named_poll_needs_the_deputys_own_session(app, tmp_path):
 
 
 def test_code_poll_through_the_api(app, tmp_path):
-    poll = specs.create_from_spec({
-        "poll": "public-assessment", "title": "公众满意度测评", "ballot": "satisfaction", "secrecy": "code",
-        "options": ["老旧小区改造", "农村客运"], "rules": specs.build_rules("satisfaction", base="cast"),
-    })
+    poll = specs.create_from_spec(
+        {
+            "poll": "public-assessment",
+            "title": "公众满意度测评",
+            "ballot": "satisfaction",
+            "secrecy": "code",
+            "options": ["老旧小区改造", "农村客运"],
+            "rules": specs.build_rules("satisfaction", base="cast"),
+        }
+    )
     codes = services.generate_codes(poll, 5)
     services.open_poll(poll)
     db.session.commit()
@@ -84,9 +93,20 @@ def test_code_poll_through_the_api(app, tmp_path):
 def test_staff_create_open_and_close_a_poll_in_the_browserless_ui(staff_client, app):
     _, session = make_congress(3)
     token = csrf_token(staff_client, "/staff/polls/new")
-    form = {"public_id": "2027-ui-poll", "title": "界面创建的票决", "ballot": "approval", "secrecy": "secret",
-            "session_id": str(session.id), "options": "项目甲\n项目乙\n\n项目丙\n", "seats": "2", "max_yes": "2",
-            "base": "electorate", "more_than": "1/2", "rectify_below": "", "csrf_token": token}
+    form = {
+        "public_id": "2027-ui-poll",
+        "title": "界面创建的票决",
+        "ballot": "approval",
+        "secrecy": "secret",
+        "session_id": str(session.id),
+        "options": "项目甲\n项目乙\n\n项目丙\n",
+        "seats": "2",
+        "max_yes": "2",
+        "base": "electorate",
+        "more_than": "1/2",
+        "rectify_below": "",
+        "csrf_token": token,
+    }
     bad = dict(form, public_id="has space")
     assert staff_client.post("/staff/polls/new", data=bad).status_code == 422
     too_many = dict(form, max_yes="5")
@@ -104,7 +124,11 @@ def test_staff_create_open_and_close_a_poll_in_the_browserless_ui(staff_client, 
     page = staff_client.get(f"/staff/polls/{poll.id}").get_data(as_text=True)
     assert poll.fingerprint in page and "无记名投票进行中不显示中间结果" in page
     assert staff_client.get(f"/staff/polls/{poll.id}/counts.json").get_json() == {
-        "electorate": 3, "present": 0, "issued": 0, "cast": 0}
+        "electorate": 3,
+        "present": 0,
+        "issued": 0,
+        "cast": 0,
+    }
     assert staff_client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token}).status_code == 409
     staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token})
     db.session.refresh(poll)
@@ -124,9 +148,19 @@ def test_poll_commands(runner, app, tmp_path):
     congress, session = make_congress(3)
     check_in_all(session, congress.deputies)
     spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps({"poll": "cli-poll", "title": "命令行票决", "ballot": "approval", "secrecy": "secret",
-                                "session": session.id, "options": ["甲", "乙"],
-                                "rules": {"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 1, "max_yes": 1}}))
+    spec.write_text(
+        json.dumps(
+            {
+                "poll": "cli-poll",
+                "title": "命令行票决",
+                "ballot": "approval",
+                "secrecy": "secret",
+                "session": session.id,
+                "options": ["甲", "乙"],
+                "rules": {"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 1, "max_yes": 1},
+            }
+        )
+    )
     result = runner.invoke(args=["poll", "create", str(spec)])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["poll", "create", str(spec)]).exit_code != 0

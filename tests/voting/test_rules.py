@@ -19,9 +19,7 @@ N_2048 = 2**2047 + 1  # any odd 2048-bit number will do for shapes
 TOKEN_KEY = {"n": int_to_b64url(N_2048), "e": "AQAB"}
 
 
-def manifest_for(
-    secrecy: str = "secret", ballot: str = "approval", **changes: Any
-) -> dict[str, Any]:
+def manifest_for(secrecy: str = "secret", ballot: str = "approval", **changes: Any) -> dict[str, Any]:
     manifest = make_manifest(
         poll="2027-renda-4-minsheng",
         title="2027年民生实事项目票决",
@@ -68,24 +66,14 @@ def test_valid_manifests(secrecy: str, ballot: str) -> None:
 
 
 def test_minimal_rules_are_valid() -> None:
-    rules.validate_manifest(
-        manifest_for(rules={"threshold": {"base": "cast", "more_than": "2/3"}})
-    )
-    rules.validate_manifest(
-        manifest_for(ballot="satisfaction", rules={"grade_base": "present"})
-    )
-    rules.validate_manifest(
-        manifest_for(
-            rules={"max_yes": 0, "threshold": {"base": "present", "more_than": "1/2"}}
-        )
-    )
+    rules.validate_manifest(manifest_for(rules={"threshold": {"base": "cast", "more_than": "2/3"}}))
+    rules.validate_manifest(manifest_for(ballot="satisfaction", rules={"grade_base": "present"}))
+    rules.validate_manifest(manifest_for(rules={"max_yes": 0, "threshold": {"base": "present", "more_than": "1/2"}}))
 
 
 def test_manifest_hash() -> None:
     manifest = manifest_for()
-    assert (
-        rules.manifest_hash(manifest) == hashlib.sha256(canonical(manifest)).hexdigest()
-    )
+    assert rules.manifest_hash(manifest) == hashlib.sha256(canonical(manifest)).hexdigest()
 
 
 def _without(key: str) -> Callable[[dict[str, Any]], None]:
@@ -168,9 +156,7 @@ def test_token_key_only_in_secret_polls() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "value", ["3/2", "0/1", "01/2", "1/0", "1/2 ", "1.5/2", "1/" + "1" * 19, "-1/2", 1]
-)
+@pytest.mark.parametrize("value", ["3/2", "0/1", "01/2", "1/0", "1/2 ", "1.5/2", "1/" + "1" * 19, "-1/2", 1])
 def test_rectify_below_faults(value: object) -> None:
     manifest = manifest_for(ballot="satisfaction")
     manifest["rules"]["rectify_below"] = value
@@ -196,9 +182,7 @@ def test_manifest_not_an_object() -> None:
 
 
 def test_valid_choices() -> None:
-    rules.validate_choices(
-        manifest_for(), {"p01": "yes", "p02": "yes", "p03": "abstain"}
-    )
+    rules.validate_choices(manifest_for(), {"p01": "yes", "p02": "yes", "p03": "abstain"})
     rules.validate_choices(
         manifest_for(ballot="satisfaction"),
         {"p01": "satisfied", "p02": "basic", "p03": "dissatisfied"},
@@ -234,9 +218,7 @@ def test_valid_choices() -> None:
         ),
     ],
 )
-def test_choice_faults(
-    choices: dict[str, Any], rule: str, params: dict[str, Any]
-) -> None:
+def test_choice_faults(choices: dict[str, Any], rule: str, params: dict[str, Any]) -> None:
     error = fails(
         "bad_choices",
         "ballot.choices",
@@ -251,9 +233,7 @@ def test_satisfaction_refuses_approval_values() -> None:
     fails(
         "bad_choices",
         "ballot.choices.p01",
-        lambda: rules.validate_choices(
-            manifest, {"p01": "yes", "p02": "basic", "p03": "basic"}
-        ),
+        lambda: rules.validate_choices(manifest, {"p01": "yes", "p02": "basic", "p03": "basic"}),
     )
 
 
@@ -313,9 +293,7 @@ def test_ballot_shape_faults(secrecy: str, changes: dict[str, Any], field: str) 
     fails("bad_request", field, lambda: rules.validate_ballot_shape(manifest, ballot))
 
 
-@pytest.mark.parametrize(
-    "member", ["poll", "manifest", "choices", "token", "token_sig"]
-)
+@pytest.mark.parametrize("member", ["poll", "manifest", "choices", "token", "token_sig"])
 def test_ballot_missing_member(member: str) -> None:
     manifest = manifest_for()
     ballot = ballot_for(manifest)
@@ -442,9 +420,7 @@ def test_closing_shape() -> None:
 
 def test_check_token_signature() -> None:
     vectors = Path(__file__).parent / "vectors" / "known-answers.json"
-    rsa_vector = json.loads(vectors.read_text())[
-        "rfc9474_rsabssa_sha384_pss_randomized"
-    ]
+    rsa_vector = json.loads(vectors.read_text())["rfc9474_rsabssa_sha384_pss_randomized"]
     n = int(rsa_vector["n"], 16)
     manifest = manifest_for(token_key={"n": int_to_b64url(n), "e": "AQAB"})
     token = bytes.fromhex(rsa_vector["prepared_msg"])
@@ -453,9 +429,7 @@ def test_check_token_signature() -> None:
     fails(
         "bad_token_signature",
         "ballot.token_sig",
-        lambda: rules.check_token_signature(
-            manifest, rules.Credential(token[:-1], sig)
-        ),
+        lambda: rules.check_token_signature(manifest, rules.Credential(token[:-1], sig)),
     )
     fails(
         "bad_token_signature",

@@ -63,8 +63,9 @@ def open_poll(app):
 
 def test_second_token_request_is_409(app, open_poll):
     voter = take_token(app, open_poll, "D001")
-    again = voter.client.post(f"/api/polls/{open_poll.public_id}/tokens", json=voter.token_request(),
-                              headers={"X-CSRFToken": voter.csrf})
+    again = voter.client.post(
+        f"/api/polls/{open_poll.public_id}/tokens", json=voter.token_request(), headers={"X-CSRFToken": voter.csrf}
+    )
     assert again.status_code == 409
     assert again.get_json()["error"] == "token_already_issued"
     assert "只能领取一次" in again.get_json()["message"]
@@ -106,16 +107,19 @@ def test_identical_ballot_returns_the_same_receipt(app, open_poll):
     assert ballot_count() == 1
 
 
-@pytest.mark.parametrize("case, status, code, text", [
-    ("forged_signature", 422, "bad_token_signature", "签名无效"),
-    ("too_many_yes", 422, "bad_choices", "最多 2 个"),
-    ("unknown_option", 422, "bad_choices", None),
-    ("missing_option", 422, "bad_choices", None),
-    ("wrong_manifest", 422, "wrong_manifest", "不符"),
-    ("short_token", 422, "bad_request", None),
-    ("extra_member", 422, "bad_request", None),
-    ("not_json", 422, "bad_request", None),
-])
+@pytest.mark.parametrize(
+    "case, status, code, text",
+    [
+        ("forged_signature", 422, "bad_token_signature", "签名无效"),
+        ("too_many_yes", 422, "bad_choices", "最多 2 个"),
+        ("unknown_option", 422, "bad_choices", None),
+        ("missing_option", 422, "bad_choices", None),
+        ("wrong_manifest", 422, "wrong_manifest", "不符"),
+        ("short_token", 422, "bad_request", None),
+        ("extra_member", 422, "bad_request", None),
+        ("not_json", 422, "bad_request", None),
+    ],
+)
 def test_refused_ballots_store_nothing(app, open_poll, case, status, code, text):
     voter = take_token(app, open_poll, "D001")
     body = voter.ballot(choices(open_poll, yes=["p01"]))
@@ -137,8 +141,9 @@ def test_refused_ballots_store_nothing(app, open_poll, case, status, code, text)
     elif case == "extra_member":
         ballot["voter"] = "D001"
     if case == "not_json":
-        response = app.test_client().post(f"/api/polls/{open_poll.public_id}/ballots", data=b"{not json",
-                                          content_type="application/json")
+        response = app.test_client().post(
+            f"/api/polls/{open_poll.public_id}/ballots", data=b"{not json", content_type="application/json"
+        )
     else:
         response = cast(app, open_poll, body)
     assert response.status_code == status
@@ -178,14 +183,20 @@ def test_closed_poll_refuses_new_ballots_but_answers_retries(app, open_poll):
     assert cast(app, open_poll, body).get_json() == receipt  # retry after the close: 200
     response = cast(app, open_poll, late.ballot(choices(open_poll)))
     assert (response.status_code, response.get_json()["error"]) == (409, "poll_closed")
-    token = late.client.post(f"/api/polls/{open_poll.public_id}/tokens", json=late.token_request(),
-                             headers={"X-CSRFToken": late.csrf})
+    token = late.client.post(
+        f"/api/polls/{open_poll.public_id}/tokens", json=late.token_request(), headers={"X-CSRFToken": late.csrf}
+    )
     assert token.status_code == 409
 
 
 def test_results_page_shows_turnout_elected_and_fingerprint(app, open_poll, tmp_path):
-    for code, yes in (("D001", ["p01", "p02"]), ("D002", ["p01", "p02"]), ("D003", ["p01", "p03"]),
-                      ("D004", ["p01", "p03"]), ("D005", ["p02"])):
+    for code, yes in (
+        ("D001", ["p01", "p02"]),
+        ("D002", ["p01", "p02"]),
+        ("D003", ["p01", "p03"]),
+        ("D004", ["p01", "p03"]),
+        ("D005", ["p02"]),
+    ):
         voter = take_token(app, open_poll, code)
         assert cast(app, open_poll, voter.ballot(choices(open_poll, yes=yes))).status_code == 201
     close(open_poll)

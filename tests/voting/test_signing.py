@@ -42,18 +42,12 @@ RFC8032_VECTORS = [
 
 
 @pytest.mark.parametrize(("secret", "public", "message", "signature"), RFC8032_VECTORS)
-def test_rfc8032_vectors(
-    secret: str, public: str, message: str, signature: str
-) -> None:
+def test_rfc8032_vectors(secret: str, public: str, message: str, signature: str) -> None:
     secret_raw, public_raw = bytes.fromhex(secret), bytes.fromhex(public)
     assert signing.public_key_of(secret_raw) == public_raw
     assert signing.sign_raw(secret_raw, bytes.fromhex(message)).hex() == signature
-    assert signing.verify_raw(
-        public_raw, bytes.fromhex(message), bytes.fromhex(signature)
-    )
-    assert not signing.verify_raw(
-        public_raw, b"x" + bytes.fromhex(message), bytes.fromhex(signature)
-    )
+    assert signing.verify_raw(public_raw, bytes.fromhex(message), bytes.fromhex(signature))
+    assert not signing.verify_raw(public_raw, b"x" + bytes.fromhex(message), bytes.fromhex(signature))
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +74,9 @@ def test_sign_is_over_context_zero_jcs(keys: tuple[bytes, bytes]) -> None:
     message = b"yishi-ballot/1:tree-head\x00" + canonical(obj)
     assert signing.verify_raw(public, message, b64url_decode(sig))
     assert signing.verify(public, signing.CONTEXT_TREE_HEAD, obj, sig)
-    assert signing.verify_canonical(
-        public, signing.CONTEXT_TREE_HEAD, canonical(obj), sig
-    )
+    assert signing.verify_canonical(public, signing.CONTEXT_TREE_HEAD, canonical(obj), sig)
     # Member order does not matter: JCS sorts.
-    assert signing.verify(
-        public, signing.CONTEXT_TREE_HEAD, dict(reversed(obj.items())), sig
-    )
+    assert signing.verify(public, signing.CONTEXT_TREE_HEAD, dict(reversed(obj.items())), sig)
 
 
 def test_contexts() -> None:
@@ -100,9 +90,7 @@ def test_verify_refuses_other_context_object_or_key(keys: tuple[bytes, bytes]) -
     obj = {"poll": "p", "size": 1}
     sig = signing.sign(private, signing.CONTEXT_CLOSING, obj)
     assert not signing.verify(public, signing.CONTEXT_MANIFEST, obj, sig)
-    assert not signing.verify(
-        public, signing.CONTEXT_CLOSING, {"poll": "p", "size": 2}, sig
-    )
+    assert not signing.verify(public, signing.CONTEXT_CLOSING, {"poll": "p", "size": 2}, sig)
     _, other_public = signing.generate_keypair()
     assert not signing.verify(other_public, signing.CONTEXT_CLOSING, obj, sig)
 

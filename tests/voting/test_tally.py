@@ -33,9 +33,7 @@ def approval(
     }
 
 
-def satisfaction(
-    count: int, *, grade_base: str = "cast", rectify_below: str | None = None
-) -> dict[str, Any]:
+def satisfaction(count: int, *, grade_base: str = "cast", rectify_below: str | None = None) -> dict[str, Any]:
     rules: dict[str, Any] = {"grade_base": grade_base}
     if rectify_below is not None:
         rules["rectify_below"] = rectify_below
@@ -50,12 +48,7 @@ def satisfaction(
 def ballots_with_yes(yes_counts: list[int], total: int) -> list[dict[str, Any]]:
     """``total`` ballots where option i gets ``yes_counts[i]`` yes, the rest no."""
     return [
-        {
-            "choices": {
-                f"p{i}": "yes" if b < yes else "no"
-                for i, yes in enumerate(yes_counts, start=1)
-            }
-        }
+        {"choices": {f"p{i}": "yes" if b < yes else "no" for i, yes in enumerate(yes_counts, start=1)}}
         for b in range(total)
     ]
 
@@ -132,9 +125,7 @@ def test_base_electorate_present_cast() -> None:
 
 
 def test_no_seats_elects_every_passing_option_in_rank_order() -> None:
-    result = tally(
-        approval(4, electorate=10), ballots_with_yes([6, 9, 2, 9], 10), present=10
-    )
+    result = tally(approval(4, electorate=10), ballots_with_yes([6, 9, 2, 9], 10), present=10)
     assert result["elected"] == ["p2", "p4", "p1"]
     assert result["tied"] == []
 
@@ -173,9 +164,7 @@ def test_tie_at_the_boundary_with_more_passing_below() -> None:
 
 
 def test_all_tied() -> None:
-    result = tally(
-        approval(3, seats=1, electorate=10), ballots_with_yes([8, 8, 8], 10), present=10
-    )
+    result = tally(approval(3, seats=1, electorate=10), ballots_with_yes([8, 8, 8], 10), present=10)
     assert result["elected"] == []
     assert result["tied"] == ["p1", "p2", "p3"]
 
@@ -202,9 +191,7 @@ def test_abstain_counts() -> None:
     st.sampled_from(["1/2", "2/3"]),
     st.booleans(),
 )
-def test_elected_and_tied_properties(
-    yes_counts: list[int], seats: int, more_than: str, with_seats: bool
-) -> None:
+def test_elected_and_tied_properties(yes_counts: list[int], seats: int, more_than: str, with_seats: bool) -> None:
     seats = min(seats, len(yes_counts))
     manifest = approval(
         len(yes_counts),
@@ -241,12 +228,7 @@ def test_elected_and_tied_properties(
 def sat_ballots(*rows: tuple[int, int, int, int]) -> list[dict[str, str]]:
     """Choices for one option from (satisfied, basic, dissatisfied, abstain)."""
     names = ("satisfied", "basic", "dissatisfied", "abstain")
-    return [
-        {"s1": name}
-        for row in rows
-        for name, n in zip(names, row, strict=True)
-        for _ in range(n)
-    ]
+    return [{"s1": name} for row in rows for name, n in zip(names, row, strict=True) for _ in range(n)]
 
 
 def test_result_shape_satisfaction() -> None:
@@ -267,9 +249,7 @@ def test_result_shape_satisfaction() -> None:
 
 def test_rate_in_lowest_terms() -> None:
     rates = [
-        tally_choices(satisfaction(1), sat_ballots(row), present=10)["options"][0][
-            "rate"
-        ]
+        tally_choices(satisfaction(1), sat_ballots(row), present=10)["options"][0]["rate"]
         for row in [
             (0, 0, 3, 0),
             (2, 2, 0, 0),
@@ -283,9 +263,7 @@ def test_rate_in_lowest_terms() -> None:
 
 def test_grade() -> None:
     def grade(row: tuple[int, int, int, int], base: str = "cast") -> object:
-        result = tally_choices(
-            satisfaction(1, grade_base=base), sat_ballots(row), present=10
-        )
+        result = tally_choices(satisfaction(1, grade_base=base), sat_ballots(row), present=10)
         return result["options"][0]["grade"]
 
     assert grade((3, 0, 2, 0)) == "satisfied"  # 6 > 5
@@ -301,9 +279,7 @@ def test_grade() -> None:
 
 def test_rectify_below() -> None:
     def rectify(row: tuple[int, int, int, int], below: str | None) -> object:
-        result = tally_choices(
-            satisfaction(1, rectify_below=below), sat_ballots(row), present=10
-        )
+        result = tally_choices(satisfaction(1, rectify_below=below), sat_ballots(row), present=10)
         return result["options"][0]["rectify"]
 
     assert rectify((1, 1, 1, 0), "2/3") is False  # exactly 2/3 is not below

@@ -39,15 +39,25 @@ def test_downloaded_verifier_checks_a_board_alone(app, tmp_path):
     (folder / "receipt.json").write_text(json.dumps(receipt))
     (folder / "ballot.json").write_text(json.dumps(body["ballot"]))
     args = ["board.json", "--receipt", "receipt.json", "--ballot", "ballot.json", "--fingerprint", poll.fingerprint]
-    done = subprocess.run([sys.executable, "-c", ISOLATED, *args], cwd=folder, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", ISOLATED, *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("\nok ") + done.stdout.startswith("ok ") == 7
     # And it fails on a board with one changed count.
     published = json.loads((folder / "board.json").read_text())
     published["result"]["options"][0]["yes"] += 1
     (folder / "board.json").write_text(json.dumps(published, ensure_ascii=False))
-    done = subprocess.run([sys.executable, "-c", ISOLATED, *args], cwd=folder, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", ISOLATED, *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 1
     assert "FAIL 6" in done.stdout

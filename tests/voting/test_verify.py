@@ -171,21 +171,15 @@ def resign_closing(the_board: dict[str, Any], signing_key: bytes) -> None:
         **{listing: the_board[listing]},
     )
     the_board["closing"] = closing
-    the_board["closing_sig"] = signing.sign(
-        signing_key, signing.CONTEXT_CLOSING, closing
-    )
+    the_board["closing_sig"] = signing.sign(signing_key, signing.CONTEXT_CLOSING, closing)
 
 
 # --- valid boards ----------------------------------------------------------
 
 
-def test_valid_secret_board_passes_on_the_command_line(
-    secret_poll: Poll, tmp_path: Path
-) -> None:
+def test_valid_secret_board_passes_on_the_command_line(secret_poll: Poll, tmp_path: Path) -> None:
     the_board, receipts, ballots = secret_poll
-    fingerprint = signing.fingerprint(
-        b64url_decode(the_board["manifest"]["signing_key"])
-    )
+    fingerprint = signing.fingerprint(b64url_decode(the_board["manifest"]["signing_key"]))
     args = [
         write(tmp_path / "board.json", the_board),
         "--fingerprint",
@@ -218,9 +212,7 @@ def test_valid_boards_pass_with_every_receipt_and_ballot(
     assert run.status[7].startswith(f"ok 7 receipts: {len(receipts)} receipts hold")
 
 
-def test_no_receipts(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_no_receipts(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = verify(tmp_path, secret_poll[0], capsys=capsys)
     assert run.code == 0
     assert run.lines[6] == "ok 7 receipts (none given)"
@@ -247,38 +239,26 @@ def test_simulated_receipts_have_the_protocol_shape(secret_poll: Poll) -> None:
 # --- each single change ----------------------------------------------------
 
 
-def test_changed_choice(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_changed_choice(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board, receipts, ballots = copy.deepcopy(secret_poll)
     the_board["ballots"][3]["choices"]["p1"] = "abstain"  # was "no"
     run = verify(tmp_path, the_board, receipts, ballots, capsys=capsys)
     assert run.failed() == {5, 6, 7}
     assert "closing.root: is not the Merkle root" in run.details(5)
-    assert (
-        "result.options[0].no (option p1): board says 1, recount gives 0"
-        in run.details(6)
-    )
-    assert (
-        "receipt3.json: ballot 3 on the board does not have the receipt's leaf_hash"
-        in run.details(7)
-    )
+    assert "result.options[0].no (option p1): board says 1, recount gives 0" in run.details(6)
+    assert "receipt3.json: ballot 3 on the board does not have the receipt's leaf_hash" in run.details(7)
     # Receipts of earlier ballots still hold: their prefix is unchanged.
     assert "receipt2.json" not in run.details(7)
 
 
-def test_changed_token_byte(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_changed_token_byte(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     token = bytearray(b64url_decode(the_board["ballots"][5]["token"]))
     token[10] ^= 0x01
     the_board["ballots"][5]["token"] = b64url_encode(bytes(token))
     run = verify(tmp_path, the_board, capsys=capsys)
     assert 2 in run.failed()
-    assert (
-        run.details(2) == "ballot 5: token_sig does not verify under manifest.token_key"
-    )
+    assert run.details(2) == "ballot 5: token_sig does not verify under manifest.token_key"
 
 
 def test_changed_token_byte_with_jobs(secret_poll: Poll, tmp_path: Path) -> None:
@@ -292,35 +272,25 @@ def test_changed_token_byte_with_jobs(secret_poll: Poll, tmp_path: Path) -> None
     assert "    ballot 1: token_sig does not verify" in done.stdout
 
 
-def test_two_ballots_swapped(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_two_ballots_swapped(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board, receipts, _ = copy.deepcopy(secret_poll)
     ballots = the_board["ballots"]
     ballots[2], ballots[6] = ballots[6], ballots[2]
     run = verify(tmp_path, the_board, receipts, capsys=capsys)
     assert run.failed() == {5, 7}
     assert "in order" in run.details(5)
-    assert (
-        "receipt2.json: ballot 2 on the board does not have the receipt's leaf_hash"
-        in run.details(7)
-    )
+    assert "receipt2.json: ballot 2 on the board does not have the receipt's leaf_hash" in run.details(7)
     assert "receipt1.json" not in run.details(7)
 
 
-def test_removed_ballot(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_removed_ballot(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board, receipts, _ = copy.deepcopy(secret_poll)
     del the_board["ballots"][4]
     run = verify(tmp_path, the_board, receipts, capsys=capsys)
     assert {5, 6, 7} <= run.failed()
     assert "closing.size: 8, but the board has 7 ballots" in run.details(5)
     assert "result.cast: board says 8, recount gives 7" in run.details(6)
-    assert (
-        "receipt7.json: tree_head.size 8 is larger than the board's 7 ballots"
-        in run.details(7)
-    )
+    assert "receipt7.json: tree_head.size 8 is larger than the board's 7 ballots" in run.details(7)
 
 
 def test_removed_ballot_even_if_resigned(
@@ -338,14 +308,10 @@ def test_removed_ballot_even_if_resigned(
     assert run.code == 0  # self-consistent without receipts
     run = verify(tmp_path, the_board, [receipts[4]], capsys=capsys)
     assert run.failed() == {7}
-    assert "ballot 4 on the board does not have the receipt's leaf_hash" in run.details(
-        7
-    )
+    assert "ballot 4 on the board does not have the receipt's leaf_hash" in run.details(7)
 
 
-def test_duplicated_ballot(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_duplicated_ballot(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["ballots"].append(copy.deepcopy(the_board["ballots"][2]))
     run = verify(tmp_path, the_board, capsys=capsys)
@@ -355,17 +321,12 @@ def test_duplicated_ballot(
     assert "closing.size: 8, but the board has 9 ballots" in run.details(5)
 
 
-def test_changed_count_in_result(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_changed_count_in_result(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["result"]["options"][1]["no"] += 1
     run = verify(tmp_path, the_board, capsys=capsys)
     assert run.failed() == {5, 6}
-    assert (
-        run.details(6)
-        == "result.options[1].no (option p2): board says 3, recount gives 2"
-    )
+    assert run.details(6) == "result.options[1].no (option p2): board says 3, recount gives 2"
     assert run.details(5) == "closing.result: is not the hash of the board's result"
 
 
@@ -381,19 +342,11 @@ def test_changed_result_even_if_resigned(
     resign_closing(the_board, signing_key)
     run = verify(tmp_path, the_board, capsys=capsys)
     assert run.failed() == {6}
-    assert (
-        'result.elected: board says ["p2", "p1"], recount gives ["p1"]'
-        in run.details(6)
-    )
-    assert (
-        "result.options[0].passed (option p1): board says 1, recount gives true"
-        in run.details(6)
-    )
+    assert 'result.elected: board says ["p2", "p1"], recount gives ["p1"]' in run.details(6)
+    assert "result.options[0].passed (option p1): board says 1, recount gives true" in run.details(6)
 
 
-def test_changed_manifest_field(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_changed_manifest_field(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["manifest"]["electorate"] = 13
     run = verify(tmp_path, the_board, capsys=capsys)
@@ -403,9 +356,7 @@ def test_changed_manifest_field(
     assert "ballot 0: manifest: is not this poll's manifest hash" in run.details(2)
 
 
-def test_malformed_manifest(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_malformed_manifest(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["manifest"]["rules"]["seats"] = 0
     run = verify(tmp_path, the_board, capsys=capsys)
@@ -413,9 +364,7 @@ def test_malformed_manifest(
     assert "not checked: the manifest is not valid (check 1)" in run.details(6)
 
 
-def test_changed_register_entry(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_changed_register_entry(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["register"][2]["present"] = False  # but a token was issued
     run = verify(tmp_path, the_board, capsys=capsys)
@@ -444,9 +393,7 @@ def test_register_counts(
     assert "register: 11 entries, but manifest.electorate is 12" in details
 
 
-def test_bad_fingerprint(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_fingerprint(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = verify(
         tmp_path,
         secret_poll[0],
@@ -458,35 +405,23 @@ def test_bad_fingerprint(
     )
     assert run.failed() == {1}
     assert "is not the expected 0123456789abcdef" in run.details(1)
-    run = verify(
-        tmp_path, secret_poll[0], (), (), "--fingerprint", "0123", capsys=capsys
-    )
+    run = verify(tmp_path, secret_poll[0], (), (), "--fingerprint", "0123", capsys=capsys)
     assert run.details(1) == "--fingerprint: '0123' is not 16 hex digits"
 
 
-def test_tampered_receipt(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_tampered_receipt(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board, receipts, _ = copy.deepcopy(secret_poll)
     receipts[5]["tree_head"]["root"] = receipts[4]["tree_head"]["root"]
     run = verify(tmp_path, the_board, [receipts[5]], capsys=capsys)
     assert run.failed() == {7}
-    assert (
-        "receipt0.json: tree_head_sig does not verify under the poll's key"
-        in run.details(7)
-    )
+    assert "receipt0.json: tree_head_sig does not verify under the poll's key" in run.details(7)
 
 
-def test_receipt_with_a_wrong_proof(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_receipt_with_a_wrong_proof(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, receipts, _ = copy.deepcopy(secret_poll)
     receipts[6]["inclusion"][0] = receipts[6]["inclusion"][0][::-1]
     run = verify(tmp_path, secret_poll[0], [receipts[6]], capsys=capsys)
-    assert (
-        "receipt0.json: inclusion proof does not show leaf 6 in the tree of size 7"
-        in run.details(7)
-    )
+    assert "receipt0.json: inclusion proof does not show leaf 6 in the tree of size 7" in run.details(7)
 
 
 def test_receipt_times(
@@ -498,41 +433,26 @@ def test_receipt_times(
     the_board, receipts, _ = copy.deepcopy(secret_poll)
     late, early = receipts[2], receipts[5]
     late["tree_head"]["timestamp"] = "2027-01-12T10:00:00Z"  # after the closing
-    late["tree_head_sig"] = signing.sign(
-        signing_key, signing.CONTEXT_TREE_HEAD, late["tree_head"]
-    )
+    late["tree_head_sig"] = signing.sign(signing_key, signing.CONTEXT_TREE_HEAD, late["tree_head"])
     run = verify(tmp_path, the_board, [early, late], capsys=capsys)
-    assert (
-        "receipt1.json: tree_head.timestamp is after closing.closed_at"
-        in run.details(7)
-    )
+    assert "receipt1.json: tree_head.timestamp is after closing.closed_at" in run.details(7)
     assert "receipt1.json" in run.details(7)
-    assert (
-        "tree head of size 6 is timestamped before the smaller head in"
-        in run.details(7)
-    )
+    assert "tree head of size 6 is timestamped before the smaller head in" in run.details(7)
 
 
 def test_ballot_file_must_match_its_receipt(
     secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     the_board, receipts, ballots = secret_poll
-    run = verify(
-        tmp_path, the_board, [receipts[0], receipts[1]], [ballots[1]], capsys=capsys
-    )
+    run = verify(tmp_path, the_board, [receipts[0], receipts[1]], [ballots[1]], capsys=capsys)
     assert run.details(7) == (
-        f"{tmp_path}/ballot0.json: its leaf hash is not the leaf_hash of "
-        f"{tmp_path}/receipt0.json"
+        f"{tmp_path}/ballot0.json: its leaf hash is not the leaf_hash of {tmp_path}/receipt0.json"
     )
-    run = verify(
-        tmp_path, the_board, [receipts[0]], [ballots[0], ballots[1]], capsys=capsys
-    )
+    run = verify(tmp_path, the_board, [receipts[0]], [ballots[0], ballots[1]], capsys=capsys)
     assert run.details(7) == f"{tmp_path}/ballot1.json: no matching --receipt"
 
 
-def test_unknown_top_level_member(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_unknown_top_level_member(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     the_board = copy.deepcopy(secret_poll[0])
     the_board["comment"] = "hi"
     the_board["codes"] = []
@@ -541,9 +461,7 @@ def test_unknown_top_level_member(
     assert "codes: not allowed in a secret poll" in run.details(4)
 
 
-def test_ballot_that_is_not_i_json(
-    secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_ballot_that_is_not_i_json(secret_poll: Poll, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = json.dumps(secret_poll[0])
     first = text.index('"choices": {') + len('"choices": {')
     text = text[:first] + '"p1": "no", ' + text[first:]  # a duplicate member name
@@ -591,15 +509,10 @@ def test_code_poll_faults(
     assert "ballot 1: code_hash is not in codes" in run.details(2)
     assert run.status[4] == "ok 4 codes: 5 ballots <= 7 codes = 7 electorate"
     assert "ballot 3: same code hash as ballot 2" in run.details(3)
-    assert (
-        'result.options[0].rate (option s1): board says "3/4", recount gives "4/5"'
-        in run.details(6)
-    )
+    assert 'result.options[0].rate (option s1): board says "3/4", recount gives "4/5"' in run.details(6)
 
 
-def test_board_of_the_wrong_shape(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_board_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = verify(tmp_path, [1, 2], capsys=capsys)
     assert run.failed() == {1, 2, 3, 4, 5, 6}
     assert "board: must be a JSON object" in run.details(1)
@@ -648,9 +561,7 @@ def test_simulate_poll_options(
     assert [r["index"] for r in receipts] == [0, 69]
     assert len({b["token"] for b in ballots}) == 70
     assert the_board["result"]["elected"] == ["p1"]
-    run = verify(
-        tmp_path, the_board, receipts, [ballots[0], ballots[69]], capsys=capsys
-    )
+    run = verify(tmp_path, the_board, receipts, [ballots[0], ballots[69]], capsys=capsys)
     assert run.code == 0, run.output
 
 
@@ -660,9 +571,7 @@ def test_build_board_needs_exactly_one_listing(secret_poll: Poll) -> None:
     with pytest.raises(ValueError, match="exactly one"):
         board.build_board(the_board["manifest"], the_board["manifest_sig"], **parts)
     with pytest.raises(ValueError, match="exactly one"):
-        board.make_closing(
-            the_board["manifest"], 0, "0" * 64, "2027-01-12T10:00:00Z", result={}
-        )
+        board.make_closing(the_board["manifest"], 0, "0" * 64, "2027-01-12T10:00:00Z", result={})
     rebuilt = board.build_board(
         the_board["manifest"],
         the_board["manifest_sig"],

@@ -119,27 +119,45 @@ def test_kill_9_during_close(database, tmp_path):
     env = harness.environment(database, instance)
     # 1. The process dies at the very moment the close would commit: all the work of
     #    the close is done (tally, closing signed), none of it may survive.
-    killed = subprocess.run([sys.executable, "-c", KILL_AT_COMMIT, public_id], cwd=harness.ROOT, env=env,
-                            capture_output=True)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_COMMIT, public_id], cwd=harness.ROOT, env=env, capture_output=True
+    )
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert _poll_state(env, public_id) == "open", "a close killed before its commit leaves the poll open"
     # 2. The real command killed at several moments: the poll is open or closed, never half.
     for delay in (0.5, 1.0, 1.5):
-        close = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
-                                 cwd=harness.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        close = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
+            cwd=harness.ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(delay)
         close.kill()
         close.wait()
         if _poll_state(env, public_id) == "closed":
             break
     if _poll_state(env, public_id) == "open":
-        subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
-                       cwd=harness.ROOT, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "app", "poll", "close", public_id],
+            cwd=harness.ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
     board_file = tmp_path / "board.json"
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "board", public_id, "--out", str(board_file)],
-                   cwd=harness.ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "poll", "board", public_id, "--out", str(board_file)],
+        cwd=harness.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     published = json.loads(board_file.read_text())
-    status, output = run_verifier(published, tmp_path, [d.receipt for d in deputies], [d.body["ballot"] for d in deputies])
+    status, output = run_verifier(
+        published, tmp_path, [d.receipt for d in deputies], [d.body["ballot"] for d in deputies]
+    )
     assert status == 0, output
     assert len(published["ballots"]) == 150
 
@@ -161,9 +179,48 @@ with app.app_context():
 
 
 def _poll_state(env, public_id) -> str:
-    out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "poll", "list"], cwd=harness.ROOT, env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "poll", "list"],
+        cwd=harness.ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     for line in out.splitlines():
         if line.startswith(public_id + "\t"):
             return line.split("\t")[1]
     raise AssertionError(out)
+
+
+def test_two_servers_on_one_database(database, tmp_path):
+    """Two gunicorn instances on different ports share one database; deputies cast
+    through both at once: one ballot each, gapless leaf numbers, a board that verifies.
+    (On SQLite both servers share the file, as on one machine.)"""
+    instance = tmp_path / "instance"
+    public_id = harness.prepare(database, instance, deputies=80, options=5, seats=2)
+    codes = harness.deputy_codes(database, instance, public_id)
+    env = harness.environment(database, instance)
+    first, second = harness.Server(env, workers=2).start(), harness.Server(env, workers=2).start()
+    deputies = [harness.Deputy((first if i % 2 else second).port, code, public_id) for i, code in enumerate(codes)]
+    try:
+
+        def vote(deputy):
+            deputy.login()
+            assert deputy.take_token() == 200
+            return deputy.cast(CHOICES)
+
+        with ThreadPoolExecutor(12) as pool:
+            statuses = list(pool.map(vote, deputies))
+    finally:
+        first.stop()
+        second.stop()
+        for deputy in deputies:
+            deputy.close()
+    assert statuses == [201] * 80
+    assert sorted(d.receipt["index"] for d in deputies) == list(range(80))
+    published = harness.close_and_board(database, instance, public_id, tmp_path / "board.json")
+    status, output = run_verifier(
+        published, tmp_path, [d.receipt for d in deputies], [d.body["ballot"] for d in deputies]
+    )
+    assert status == 0, output

@@ -30,7 +30,7 @@ def board_file(size: int, jobs: int) -> Path:
 
         OUT.mkdir(exist_ok=True)
         rng = random.Random(size)
-        options = [f"候选项目{i}" for i in range(1, 16)]
+        options = [f"p{k:02d}" for k in range(1, 16)]
         choices = []
         for _ in range(size):
             yes = set(rng.sample(range(1, 16), rng.randint(0, 10)))

@@ -99,9 +99,11 @@ def make_closing(
     result: Mapping[str, Any],
     register: Sequence[Mapping[str, Any]] | None = None,
     codes: Sequence[str] | None = None,
+    listing_jcs: bytes | None = None,
 ) -> dict[str, Any]:
     """The closing, to be signed under ``CONTEXT_CLOSING``: give exactly one of
-    ``register`` and ``codes``."""
+    ``register`` and ``codes`` (``listing_jcs``: its JCS bytes, when the caller has
+    them already)."""
     if (register is None) == (codes is None):
         raise ValueError("give exactly one of register and codes")
     closing: dict[str, Any] = {
@@ -111,10 +113,9 @@ def make_closing(
         "root": root_hex,
         "closed_at": closed_at,
     }
-    if register is not None:
-        closing["register"] = sha256_hex(canonical(register))
-    else:
-        closing["codes"] = sha256_hex(canonical(codes))
+    listing = register if register is not None else codes
+    digest = sha256_hex(listing_jcs if listing_jcs is not None else canonical(listing))
+    closing["register" if register is not None else "codes"] = digest
     closing["result"] = sha256_hex(canonical(result))
     return closing
 

@@ -562,15 +562,17 @@ def check_log(poll: Poll) -> tuple[list[dict], str]:
         .order_by(Ballot.leaf_index)
         .execution_options(yield_per=5000)
     )
-    for expected, (index, body, stored_hash) in enumerate(rows):
-        if index != expected:
-            raise LogMismatch(f"leaf {expected} is missing")
-        data = body.encode()
-        digest = merkle.leaf_hash(data)
-        if digest.hex() != stored_hash:
-            raise LogMismatch(f"ballot row {index}'s leaf hash does not match its body")
-        bodies.append(body)
-        hashes.append(digest)
+    # ``with``: a refusal half-way must close PostgreSQL's server-side cursor.
+    with rows:
+        for expected, (index, body, stored_hash) in enumerate(rows):
+            if index != expected:
+                raise LogMismatch(f"leaf {expected} is missing")
+            data = body.encode()
+            digest = merkle.leaf_hash(data)
+            if digest.hex() != stored_hash:
+                raise LogMismatch(f"ballot row {index}'s leaf hash does not match its body")
+            bodies.append(body)
+            hashes.append(digest)
     # One parse of the whole log is much cheaper than one parse per ballot.
     ballots: list[dict] = json.loads("[" + ",".join(bodies) + "]")
     del bodies
@@ -659,9 +661,10 @@ def board_chunks(poll: Poll):
     yield f',"{member}":' + poll.register_json
     yield ',"ballots":['
     first = True
-    for _index, body in ballots_in_order(poll):
-        yield body if first else "," + body
-        first = False
+    with ballots_in_order(poll) as rows:  # closed even when the download is abandoned
+        for _index, body in rows:
+            yield body if first else "," + body
+            first = False
     yield '],"result":' + canonical(poll.result).decode()
     yield ',"closing":' + canonical(poll.closing).decode()
     yield ',"closing_sig":' + json.dumps(poll.closing_sig) + "}"

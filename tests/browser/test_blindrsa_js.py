@@ -49,7 +49,6 @@ if not os.environ.get("CI"):
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from playwright.sync_api import sync_playwright
 
 # RFC 9474 Appendix A, RSABSSA-SHA384-PSS-Randomized (the same values as
 # shared/test-vectors/known-answers.json; all hex). Kept here so the module is self-contained.
@@ -239,20 +238,21 @@ def server_url():
 
 
 @pytest.fixture(scope="module")
-def page(server_url):
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        try:
-            pg = browser.new_page()
-            errors: list[str] = []
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            pg.goto(server_url)
-            pg.wait_for_function("() => !!window.YishiBlindRSA")
-            assert pg.evaluate("() => window.isSecureContext") is True
-            yield pg
-            assert not errors, errors
-        finally:
-            browser.close()
+def page(server_url, browser):
+    # The shared session browser (tests/browser/conftest.py): two Playwright
+    # instances in one process clash over the event loop.
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(server_url)
+        pg.wait_for_function("() => !!window.YishiBlindRSA")
+        assert pg.evaluate("() => window.isSecureContext") is True
+        yield pg
+        assert not errors, errors
+    finally:
+        context.close()
 
 
 def js(page, body: str, arg=None):

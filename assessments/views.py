@@ -61,13 +61,6 @@ from voting.views import choice_labels, rules_text
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
 
 
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def form_or_fail(form) -> None:
     """Validate a POSTed form; on failure answer 422 with the first message."""
     if form.validate_on_submit():
@@ -95,7 +88,7 @@ def index():
 
 
 def _visible_assessment(assessment_id: int) -> Assessment:
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     if assessment.state in ("draft", "ready") and not is_staff():
         abort(404)
     return assessment
@@ -200,7 +193,7 @@ def rectifications():
 
 @bp.route("/subjects/<int:subject_id>/document")
 def document(subject_id: int):
-    subject = get_or_404(AssessmentSubject, subject_id)
+    subject = db.get_or_404(AssessmentSubject, subject_id)
     if subject.assessment.state in ("draft", "ready") and not is_staff():
         abort(404)
     path = services.document_path(subject)
@@ -264,7 +257,7 @@ def _subject_form() -> SubjectForm:
 @bp.route("/staff/<int:assessment_id>")
 @staff_required
 def staff_detail(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     from voting.services import counts
 
     return render_template(
@@ -281,7 +274,7 @@ def staff_detail(assessment_id: int):
 @bp.route("/staff/<int:assessment_id>/subjects", methods=["POST"])
 @staff_required
 def subject_add(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     form = _subject_form()
     form_or_fail(form)
     upload = form.document.data
@@ -309,7 +302,7 @@ def subject_add(assessment_id: int):
 @bp.route("/staff/subjects/<int:subject_id>/delete", methods=["POST"])
 @staff_required
 def subject_remove(subject_id: int):
-    subject = get_or_404(AssessmentSubject, subject_id)
+    subject = db.get_or_404(AssessmentSubject, subject_id)
     form_or_fail(EmptyForm())
     assessment_id = subject.assessment_id
     services.remove_subject(subject)
@@ -321,7 +314,7 @@ def subject_remove(subject_id: int):
 @bp.route("/staff/<int:assessment_id>/codes", methods=["POST"])
 @staff_required
 def codes(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     form = CodesForm()
     form_or_fail(form)
     batch = services.generate_codes(assessment, form.count.data)
@@ -335,7 +328,7 @@ def codes(assessment_id: int):
 @bp.route("/staff/<int:assessment_id>/open", methods=["POST"])
 @staff_required
 def open_(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     form_or_fail(EmptyForm())
     services.open_assessment(assessment)
     db.session.commit()
@@ -346,7 +339,7 @@ def open_(assessment_id: int):
 @bp.route("/staff/<int:assessment_id>/close", methods=["POST"])
 @staff_required
 def close(assessment_id: int):
-    assessment = get_or_404(Assessment, assessment_id)
+    assessment = db.get_or_404(Assessment, assessment_id)
     form_or_fail(EmptyForm())
     try:
         items = services.close_assessment(assessment)
@@ -364,7 +357,7 @@ def close(assessment_id: int):
 @bp.route("/staff/rectifications/<int:item_id>", methods=["GET", "POST"])
 @staff_required
 def rectification(item_id: int):
-    item = get_or_404(Rectification, item_id)
+    item = db.get_or_404(Rectification, item_id)
     form = RectificationForm(obj=item)
     if request.method == "POST":
         form_or_fail(form)
@@ -388,7 +381,7 @@ def rectification(item_id: int):
 @bp.route("/staff/rectifications/<int:item_id>/report", methods=["POST"])
 @staff_required
 def rectification_report(item_id: int):
-    item = get_or_404(Rectification, item_id)
+    item = db.get_or_404(Rectification, item_id)
     form = FollowUpForm()
     form_or_fail(form)
     services.report_follow_up(item, form.follow_up.data, services.local_today())
@@ -400,7 +393,7 @@ def rectification_report(item_id: int):
 @bp.route("/staff/rectifications/<int:item_id>/close", methods=["POST"])
 @staff_required
 def rectification_close(item_id: int):
-    item = get_or_404(Rectification, item_id)
+    item = db.get_or_404(Rectification, item_id)
     form_or_fail(EmptyForm())
     services.close_rectification(item)
     db.session.commit()
@@ -411,7 +404,7 @@ def rectification_close(item_id: int):
 @bp.route("/staff/rectifications/<int:item_id>/reassess", methods=["POST"])
 @staff_required
 def rectification_reassess(item_id: int):
-    item = get_or_404(Rectification, item_id)
+    item = db.get_or_404(Rectification, item_id)
     form = ReassessForm()
     form.session_id.choices = [(0, "")] + services.session_choices()
     form_or_fail(form)
@@ -442,7 +435,7 @@ def committees():
 @bp.route("/staff/committees/<int:committee_id>")
 @staff_required
 def committee(committee_id: int):
-    item = get_or_404(StandingCommittee, committee_id)
+    item = db.get_or_404(StandingCommittee, committee_id)
     return render_template(
         "assessments/committee.html", item=item, import_form=RosterImportForm(), meeting_form=SessionForm()
     )
@@ -451,7 +444,7 @@ def committee(committee_id: int):
 @bp.route("/staff/committees/<int:committee_id>/import", methods=["POST"])
 @staff_required
 def committee_import(committee_id: int):
-    item = get_or_404(StandingCommittee, committee_id)
+    item = db.get_or_404(StandingCommittee, committee_id)
     form = RosterImportForm()
     form_or_fail(form)
     result = import_roster(item.congress, form.file.data.read())
@@ -468,7 +461,7 @@ def committee_import(committee_id: int):
 @bp.route("/staff/committees/<int:committee_id>/meetings", methods=["POST"])
 @staff_required
 def committee_meeting(committee_id: int):
-    item = get_or_404(StandingCommittee, committee_id)
+    item = db.get_or_404(StandingCommittee, committee_id)
     form = SessionForm()
     form_or_fail(form)
     meeting = Session(
@@ -504,7 +497,7 @@ def my_suggestions():
 
 def _suggestion_for_viewer(suggestion_id: int) -> DeputySuggestion:
     """Staff, the deputy who filed it and the unit handling it may see a suggestion."""
-    item = get_or_404(DeputySuggestion, suggestion_id)
+    item = db.get_or_404(DeputySuggestion, suggestion_id)
     user = current_user
     allowed = (
         user.is_staff
@@ -540,7 +533,7 @@ def suggestion(suggestion_id: int):
 @bp.route("/suggestions/<int:suggestion_id>/assign", methods=["POST"])
 @staff_required
 def suggestion_assign(suggestion_id: int):
-    item = get_or_404(DeputySuggestion, suggestion_id)
+    item = db.get_or_404(DeputySuggestion, suggestion_id)
     form = AssignForm()
     form.lead_unit_id.choices = [(u.id, u.name) for u in db.session.scalars(select(LeadUnit))]
     form_or_fail(form)
@@ -553,7 +546,7 @@ def suggestion_assign(suggestion_id: int):
 @bp.route("/suggestions/<int:suggestion_id>/extend", methods=["POST"])
 @staff_required
 def suggestion_extend(suggestion_id: int):
-    item = get_or_404(DeputySuggestion, suggestion_id)
+    item = db.get_or_404(DeputySuggestion, suggestion_id)
     form = ExtendForm()
     form_or_fail(form)
     suggestions.extend(item, form.due_on.data)

@@ -34,13 +34,6 @@ bp = Blueprint("core", __name__)
 AUDIT_PAGE = 100
 
 
-def get_or_404(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 @bp.route("/")
 def index():
     from voting.services import public_polls
@@ -115,7 +108,7 @@ def congresses():
 @bp.route("/congresses/<int:congress_id>")
 @staff_required
 def congress(congress_id: int):
-    congress = get_or_404(Congress, congress_id)
+    congress = db.get_or_404(Congress, congress_id)
     return render_template(
         "core/congress.html",
         congress=congress,
@@ -127,7 +120,7 @@ def congress(congress_id: int):
 @bp.route("/congresses/<int:congress_id>/import", methods=["GET", "POST"])
 @staff_required
 def roster_import(congress_id: int):
-    congress = get_or_404(Congress, congress_id)
+    congress = db.get_or_404(Congress, congress_id)
     form = RosterImportForm()
     if form.validate_on_submit():
         result = import_roster(congress, form.file.data.read())
@@ -147,7 +140,7 @@ def roster_import(congress_id: int):
 @bp.route("/deputies/<int:deputy_id>/active", methods=["POST"])
 @staff_required
 def deputy_active(deputy_id: int):
-    deputy = get_or_404(Deputy, deputy_id)
+    deputy = db.get_or_404(Deputy, deputy_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     deputy.active = not deputy.active
@@ -165,7 +158,7 @@ def deputy_active(deputy_id: int):
 @bp.route("/deputies/<int:deputy_id>/delete", methods=["POST"])
 @staff_required
 def deputy_delete(deputy_id: int):
-    deputy = get_or_404(Deputy, deputy_id)
+    deputy = db.get_or_404(Deputy, deputy_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     congress_id, name = deputy.congress_id, deputy.name
@@ -180,7 +173,7 @@ def deputy_delete(deputy_id: int):
 @bp.route("/deputies/<int:deputy_id>/password", methods=["POST"])
 @staff_required
 def deputy_reset_password(deputy_id: int):
-    deputy = get_or_404(Deputy, deputy_id)
+    deputy = db.get_or_404(Deputy, deputy_id)
     if not EmptyForm().validate_on_submit() or deputy.user is None:
         abort(400)
     password = generate_initial_password()
@@ -197,7 +190,7 @@ def deputy_reset_password(deputy_id: int):
 @bp.route("/congresses/<int:congress_id>/sessions", methods=["POST"])
 @staff_required
 def session_create(congress_id: int):
-    congress = get_or_404(Congress, congress_id)
+    congress = db.get_or_404(Congress, congress_id)
     form = SessionForm()
     if not form.validate_on_submit():
         return (
@@ -220,7 +213,7 @@ def session_create(congress_id: int):
 @bp.route("/sessions/<int:session_id>")
 @staff_required
 def session(session_id: int):
-    item = get_or_404(Session, session_id)
+    item = db.get_or_404(Session, session_id)
     return render_template(
         "core/session.html",
         item=item,
@@ -234,14 +227,14 @@ def session(session_id: int):
 @bp.route("/sessions/<int:session_id>/counts.json")
 @staff_required
 def session_counts(session_id: int):
-    return jsonify(sessions.counts(get_or_404(Session, session_id)))
+    return jsonify(sessions.counts(db.get_or_404(Session, session_id)))
 
 
 @bp.route("/sessions/<int:session_id>/checkin", methods=["POST"])
 @staff_required
 def staff_checkin(session_id: int):
     """Staff check a deputy in by the roster button or by typing the deputy code."""
-    item = get_or_404(Session, session_id)
+    item = db.get_or_404(Session, session_id)
     form = StaffCheckinForm()
     if not form.validate_on_submit():
         fail(422, _("请输入代表证号。"))
@@ -261,7 +254,7 @@ def staff_checkin(session_id: int):
 @bp.route("/sessions/<int:session_id>/qr.svg")
 @staff_required
 def session_qr(session_id: int):
-    item = get_or_404(Session, session_id)
+    item = db.get_or_404(Session, session_id)
     url = url_for("core.qr_checkin", secret=item.checkin_secret, _external=True)
     return Response(sessions.qr_svg(url), mimetype="image/svg+xml")
 
@@ -269,7 +262,7 @@ def session_qr(session_id: int):
 @bp.route("/sessions/<int:session_id>/qr/renew", methods=["POST"])
 @staff_required
 def session_qr_renew(session_id: int):
-    item = get_or_404(Session, session_id)
+    item = db.get_or_404(Session, session_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     sessions.renew_secret(item)

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
+from config import _database_url
 from core.models import Congress, Deputy, Role, Session, User
 from extensions import db
 
@@ -50,18 +51,6 @@ def _migrate(tmp: Path, url: str) -> None:
         db.engine.dispose()
 
 
-def _pg_url(base: str, name: str) -> str:
-    url = base
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            url = "postgresql+psycopg://" + url[len(prefix) :]
-    return (
-        re.sub(r"/[^/?]*(\?|$)", "/" + name + r"\1", url.split("://", 1)[1] and url, count=0)
-        if False
-        else _replace_db(url, name)
-    )
-
-
 def _replace_db(url: str, name: str) -> str:
     head, _, tail = url.rpartition("/")
     query = ""
@@ -90,13 +79,13 @@ def backend(request, tmp_path_factory):
             pytest.fail(f"{PG_ENV} must be set in CI")
         pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
     name = f"yishi_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_replace_db(_pg_url_plain(base), "postgres"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(_replace_db(_database_url(base, ""), "postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
         # Tests need no durability across a power cut; the crash tests use their own
         # databases with the server's defaults.
         conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
-    url = _replace_db(_pg_url_plain(base), name)
+    url = _replace_db(_database_url(base, ""), name)
     _migrate(tmp, url)
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -117,13 +106,6 @@ def backend(request, tmp_path_factory):
             conn.execute(text(f'DROP DATABASE IF EXISTS "{extra}" WITH (FORCE)'))
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def _pg_url_plain(url: str) -> str:
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def database_url(backend, tmp_path: Path) -> str:

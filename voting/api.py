@@ -67,7 +67,7 @@ def manifest(poll_id: str):
 @bp.post("/polls/<poll_id>/tokens")
 def tokens(poll_id: str):
     """Blind-sign a ballot token for the logged-in deputy (cookie and CSRF header)."""
-    poll = services.get_public_poll(poll_id)
+    poll = services.poll_facts(poll_id)
     body = _body()
     if not current_user.is_authenticated:
         return _error(401, "login_required")
@@ -75,7 +75,7 @@ def tokens(poll_id: str):
         raise PollError(403, "not_in_register")
     if not isinstance(body, dict) or set(body) != {"blinded_msg"}:
         raise PollError(422, "bad_request", detail='the body must be {"blinded_msg": …}')
-    blind_sig = services.issue_token(poll, current_user.deputy, body["blinded_msg"])
+    blind_sig = services.issue_token(poll, current_user.deputy_id, body["blinded_msg"])
     return jsonify({"blind_sig": blind_sig})
 
 
@@ -84,7 +84,7 @@ def tokens(poll_id: str):
 def ballots(poll_id: str):
     """Cast a ballot. Secret and code polls read no cookie; named polls need the
     deputy's session and its CSRF header."""
-    poll = services.get_public_poll(poll_id)
+    poll = services.poll_facts(poll_id)
     body = _body()
     outcome = services.cast(poll, body, deputy=_named_voter if poll.secrecy == "named" else None)
     response = jsonify(outcome.receipt)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
@@ -294,12 +294,139 @@ def open_poll(poll: Poll) -> None:
     audit.record("poll.open", "poll", poll.public_id, {"manifest_hash": poll.manifest_hash, "electorate": electorate})
 
 
-# --- Tokens --------------------------------------------------------------------------
+# --- The hot paths: what a token request or a cast needs of a poll ----------------------
 
 
-def issue_token(poll: Poll, deputy: Deputy, blinded_msg_b64: object) -> str:
-    """Blind-sign a token for a deputy of the register, once; commits."""
-    if poll.secrecy != "secret":
+@dataclass(frozen=True)
+class PollFacts:
+    """What a token request or a cast needs of an opened poll. None of it changes
+    after the open; the poll's state is always read from the database, under the
+    lock that makes it final."""
+
+    id: int
+    public_id: str
+    secrecy: str
+    manifest: dict
+    manifest_hash: str
+    session_id: int | None
+    signing_key_enc: bytes | None
+    token_key_enc: bytes | None
+
+    @classmethod
+    def of(cls, poll: Poll) -> PollFacts:
+        return cls(
+            poll.id,
+            poll.public_id,
+            poll.secrecy,
+            poll.manifest,
+            poll.manifest_hash,
+            poll.session_id,
+            poll.signing_key_enc,
+            poll.token_key_enc,
+        )
+
+
+_FACTS_LIMIT = 256
+
+
+def _facts_cache() -> dict[str, PollFacts]:
+    return current_app.extensions.setdefault("yishi_poll_facts", {})
+
+
+def poll_facts(public_id: str) -> PollFacts:
+    """The facts of an open or closed poll (404 ``unknown_poll`` otherwise), kept per
+    process while the poll is open, so a cast or a token request does not load it."""
+    cache = _facts_cache()
+    facts = cache.get(public_id)
+    if facts is None:
+        poll = get_public_poll(public_id)
+        facts = PollFacts.of(poll)
+        if poll.state == "open":
+            if len(cache) >= _FACTS_LIMIT:
+                cache.clear()
+            cache[public_id] = facts
+    return facts
+
+
+def _forget(facts: PollFacts) -> None:
+    """Drop a poll that is no longer open (or no longer there) from the cache."""
+    _facts_cache().pop(facts.public_id, None)
+
+
+def _as_facts(poll: Poll | PollFacts) -> PollFacts:
+    return poll if isinstance(poll, PollFacts) else PollFacts.of(poll)
+
+
+_POLL, _VOTER, _ISSUANCE, _CHECKIN, _BALLOT = (
+    Poll.__table__,
+    PollVoter.__table__,
+    TokenIssuance.__table__,
+    CheckIn.__table__,
+    Ballot.__table__,
+)
+
+
+def _token_state_query(dialect: str):
+    """One read for a token request: the poll's state, the deputy's place in the
+    register, an earlier issuance, and the check-in. On PostgreSQL it takes a KEY
+    SHARE lock on the poll row, which appends do not wait for but the close does
+    (``_lock_log`` locks FOR UPDATE): an issuance never commits after the close has
+    read the register. SQLite serialises every write, and the issuance re-checks the
+    state inside its write transaction (``_TOKEN_STILL_OPEN``)."""
+    voter = _VOTER.alias("v")
+    issued = _ISSUANCE.alias("t")
+    checkin = _CHECKIN.alias("c")
+    query = (
+        select(
+            _POLL.c.state, voter.c.id.label("voter_id"), issued.c.id.label("issued"), checkin.c.id.label("checked_in")
+        )
+        .select_from(
+            _POLL.outerjoin(voter, (voter.c.poll_id == _POLL.c.id) & (voter.c.deputy_id == bindparam("b_deputy")))
+            .outerjoin(issued, (issued.c.poll_id == _POLL.c.id) & (issued.c.voter_id == voter.c.id))
+            .outerjoin(
+                checkin,
+                (checkin.c.session_id == bindparam("b_session")) & (checkin.c.deputy_id == bindparam("b_deputy")),
+            )
+        )
+        .where(_POLL.c.id == bindparam("b_id"), _POLL.c.public_id == bindparam("b_public"))
+    )
+    if dialect == "postgresql":
+        query = query.with_for_update(read=True, key_share=True, of=_POLL)
+    return query
+
+
+_TOKEN_STATE = {name: _token_state_query(name) for name in ("postgresql", "sqlite")}
+_TOKEN_STILL_OPEN = (
+    update(_POLL).where(_POLL.c.id == bindparam("b_id"), _POLL.c.state == "open").values(state=_POLL.c.state)
+)
+_MARK_PRESENT = update(_VOTER).where(_VOTER.c.id == bindparam("b_voter")).values(present=True)
+_LOCK_LOG = (
+    update(_POLL)
+    .where(_POLL.c.id == bindparam("b_id"), _POLL.c.public_id == bindparam("b_public"))
+    .values(log_size=_POLL.c.log_size)
+    .returning(_POLL.c.state, _POLL.c.log_size, _POLL.c.log_frontier, _POLL.c.log_timestamp)
+)
+_WRITE_LOG = update(_POLL).where(_POLL.c.id == bindparam("b_id"))
+_MARK_VOTED = (
+    update(_VOTER)
+    .where(_VOTER.c.poll_id == bindparam("b_id"), _VOTER.c.voter == bindparam("b_voter"))
+    .values(present=True)
+)
+_STORED_RECEIPT = select(_BALLOT.c.receipt).where(
+    _BALLOT.c.poll_id == bindparam("b_id"), _BALLOT.c.leaf_hash == bindparam("b_leaf")
+)
+_POLL_STATE = select(_POLL.c.state).where(_POLL.c.id == bindparam("b_id"))
+
+
+def issue_token(poll: Poll | PollFacts, deputy: Deputy | int, blinded_msg_b64: object) -> str:
+    """Blind-sign a token for a deputy of the register, once; commits.
+
+    Core statements on the session's connection: one read, then the RSA operation,
+    then the issuance in the same transaction. ``deputy`` may be the deputy's id.
+    """
+    facts = _as_facts(poll)
+    deputy_id = deputy if isinstance(deputy, int) else deputy.id
+    if facts.secrecy != "secret":
         raise PollError(422, "bad_request", detail="tokens exist only in secret polls")
     if not isinstance(blinded_msg_b64, str):
         raise PollError(422, "bad_request", detail="blinded_msg must be a base64url string")
@@ -307,34 +434,36 @@ def issue_token(poll: Poll, deputy: Deputy, blinded_msg_b64: object) -> str:
         blinded = b64url_decode(blinded_msg_b64)
     except ValueError as exc:
         raise PollError(422, "bad_request", detail="blinded_msg is not base64url") from exc
-    if poll.state == "closed":
-        raise PollError(409, "poll_closed")
-    voter = db.session.scalar(select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id))
-    if voter is None:
-        raise PollError(403, "not_in_register")
-    _require_checkin(poll, deputy)
-    if (
-        db.session.scalar(
-            select(TokenIssuance.id).where(TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id)
-        )
-        is not None
-    ):
-        raise PollError(409, "token_already_issued")
-    signer = keystore.blind_signer(_master(), poll.public_id, poll.token_key_enc)
+    conn = db.session.connection()
+    params = {"b_id": facts.id, "b_public": facts.public_id, "b_deputy": deputy_id, "b_session": facts.session_id}
     try:
-        blind_sig = signer.blind_sign(blinded)
-    except ValueError as exc:
-        raise PollError(422, "bad_request", detail="blinded_msg has the wrong size") from exc
-    try:
-        db.session.add(TokenIssuance(poll_id=poll.id, voter_id=voter.id))
-        voter.present = True
-        # The poll must still be open when the issuance commits.
-        still_open = db.session.execute(
-            update(Poll).where(Poll.id == poll.id, Poll.state == "open").values(state="open")
-        ).rowcount
-        if not still_open:
+        row = conn.execute(_TOKEN_STATE[conn.dialect.name], params).one_or_none()
+        if row is None:
+            _forget(facts)
+            raise PollError(404, "unknown_poll")
+        if row.state != "open":
+            _forget(facts)
+            raise PollError(409, "poll_closed")
+        if row.voter_id is None:
+            raise PollError(403, "not_in_register")
+        if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
+            raise PollError(403, "not_checked_in")
+        if row.issued is not None:
+            raise PollError(409, "token_already_issued")
+        signer = keystore.blind_signer(_master(), facts.public_id, facts.token_key_enc)
+        try:
+            blind_sig = signer.blind_sign(blinded)
+        except ValueError as exc:
+            raise PollError(422, "bad_request", detail="blinded_msg has the wrong size") from exc
+        conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id})
+        conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
+        if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
+            _forget(facts)
             raise PollError(409, "poll_closed")
         db.session.commit()
+    except PollError:
+        db.session.rollback()
+        raise
     except IntegrityError as exc:
         db.session.rollback()
         raise PollError(409, "token_already_issued") from exc
@@ -350,66 +479,75 @@ class CastOutcome:
     receipt: dict
 
 
-def cast(poll: Poll, body: object, *, deputy=None) -> CastOutcome:
-    """Validate and append a ballot in the protocol's order of checks; commits.
+def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
+    """Validate and append a ballot, answering in the protocol's order of checks; commits.
 
-    ``deputy`` is, for named polls, a callable giving the logged-in deputy (or
-    None): the view reads the session only when the credential is checked, after an
-    identical ballot has been answered. Secret and code polls never call it.
+    The common case costs three statements: the lock (which reads the log state and
+    the poll's state), the ballot, the log state. The rarer answers are found only
+    when something is refused: an identical ballot already stored (200 with its
+    receipt) comes before ``poll_closed``, which comes before every other refusal but
+    ``bad_request``, and ``already_used`` comes last, from the unique constraint.
+
+    ``deputy`` is, for named polls, a callable giving the logged-in deputy (or None):
+    secret and code polls never call it, and read no cookie.
     """
+    facts = _as_facts(poll)
     if not isinstance(body, dict):
         raise PollError(422, "bad_request", detail="the body must be an object")
-    expected = {"ballot", "code"} if poll.secrecy == "code" else {"ballot"}
+    expected = {"ballot", "code"} if facts.secrecy == "code" else {"ballot"}
     if set(body) != expected:
         raise PollError(422, "bad_request", detail="members must be " + ", ".join(sorted(expected)))
     ballot = body["ballot"]
-    if poll.secrecy == "code" and (not isinstance(body["code"], str) or len(body["code"]) > 64):
+    if facts.secrecy == "code" and (not isinstance(body["code"], str) or len(body["code"]) > 64):
         raise PollError(422, "bad_request", detail="code must be a string of at most 64 characters")
-    manifest = poll.manifest
+    manifest = facts.manifest
     try:
         credential = rules.validate_ballot_shape(manifest, ballot)
     except ProtocolError as exc:
         raise PollError(422, "bad_request", detail=exc.detail) from exc
     leaf = canonical(ballot)
     leaf_hash = merkle.leaf_hash(leaf).hex()
-    stored = _stored_receipt(poll, leaf_hash)
-    if stored is not None:
-        return CastOutcome(200, stored)
-    if poll.state != "open":
-        raise PollError(409, "poll_closed")
     try:
-        rules.check_ballot_binding(manifest, poll.manifest_hash, ballot)
-    except ProtocolError as exc:
-        raise PollError(422, "wrong_manifest", detail=exc.detail) from exc
-    credential = _check_credential(poll, credential, body, deputy)
-    try:
-        rules.validate_choices(manifest, ballot["choices"])
-    except ProtocolError as exc:
-        raise PollError(422, "bad_choices", detail=exc.detail, **exc.params) from exc
-    # ``already_used`` is decided under the log lock, after looking for an identical
-    # ballot there: a retry racing its own first attempt must get the receipt.
-    return _append(poll, leaf, leaf_hash, credential)
+        try:
+            rules.check_ballot_binding(manifest, facts.manifest_hash, ballot)
+        except ProtocolError as exc:
+            raise PollError(422, "wrong_manifest", detail=exc.detail) from exc
+        key = _check_credential(facts, credential, body, deputy)
+        try:
+            rules.validate_choices(manifest, ballot["choices"])
+        except ProtocolError as exc:
+            raise PollError(422, "bad_choices", detail=exc.detail, **exc.params) from exc
+    except PollError as refusal:
+        db.session.rollback()
+        stored = _stored_receipt(facts, leaf_hash)
+        if stored is not None:
+            return CastOutcome(200, stored)
+        if db.session.connection().execute(_POLL_STATE, {"b_id": facts.id}).scalar() != "open":
+            _forget(facts)
+            raise PollError(409, "poll_closed") from None
+        raise refusal
+    return _append(facts, leaf, leaf_hash, key)
 
 
-def _stored_receipt(poll: Poll, leaf_hash: str) -> dict | None:
-    text = db.session.scalar(select(Ballot.receipt).where(Ballot.poll_id == poll.id, Ballot.leaf_hash == leaf_hash))
+def _stored_receipt(facts: PollFacts, leaf_hash: str) -> dict | None:
+    text = db.session.connection().execute(_STORED_RECEIPT, {"b_id": facts.id, "b_leaf": leaf_hash}).scalar()
     return json.loads(text) if text is not None else None
 
 
-def _check_credential(poll: Poll, credential: rules.Credential, body: dict, deputy) -> str:
+def _check_credential(facts: PollFacts, credential: rules.Credential, body: dict, deputy) -> str:
     """Check the ballot's credential; returns the key stored against reuse."""
-    if poll.secrecy == "secret":
-        if not _token_verifier(poll).verify(credential.key, credential.token_sig):
+    if facts.secrecy == "secret":
+        if not _token_verifier(facts).verify(credential.key, credential.token_sig):
             raise PollError(422, "bad_token_signature")
         return credential.key.hex()
-    if poll.secrecy == "code":
+    if facts.secrecy == "code":
         try:
             digest = code_hash(normalise_code(body["code"]))
         except ProtocolError as exc:
             raise PollError(422, "bad_code") from exc
         if digest != credential.key:
             raise PollError(422, "bad_code")
-        known = db.session.scalar(select(PollCode.id).where(PollCode.poll_id == poll.id, PollCode.code_hash == digest))
+        known = db.session.scalar(select(PollCode.id).where(PollCode.poll_id == facts.id, PollCode.code_hash == digest))
         if known is None:
             raise PollError(403, "unknown_code")
         return digest
@@ -418,116 +556,118 @@ def _check_credential(poll: Poll, credential: rules.Credential, body: dict, depu
     deputy = deputy() if callable(deputy) else deputy
     if deputy is not None:
         voter = db.session.scalar(
-            select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy.id)
+            select(PollVoter).where(PollVoter.poll_id == facts.id, PollVoter.deputy_id == deputy.id)
         )
     if voter is None:
         raise PollError(403, "not_in_register")
     if voter.voter != credential.key:
         raise PollError(403, "not_your_ballot")
-    _require_checkin(poll, deputy)
+    _require_checkin(facts, deputy.id)
     return voter.voter
 
 
-def _require_checkin(poll: Poll, deputy: Deputy) -> None:
+def _require_checkin(facts: PollFacts, deputy_id: int) -> None:
     """The server's policy: a deputy must be checked in to take a token or cast a
     named ballot (``YISHI_REQUIRE_CHECKIN``)."""
-    if (
-        current_app.config["YISHI_REQUIRE_CHECKIN"]
-        and poll.session is not None
-        and not poll.session.is_checked_in(deputy.id)
-    ):
-        raise PollError(403, "not_checked_in")
+    if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None:
+        checked_in = db.session.scalar(
+            select(CheckIn.id).where(CheckIn.session_id == facts.session_id, CheckIn.deputy_id == deputy_id)
+        )
+        if checked_in is None:
+            raise PollError(403, "not_checked_in")
 
 
 _VERIFIERS: dict[str, blindrsa.TokenVerifier] = {}
 
 
-def _token_verifier(poll: Poll) -> blindrsa.TokenVerifier:
+def _token_verifier(facts: PollFacts) -> blindrsa.TokenVerifier:
     """The poll's RSA public key, parsed once per process (keyed by manifest hash)."""
-    verifier = _VERIFIERS.get(poll.manifest_hash)
+    verifier = _VERIFIERS.get(facts.manifest_hash)
     if verifier is None:
-        n, e = blindrsa.parse_public_numbers(poll.manifest["token_key"])
-        verifier = _VERIFIERS[poll.manifest_hash] = blindrsa.TokenVerifier(n, e)
+        n, e = blindrsa.parse_public_numbers(facts.manifest["token_key"])
+        verifier = _VERIFIERS[facts.manifest_hash] = blindrsa.TokenVerifier(n, e)
     return verifier
 
 
 def _lock_log(poll: Poll) -> Poll:
-    """Take the per-poll write lock and reload the log state under it.
+    """Take the per-poll write lock and reload the poll under it (the close).
 
-    The no-op UPDATE is the first write of the transaction: PostgreSQL takes the
-    row lock, SQLite the database write lock, so appends to one poll serialise and
-    leaf numbers stay gapless.
+    The no-op UPDATE is the first write of the transaction: SQLite takes the
+    database write lock, PostgreSQL a row lock, so the close waits for appends in
+    flight. FOR UPDATE then also waits for token requests, which hold a KEY SHARE
+    lock on the row until they commit (a plain UPDATE would not).
     """
     db.session.execute(update(Poll).where(Poll.id == poll.id).values(log_size=Poll.log_size))
-    return db.session.scalars(select(Poll).where(Poll.id == poll.id).execution_options(populate_existing=True)).one()
-
-
-def _lock_log_state(poll_id: int):
-    """Like ``_lock_log`` but reads back only the log's columns (the hot path)."""
-    db.session.execute(update(Poll).where(Poll.id == poll_id).values(log_size=Poll.log_size))
-    return db.session.execute(
-        select(Poll.state, Poll.log_size, Poll.log_frontier, Poll.log_timestamp).where(Poll.id == poll_id)
+    return db.session.scalars(
+        select(Poll).where(Poll.id == poll.id).with_for_update().execution_options(populate_existing=True)
     ).one()
 
 
-def _append(poll: Poll, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
+def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
     """Append one leaf under the per-poll lock: O(log n) work, one transaction.
 
-    Core statements, not the ORM unit of work: the cast is the hottest path there is.
-    A reused credential is stopped by the (poll, credential) unique constraint.
+    Core statements on the session's connection, not the ORM unit of work: the cast
+    is the hottest path there is. A reused credential, or the identical ballot sent
+    again, is stopped by the unique constraints and answered after the rollback.
     """
-    poll_id, public_id, secrecy, signing_blob = poll.id, poll.public_id, poll.secrecy, poll.signing_key_enc
+    conn = db.session.connection()
     try:
-        state = _lock_log_state(poll_id)
-        # Re-check under the lock: a concurrent request may have won the race.
-        stored = _stored_receipt(poll, leaf_hash)
-        if stored is not None:
-            db.session.rollback()
-            return CastOutcome(200, stored)
+        # The lock: the first write of the transaction, reading back the log state.
+        state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
+        if state is None:
+            _forget(facts)
+            raise PollError(404, "unknown_poll")
         if state.state != "open":
+            db.session.rollback()
+            _forget(facts)
+            stored = _stored_receipt(facts, leaf_hash)
+            if stored is not None:
+                return CastOutcome(200, stored)
             raise PollError(409, "poll_closed")
         frontier = merkle.Frontier.from_hex(state.log_size, state.log_frontier)
         frontier, index, root, proof = merkle.append_with_proof(frontier, bytes.fromhex(leaf_hash))
         size = index + 1
         timestamp = max(format_time(_now()), state.log_timestamp or "")
-        head = make_tree_head(public_id, size, root.hex(), timestamp)
-        private = keystore.signing_key(_master(), public_id, signing_blob)
+        head = make_tree_head(facts.public_id, size, root.hex(), timestamp)
+        private = keystore.signing_key(_master(), facts.public_id, facts.signing_key_enc)
         head_sig = signing.sign(private, signing.CONTEXT_TREE_HEAD, head)
         receipt = make_receipt(head, head_sig, index, leaf_hash, proof)
-        db.session.execute(
-            insert(Ballot).values(
-                poll_id=poll_id,
-                leaf_index=index,
-                leaf_hash=leaf_hash,
-                credential=credential,
-                body=leaf.decode(),
-                receipt=json.dumps(receipt, separators=(",", ":")),
-            )
+        conn.execute(
+            insert(_BALLOT),
+            {
+                "poll_id": facts.id,
+                "leaf_index": index,
+                "leaf_hash": leaf_hash,
+                "credential": credential,
+                "body": leaf.decode(),
+                "receipt": json.dumps(receipt, separators=(",", ":")),
+            },
         )
-        db.session.execute(
-            update(Poll)
-            .where(Poll.id == poll_id)
-            .values(
-                log_size=size,
-                log_frontier=frontier.to_hex(),
-                log_root=root.hex(),
-                log_timestamp=timestamp,
-                log_head_sig=head_sig,
-            )
+        conn.execute(
+            _WRITE_LOG,
+            {
+                "b_id": facts.id,
+                "log_size": size,
+                "log_frontier": frontier.to_hex(),
+                "log_root": root.hex(),
+                "log_timestamp": timestamp,
+                "log_head_sig": head_sig,
+            },
         )
-        if secrecy == "named":
-            db.session.execute(
-                update(PollVoter)
-                .where(PollVoter.poll_id == poll_id, PollVoter.voter == credential)
-                .values(present=True)
-            )
+        if facts.secrecy == "named":
+            conn.execute(_MARK_VOTED, {"b_id": facts.id, "b_voter": credential})
         db.session.commit()
     except PollError:
         db.session.rollback()
         raise
-    except IntegrityError as exc:
+    except IntegrityError:
+        # The credential is used: by this very ballot (a retry whose first attempt
+        # committed) or by another one.
         db.session.rollback()
-        raise PollError(409, "already_used") from exc
+        stored = _stored_receipt(facts, leaf_hash)
+        if stored is not None:
+            return CastOutcome(200, stored)
+        raise PollError(409, "already_used") from None
     return CastOutcome(201, receipt)
 
 

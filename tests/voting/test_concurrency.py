@@ -83,3 +83,51 @@ def test_200_deputies_take_tokens_and_cast_at_once(app, tmp_path):
     status, output = run_verifier(published, tmp_path, receipts, ballots)
     assert status == 0, output
     assert published["result"]["elected"] == ["p01", "p02"]
+
+
+def test_token_requests_racing_the_close_are_all_in_the_register_or_refused(app, tmp_path):
+    """A blind signature is handed out only if its issuance is in the published
+    register: the close waits for token requests in flight (KEY SHARE against FOR
+    UPDATE on PostgreSQL, the write lock on SQLite), and later ones answer 409."""
+    import threading
+
+    from tests.helpers import csrf_from, deputy_client
+    from voting.client import SecretVoter
+
+    congress, session = make_congress(40, delegations=4)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=3, seats=1)
+    public_id = poll.public_id
+    prepared = []
+    for deputy in congress.deputies:
+        client = deputy_client(app, deputy.code)
+        token = csrf_from(client.get(f"/polls/{public_id}/vote").get_data(as_text=True))
+        prepared.append((deputy.code, client, token, SecretVoter(poll.manifest)))
+    start = threading.Barrier(len(prepared) + 1)
+
+    def request_token(item):
+        code, client, token, voter = item
+        start.wait()
+        response = client.post(
+            f"/api/polls/{public_id}/tokens", json=voter.token_request(), headers={"X-CSRFToken": token}
+        )
+        return code, response.status_code, (response.get_json() or {}).get("error")
+
+    def close_it():
+        start.wait()
+        with app.app_context():
+            from voting import services
+            from voting.models import Poll
+
+            services.close_poll(db.session.scalar(select(Poll).where(Poll.public_id == public_id)))
+
+    with ThreadPoolExecutor(max_workers=len(prepared) + 1) as pool:
+        closing = pool.submit(close_it)
+        outcomes = list(pool.map(request_token, prepared))
+        closing.result()
+    assert {(status, error) for _, status, error in outcomes} <= {(200, None), (409, "poll_closed")}
+    published = board(app, poll)
+    issued = {entry["voter"] for entry in published["register"] if entry["token_issued"]}
+    assert issued == {code for code, status, _ in outcomes if status == 200}
+    status, output = run_verifier(published, tmp_path)
+    assert status == 0, output

@@ -22,8 +22,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench import harness
-from bench.stats import fmt, percentile, save, summary
+from bench import harness, profile
+from bench.stats import OUT, fmt, percentile, save, summary
 
 CLIENT_THREADS = 48
 
@@ -63,7 +63,7 @@ def choices_for(i: int, options: int = 15, seats: int = 10) -> dict[str, str]:
     return {f"p{k:02d}": ("yes" if k in yes else rng.choice(["no", "abstain"])) for k in range(1, options + 1)}
 
 
-def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> dict:
+def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path, spy: Path | None = None) -> dict:
     instance = tmp / "instance"
     if db == "postgresql":
         url = harness.fresh_postgres(
@@ -84,9 +84,12 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> d
         cast_lat: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
+        sampler = profile.record(server.process.pid, window + 1, spy) if spy else None
         start = time.perf_counter()
         # Each deputy starts at a random moment of the window (arrivals spread over it).
-        offsets = sorted(random.Random(1).uniform(0, window) for _ in agents)
+        rng = random.Random(1)
+        offsets = sorted(rng.uniform(0, window) for _ in agents)
+        lags: list[float] = []
 
         def vote(args):
             i, agent, offset = args
@@ -94,11 +97,13 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> d
             if delay > 0:
                 time.sleep(delay)
             t0 = time.perf_counter()
+            lag = t0 - (start + offset)  # how late the client started this deputy
             status = agent.take_token()
             t1 = time.perf_counter()
             cast_status = agent.cast(choices_for(i)) if status == 200 else None
             t2 = time.perf_counter()
             with lock:
+                lags.append(lag)
                 token_lat.append(t1 - t0)
                 if status != 200:
                     errors.append(f"token {status}")
@@ -110,6 +115,8 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> d
         with ThreadPoolExecutor(CLIENT_THREADS) as pool:
             list(pool.map(vote, [(i, a, o) for i, (a, o) in enumerate(zip(agents, offsets))]))
         elapsed = time.perf_counter() - start
+        if sampler is not None:
+            sampler.wait()
         # Sustained casting: tokens first, then every ballot as fast as the clients can send.
         sustained = sustained_casting(server.port, url, instance, min(deputies, 600))
         for agent in agents:
@@ -132,6 +139,7 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path) -> d
         "cast_p50_ms": percentile(cast_lat, 50) * 1000,
         "cast_p95_ms": percentile(cast_lat, 95) * 1000,
         "cast_p99_ms": percentile(cast_lat, 99) * 1000,
+        "start_lag_p99_ms": percentile(lags, 99) * 1000,
         "errors": len(errors),
         "error_kinds": sorted(set(errors)),
         "sustained_cast_rps": sustained,
@@ -168,11 +176,21 @@ def main(argv=None) -> int:
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the workers with py-spy during the last run's window and show where the calls spend their time",
+    )
     args = parser.parse_args(argv)
+    if args.profile and not profile.py_spy():
+        parser.error("--profile needs py-spy (pip install -r bench/requirements.txt)")
+    OUT.mkdir(exist_ok=True)
+    spy = OUT / f"session-{args.db}-profile.txt"
     runs = []
     for rep in range(args.reps):
         with tempfile.TemporaryDirectory() as tmp:
-            run = one_run(args.db, args.deputies, args.window, args.workers, Path(tmp))
+            last = args.profile and rep == args.reps - 1
+            run = one_run(args.db, args.deputies, args.window, args.workers, Path(tmp), spy if last else None)
         runs.append(run)
         print(
             f"run {rep + 1}: "
@@ -189,6 +207,7 @@ def main(argv=None) -> int:
         "cast_p50_ms",
         "cast_p95_ms",
         "cast_p99_ms",
+        "start_lag_p99_ms",
         "bare_rps",
         "insert_rps",
         "sustained_cast_rps",
@@ -203,6 +222,10 @@ def main(argv=None) -> int:
     print(f"  errors                   {result['errors']}")
     print(f"  every receipt verified   {result['all_verified']}")
     print(f"  RATIO sustained casting / durable-insert baseline = {fmt(result['cast_vs_insert'])}  (goal >= 0.50)")
+    if args.profile:
+        print("\nwhere the time goes, py-spy over the last run's window (the profiler slows the server a little):")
+        result["profile"] = profile.summarise(spy)
+        profile.show(result["profile"])
     save(f"session-{args.db}-{args.deputies}", {"args": vars(args), "summary": result, "runs": runs})
     return 0 if result["all_verified"] and result["errors"] == 0 else 1
 

@@ -23,10 +23,10 @@ from bench.stats import OUT, fmt, save, summary
 
 
 def board_file(size: int, jobs: int) -> Path:
-    path = OUT / f"board-{size}.json"
+    path = OUT / f"board-{size}-published.json"
     if not path.exists():
         from voting.blindrsa import generate_token_key
-        from voting.board import simulate_poll
+        from voting.board import board_text, simulate_poll
 
         OUT.mkdir(exist_ok=True)
         rng = random.Random(size)
@@ -47,7 +47,8 @@ def board_file(size: int, jobs: int) -> Path:
             receipts=False,
             jobs=jobs,
         )
-        path.write_text(json.dumps(board, ensure_ascii=False))
+        # Written as the server publishes a board (``services.board_chunks``).
+        path.write_text(board_text(board))
         print(f"  generated board-{size}.json in {time.perf_counter() - t:.0f} s", flush=True)
     return path
 

@@ -7,9 +7,10 @@ benchmarks of the verifier.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import secrets
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -144,6 +145,51 @@ def build_board(
     board["closing"] = closing
     board["closing_sig"] = closing_sig
     return board
+
+
+def board_text_parts(
+    manifest: Mapping[str, Any],
+    manifest_sig: str,
+    listing_member: str,
+    listing_jcs: str,
+    ballot_bodies: Iterable[str],
+    result: Mapping[str, Any],
+    closing: Mapping[str, Any],
+    closing_sig: str,
+) -> Iterator[str]:
+    """The board as the server publishes it, in pieces to stream: members in the
+    protocol's order, no whitespace, every ballot as its leaf bytes (JCS).
+
+    ``listing_member`` is ``register`` or ``codes`` and ``listing_jcs`` its JCS text.
+    """
+    yield '{"manifest":' + canonical(manifest).decode()
+    yield ',"manifest_sig":' + json.dumps(manifest_sig)
+    yield f',"{listing_member}":' + listing_jcs
+    yield ',"ballots":['
+    first = True
+    for body in ballot_bodies:
+        yield body if first else "," + body
+        first = False
+    yield '],"result":' + canonical(result).decode()
+    yield ',"closing":' + canonical(closing).decode()
+    yield ',"closing_sig":' + json.dumps(closing_sig) + "}"
+
+
+def board_text(board: Mapping[str, Any]) -> str:
+    """A board built by ``build_board`` as the text the server would publish."""
+    member = "codes" if "codes" in board else "register"
+    return "".join(
+        board_text_parts(
+            board["manifest"],
+            board["manifest_sig"],
+            member,
+            canonical(board[member]).decode(),
+            (canonical(ballot).decode() for ballot in board["ballots"]),
+            board["result"],
+            board["closing"],
+            board["closing_sig"],
+        )
+    )
 
 
 # --- tokens (the client side, run here for tests and load generation) -----

@@ -296,6 +296,29 @@ def _lenient_decoder() -> json.JSONDecoder:
     )
 
 
+def lenient_decoder() -> json.JSONDecoder:
+    """A decoder like ``parse_json_lenient``'s (one per document: it shares strings)."""
+    return _lenient_decoder()
+
+
+# Numbers and constants as ``parse_json_lenient`` treats them, but plain dicts built
+# in C, without looking for duplicate member names: use its result only where
+# ``JCS_ASCII.encode`` of it gives back the very text parsed (then no name repeats).
+FAST_LENIENT_DECODER = json.JSONDecoder(
+    parse_int=_lenient_int,
+    parse_float=_lenient_float,
+    parse_constant=_lenient_constant,
+)
+# The JCS text of plain values whose member names are ASCII (see ``canonical``).
+JCS_ASCII = _ENCODER
+
+
+def decode_lenient_text(data: bytes | str) -> tuple[str, bool]:
+    """The text ``parse_json_lenient`` would parse, and whether it may hold escaped
+    surrogates; raises ``NotJSONError`` like it."""
+    return _decode_text(data, NotJSONError)
+
+
 def _has_lone_surrogate(text: str) -> bool:
     # A str holds a surrogate code point only when it came from a lone one.
     return _SURROGATE_RE.search(text) is not None

@@ -308,6 +308,54 @@ def validate_ballot_shape(manifest: Mapping[str, Any], ballot: object) -> Creden
     return Credential(_hash_hex(b["code_hash"], "ballot.code_hash"), None)
 
 
+def ballot_pattern(manifest: Mapping[str, Any], manifest_hash_hex: str) -> re.Pattern[str] | None:
+    """A regular expression matching exactly the JCS texts of the ballots that
+    ``validate_ballot_shape``, ``check_ballot_binding`` and ``validate_choices``
+    accept under this manifest, except for the ``max_yes`` rule.
+
+    The verifier checks a published ballot with one match instead of a parse and
+    three checks; a text that does not match is parsed and checked in full, so the
+    pattern only has to be exact where it matches. Groups: the choice of each
+    option in sorted option order, then the credential's (token and token_sig,
+    voter, or code_hash). None when a literal it would hold is not a plain
+    identifier (then every ballot takes the full checks).
+    """
+    options = manifest.get("options")
+    poll = manifest.get("poll")
+    secrecy = manifest.get("secrecy")
+    values = CHOICE_VALUES.get(manifest.get("ballot"))  # type: ignore[arg-type]
+    if not isinstance(options, list) or not all(isinstance(o, dict) and is_option_id(o.get("id")) for o in options):
+        return None
+    ids = sorted(o["id"] for o in options)
+    if values is None or len(set(ids)) != len(ids) or not is_identifier(poll) or not is_hash_hex(manifest_hash_hex):
+        return None
+    choice = '"(' + "|".join(values) + ')"'
+    members = {
+        "choices": "\\{" + ",".join(f'"{re.escape(oid)}":{choice}' for oid in ids) + "\\}",
+        "manifest": f'"{manifest_hash_hex}"',
+        "poll": f'"{re.escape(poll)}"',
+    }
+    if secrecy == "secret":
+        members["token"] = f'"({_b64url_pattern(blindrsa.TOKEN_LENGTH)})"'
+        members["token_sig"] = f'"({_b64url_pattern(token_sig_length(manifest))})"'
+    elif secrecy == "named":
+        members["voter"] = '"([A-Za-z0-9][A-Za-z0-9._-]{0,63})"'
+    elif secrecy == "code":
+        members["code_hash"] = '"([0-9a-f]{64})"'
+    else:
+        return None
+    # JCS orders member names by UTF-16 code units: for ASCII names, as sorted() does.
+    return re.compile("\\{" + ",".join(f'"{name}":{members[name]}' for name in sorted(members)) + "\\}")
+
+
+def _b64url_pattern(length: int) -> str:
+    """Canonical unpadded base64url of exactly ``length`` bytes: the last character
+    of a partial group may only carry the bits it encodes (its low bits are 0)."""
+    full, extra = divmod(length, 3)
+    free = f"[A-Za-z0-9_-]{{{4 * full + extra}}}"
+    return free + {0: "", 1: "[AQgw]", 2: "[AEIMQUYcgkosw048]"}[extra]
+
+
 def check_ballot_binding(manifest: Mapping[str, Any], manifest_hash_hex: str, ballot: Mapping[str, Any]) -> None:
     """Raise ``ProtocolError("wrong_manifest")`` unless the ballot names this
     poll and this manifest hash."""
@@ -425,6 +473,21 @@ def validate_register_entry(secrecy: str, entry: object, field: str) -> dict[str
         if issued and not present:
             raise _fault(field, "token_issued is true but present is false")
     return e
+
+
+def register_entry_ok(secrecy: str, entry: object) -> bool:
+    """True for an entry ``validate_register_entry`` accepts, decided without
+    building its messages (the verifier asks this of every line of a large
+    register); False means: ask ``validate_register_entry`` what is wrong."""
+    if type(entry) is not dict or entry.keys() != _REGISTER_MEMBERS[secrecy]:
+        return False
+    name, present = entry["name"], entry["present"]
+    if type(name) is not str or not name or type(present) is not bool or not is_identifier(entry["voter"]):
+        return False
+    if secrecy == "secret":
+        issued = entry["token_issued"]
+        return type(issued) is bool and (present or not issued)
+    return True
 
 
 def validate_tree_head(tree_head: object, field: str = "tree_head") -> dict[str, Any]:

@@ -19,7 +19,7 @@ from core import audit
 from core.models import CheckIn, Deputy, Session
 from extensions import db
 from voting import blindrsa, keystore, merkle, rules, signing, tally
-from voting.board import make_closing, make_receipt, make_tree_head
+from voting.board import board_text_parts, make_closing, make_receipt, make_tree_head
 from voting.encoding import (
     ProtocolError,
     b64url_decode,
@@ -795,19 +795,17 @@ def close_poll(poll: Poll) -> None:
 
 def board_chunks(poll: Poll):
     """Stream the closed poll's board as JSON text (member order is the protocol's)."""
-    member = "codes" if poll.secrecy == "code" else "register"
-    yield '{"manifest":' + canonical(poll.manifest).decode()
-    yield ',"manifest_sig":' + json.dumps(poll.manifest_sig)
-    yield f',"{member}":' + poll.register_json
-    yield ',"ballots":['
-    first = True
     with ballots_in_order(poll) as rows:  # closed even when the download is abandoned
-        for _index, body in rows:
-            yield body if first else "," + body
-            first = False
-    yield '],"result":' + canonical(poll.result).decode()
-    yield ',"closing":' + canonical(poll.closing).decode()
-    yield ',"closing_sig":' + json.dumps(poll.closing_sig) + "}"
+        yield from board_text_parts(
+            poll.manifest,
+            poll.manifest_sig,
+            "codes" if poll.secrecy == "code" else "register",
+            poll.register_json,
+            (body for _index, body in rows),
+            poll.result,
+            poll.closing,
+            poll.closing_sig,
+        )
 
 
 def board_etag(poll: Poll) -> str:

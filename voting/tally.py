@@ -35,8 +35,6 @@ def tally(manifest: Mapping[str, Any], ballots: Iterable[Mapping[str, Any]], pre
 
 def tally_choices(manifest: Mapping[str, Any], choices: Iterable[Mapping[str, str]], present: int) -> dict[str, Any]:
     """Like ``tally`` for the ``choices`` objects alone (already validated)."""
-    option_ids = [option["id"] for option in manifest["options"]]
-    values = CHOICE_VALUES[manifest["ballot"]]
     cast = 0
 
     def pairs_of_each_ballot() -> Iterator[Iterable[tuple[str, str]]]:
@@ -47,7 +45,17 @@ def tally_choices(manifest: Mapping[str, Any], choices: Iterable[Mapping[str, st
 
     # Counter counts the (option, value) pairs in C: a large board has millions.
     pairs = Counter(chain.from_iterable(pairs_of_each_ballot()))
-    counts = {oid: {value: pairs[oid, value] for value in values} for oid in option_ids}
+    return tally_pairs(manifest, pairs, cast, present)
+
+
+def tally_pairs(
+    manifest: Mapping[str, Any], pairs: Mapping[tuple[str, str], int], cast: int, present: int
+) -> dict[str, Any]:
+    """The result from the count of each (option, value) pair over ``cast`` ballots
+    with valid choices: what a reader that counts as it goes (the verifier) keeps."""
+    option_ids = [option["id"] for option in manifest["options"]]
+    values = CHOICE_VALUES[manifest["ballot"]]
+    counts = {oid: {value: pairs.get((oid, value), 0) for value in values} for oid in option_ids}
     if sum(pairs.values()) != sum(sum(c.values()) for c in counts.values()):
         raise ValueError("choices name an unknown option or value: validate them first")
     base = base_value(manifest, present, cast)

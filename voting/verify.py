@@ -12,12 +12,15 @@ It depends only on the pure modules of the ballot engine, ``cryptography`` and
 from __future__ import annotations
 
 import argparse
+import binascii
 import itertools
 import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from array import array
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import Pool
 from multiprocessing.pool import AsyncResult
@@ -25,17 +28,24 @@ from typing import Any
 
 from voting import blindrsa, merkle, signing
 from voting.encoding import (
+    FAST_LENIENT_DECODER,
+    JCS_ASCII,
     InvalidValue,
     NotJSONError,
     ProtocolError,
     b64url_decode,
     canonical_parsed,
+    decode_lenient_text,
     hash_from_hex,
+    lenient_decoder,
     parse_json_lenient,
     sha256_hex,
 )
 from voting.rules import (
+    ballot_pattern,
     check_ballot_binding,
+    manifest_hash,
+    register_entry_ok,
     validate_ballot_shape,
     validate_choices,
     validate_closing,
@@ -43,7 +53,7 @@ from voting.rules import (
     validate_receipt,
     validate_register_entry,
 )
-from voting.tally import tally_choices
+from voting.tally import tally_pairs
 
 CHECK_NAMES = {
     1: "manifest",
@@ -113,8 +123,7 @@ class Check:
 
 def _bad_token_signatures(n: int, e: int, items: Sequence[tuple[int, bytes, bytes]]) -> list[int]:
     """Indices of the ballots whose token signature does not verify."""
-    verifier = blindrsa.TokenVerifier(n, e)  # the key is cached per process
-    return [i for i, token, sig in items if not verifier.verify(token, sig)]
+    return blindrsa.TokenVerifier(n, e).bad_indices(items)
 
 
 class _SignatureChecks:
@@ -203,6 +212,162 @@ def _differences(expected: Any, actual: Any, path: str, note: str = "") -> list[
     return [f"{where}: board says {_what(actual)}, recount gives {_what(expected)}"]
 
 
+# --- reading a board ---------------------------------------------------------
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+_URL_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_PADDING = ("", "", "==", "=")
+
+
+def _b64url_matched(text: str) -> bytes:
+    """Decode base64url that ``ballot_pattern`` has already found canonical."""
+    return binascii.a2b_base64(text.encode("ascii").translate(_URL_TO_STANDARD) + _PADDING[len(text) % 4].encode())
+
+
+class BallotTexts:
+    """A board's ``ballots`` array kept as its text, one span per ballot.
+
+    Each ballot is parsed when it is checked and dropped after, so a board of
+    100,000 ballots is never in memory as Python objects. A ballot whose text is
+    already its JCS form (as the server publishes it) is hashed as it stands;
+    any other is parsed as ``parse_json_lenient`` would and canonicalised.
+    """
+
+    def __init__(self, text: str, bounds: array) -> None:
+        self._text = text
+        self._bounds = bounds  # start, end, start, end …
+
+    def __len__(self) -> int:
+        return len(self._bounds) // 2
+
+    def texts(self) -> Iterator[str]:
+        """Each ballot's text, in order."""
+        text, bounds = self._text, self._bounds
+        for k in range(0, len(bounds), 2):
+            yield text[bounds[k] : bounds[k + 1]]
+
+    def entries(self) -> Iterator[tuple[Any, bytes | None]]:
+        """Each ballot as ``parse_json_lenient`` gives it, with its leaf hash."""
+        return map(self.parse, self.texts())
+
+    @staticmethod
+    def parse(raw: str) -> tuple[Any, bytes | None]:
+        """One ballot's text as ``parse_json_lenient`` gives it, with its leaf hash
+        (None when it has no canonical form)."""
+        try:
+            ballot = FAST_LENIENT_DECODER.decode(raw)
+            same = JCS_ASCII.encode(ballot) == raw and raw.isascii()
+        except (TypeError, ValueError, RecursionError):
+            same = False
+        if same:
+            # The text is the JCS of what it parses to, so no member name repeats
+            # and every number is a safe integer: the leaf is the text itself.
+            return ballot, merkle.leaf_hash(raw.encode("ascii"))
+        ballot = parse_json_lenient(raw)
+        return ballot, Verifier._leaf(ballot)
+
+
+def read_board(data: bytes | str) -> Any:
+    """Parse a board as ``parse_json_lenient`` does, except that a well-formed
+    ``ballots`` array of a top-level object is left as ``BallotTexts``.
+
+    Raises what ``parse_json_lenient`` raises. Anything unusual at the top level
+    (a repeated member, escaped surrogates, a syntax error) takes the ordinary
+    parse, so its faults are reported exactly as before.
+    """
+    text, escapes = decode_lenient_text(data)
+    board = None if escapes else _split_board(text)
+    return board if board is not None else parse_json_lenient(text)
+
+
+def _split_board(text: str) -> dict[str, Any] | None:
+    decoder = lenient_decoder()
+    space = _SPACE.match
+    scan_string = json.decoder.scanstring
+    board: dict[str, Any] = {}
+    try:
+        i = space(text, 0).end()
+        if not text.startswith("{", i):
+            return None
+        i = space(text, i + 1).end()
+        while True:
+            if not text.startswith('"', i):
+                return None
+            key, i = scan_string(text, i + 1)
+            i = space(text, i).end()
+            if key in board or not text.startswith(":", i):
+                return None
+            i = space(text, i + 1).end()
+            if key == "ballots" and text.startswith("[", i):
+                board[key], i = _ballot_bounds(text, i + 1, _early_pattern(board.get("manifest")))
+            else:
+                board[key], i = _member(text, i, decoder)
+            i = space(text, i).end()
+            if text.startswith(",", i):
+                i = space(text, i + 1).end()
+            elif text.startswith("}", i):
+                break
+            else:
+                return None
+        return board if space(text, i + 1).end() == len(text) else None
+    except (json.JSONDecodeError, RecursionError, _Irregular):
+        return None
+
+
+class _Irregular(Exception):
+    """The ballots array is not plain: read the board the ordinary way."""
+
+
+def _member(text: str, i: int, decoder: json.JSONDecoder) -> tuple[Any, int]:
+    """The value at ``i`` as ``decoder`` (the lenient one) reads it, and where it ends.
+
+    Parsed in C first: when the text is already what ``JCS_ASCII`` writes for the
+    result (the server writes every member so), no member name repeats and no
+    number needed marking, so that result is the lenient one.
+    """
+    value, end = FAST_LENIENT_DECODER.raw_decode(text, i)
+    try:
+        if JCS_ASCII.encode(value) == text[i:end]:
+            return value, end
+    except (TypeError, ValueError):
+        pass
+    return decoder.raw_decode(text, i)
+
+
+def _early_pattern(manifest: Any) -> re.Pattern[str] | None:
+    """The ballots' pattern from a manifest not yet checked, used only to find
+    where each ballot ends: whatever manifest it came from, what it matches is one
+    complete JSON object (its strings hold no quote, backslash or brace)."""
+    try:
+        return ballot_pattern(manifest, manifest_hash(manifest)) if isinstance(manifest, dict) else None
+    except Exception:  # noqa: BLE001 - any manifest at all may be here; no pattern then
+        return None
+
+
+def _ballot_bounds(text: str, i: int, pattern: re.Pattern[str] | None) -> tuple[BallotTexts, int]:
+    """The spans of the array's elements; ``i`` is just past its ``[``."""
+    space, scan = _SPACE.match, FAST_LENIENT_DECODER.raw_decode
+    match = pattern.match if pattern is not None else None
+    bounds = array("q")
+    i = space(text, i).end()
+    if text.startswith("]", i):
+        return BallotTexts(text, bounds), i + 1
+    while True:
+        found = match(text, i) if match is not None else None
+        end = found.end() if found is not None else scan(text, i)[1]
+        bounds.append(i)
+        bounds.append(end)
+        i = space(text, end).end()
+        if text.startswith(",", i):
+            i = space(text, i + 1).end()
+        elif text.startswith("]", i):
+            return BallotTexts(text, bounds), i + 1
+        else:
+            raise _Irregular
+
+
 # --- the verifier ----------------------------------------------------------
 
 
@@ -231,7 +396,10 @@ class Verifier:
         self.ballots: list[Any] | None = None
         self.leaves: list[bytes | None] = []
         self.present: int | None = None
-        self.valid_choices: list[dict[str, str]] | None = None
+        # The recount's input, counted as the ballots are read: (option, value) pairs
+        # over the ballots counted; None once a ballot's choices are not valid.
+        self.choice_pairs: Counter[tuple[str, str]] | None = None
+        self.counted = 0
         self.invalid_choices: list[int] = []  # ballots that cannot be counted
         self.closed_at: str | None = None
 
@@ -316,13 +484,13 @@ class Verifier:
         ballots = self.board.get("ballots")
         if "ballots" not in self.board:
             check.fail("ballots: missing")
-        elif not isinstance(ballots, list):
+        elif not isinstance(ballots, list | BallotTexts):
             check.fail(f"ballots: must be an array, not {_what(ballots)}")
         else:
             self.ballots = ballots
         manifest = self.manifest
         if self.ballots is None or manifest is None:
-            self.leaves = [self._leaf(ballot) for ballot in self.ballots or ()]
+            self.leaves = [leaf for _ballot, leaf in self._ballot_entries()]
             if manifest is None:
                 self._not_checked(2, "the manifest is not valid (check 1)")
                 self._not_checked(3, "the manifest is not valid (check 1)")
@@ -342,36 +510,14 @@ class Verifier:
         if secrecy == "code" and code_set is None:
             check.fail("code hashes not checked: codes is missing or not an array (check 4)")
         first_use: dict[bytes | str, int] = {}
-        self.valid_choices = []
+        self.choice_pairs = Counter()
         faults: list[tuple[int, str]] = []
-        for i, ballot in enumerate(self.ballots):
-            self.leaves.append(self._leaf(ballot))
-            try:
-                credential = validate_ballot_shape(manifest, ballot)
-            except ProtocolError as exc:
-                faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
-                credential = None
-            else:
-                try:
-                    check_ballot_binding(manifest, self.manifest_hash or "", ballot)
-                except ProtocolError as exc:
-                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
-            choices = ballot.get("choices") if isinstance(ballot, dict) else None
-            try:
-                validate_choices(manifest, choices)
-                if self.valid_choices is not None:
-                    self.valid_choices.append(choices)  # type: ignore[arg-type]
-            except ProtocolError as exc:
-                self.valid_choices = None
-                self.invalid_choices.append(i)
-                if credential is not None:
-                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
-            if credential is None:
-                continue
-            key = credential.key
+
+        def settle(i: int, key: bytes | str, token_sig: bytes | None) -> None:
+            """The credential's own checks, and whether an earlier ballot used it."""
             if signatures is not None:
-                assert isinstance(key, bytes) and credential.token_sig is not None
-                signatures.add(i, key, credential.token_sig)
+                assert isinstance(key, bytes) and token_sig is not None
+                signatures.add(i, key, token_sig)
             elif register is not None:
                 entry = register.get(key)  # type: ignore[arg-type]
                 if entry is None:
@@ -386,6 +532,55 @@ class Verifier:
                 dup_check.fail(f"ballot {i}: same {what}{shown} as ballot {first_use[key]}")
             else:
                 first_use[key] = i
+
+        texts = isinstance(self.ballots, BallotTexts)
+        pattern = ballot_pattern(manifest, self.manifest_hash or "") if texts else None
+        option_ids = sorted(option["id"] for option in manifest["options"])
+        width = len(option_ids)
+        limit = manifest["rules"].get("max_yes") if manifest["ballot"] == "approval" else None
+        leaves, leaf_hash = self.leaves, merkle.leaf_hash
+        for i, item in enumerate(self.ballots.texts() if texts else self.ballots):  # type: ignore[union-attr]
+            match = pattern.fullmatch(item) if pattern is not None else None
+            if match is not None:
+                groups = match.groups()
+                chosen = groups[:width]
+                if limit is None or chosen.count("yes") <= limit:
+                    # The match was the shape, binding and choices checks, and the text
+                    # is the ballot's JCS: its leaf.
+                    leaves.append(leaf_hash(item.encode("ascii")))
+                    if self.choice_pairs is not None:
+                        self.choice_pairs.update(zip(option_ids, chosen))
+                        self.counted += 1
+                    if signatures is not None:
+                        settle(i, _b64url_matched(groups[width]), _b64url_matched(groups[width + 1]))
+                    else:
+                        settle(i, groups[width], None)
+                    continue
+            ballot, leaf = BallotTexts.parse(item) if texts else (item, self._leaf(item))
+            leaves.append(leaf)
+            try:
+                credential = validate_ballot_shape(manifest, ballot)
+            except ProtocolError as exc:
+                faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+                credential = None
+            else:
+                try:
+                    check_ballot_binding(manifest, self.manifest_hash or "", ballot)
+                except ProtocolError as exc:
+                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+            choices = ballot.get("choices") if isinstance(ballot, dict) else None
+            try:
+                validate_choices(manifest, choices)
+                if self.choice_pairs is not None:
+                    self.choice_pairs.update(choices.items())  # type: ignore[union-attr]
+                    self.counted += 1
+            except ProtocolError as exc:
+                self.choice_pairs = None
+                self.invalid_choices.append(i)
+                if credential is not None:
+                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+            if credential is not None:
+                settle(i, credential.key, credential.token_sig)
         if signatures is not None:
             faults += [
                 (i, f"ballot {i}: token_sig does not verify under manifest.token_key") for i in signatures.bad_indices()
@@ -400,6 +595,13 @@ class Verifier:
         }[secrecy]
         check.summary = f": {len(self.ballots)} well-formed ballots, {credential_text}"
         dup_check.summary = f": no {_CREDENTIAL_NAMES[secrecy]} used twice"
+
+    def _ballot_entries(self) -> Iterator[tuple[Any, bytes | None]]:
+        """Each ballot with its leaf hash, parsed one at a time if the board was
+        read by ``read_board``."""
+        if isinstance(self.ballots, BallotTexts):
+            return self.ballots.entries()
+        return ((ballot, self._leaf(ballot)) for ballot in self.ballots or ())
 
     @staticmethod
     def _leaf(ballot: Any) -> bytes | None:
@@ -440,10 +642,11 @@ class Verifier:
             return
         previous = None
         for i, entry in enumerate(register):
-            try:
-                validate_register_entry(secrecy, entry, f"register[{i}]")
-            except ProtocolError as exc:
-                check.fail(exc.detail)
+            if not register_entry_ok(secrecy, entry):
+                try:
+                    validate_register_entry(secrecy, entry, f"register[{i}]")
+                except ProtocolError as exc:
+                    check.fail(exc.detail)
             voter = entry.get("voter") if isinstance(entry, dict) else None
             if isinstance(voter, str):
                 if previous is not None and not previous < voter:
@@ -562,7 +765,7 @@ class Verifier:
         if self.ballots is None:
             self._not_checked(6, "ballots is not an array (check 2)")
             return
-        if self.valid_choices is None:
+        if self.choice_pairs is None:
             bad = self.invalid_choices
             shown = ", ".join(str(i) for i in bad[:5]) + (" …" if len(bad) > 5 else "")
             self._not_checked(6, f"ballot {shown} cannot be counted (check 2)")
@@ -574,7 +777,7 @@ class Verifier:
         if "result" not in self.board:
             check.fail("result: missing")
             return
-        recount = tally_choices(manifest, self.valid_choices, self.present)
+        recount = tally_pairs(manifest, self.choice_pairs, self.counted, self.present)
         for difference in _differences(recount, self.board["result"], "result"):
             check.fail(difference)
         check.summary = f": the recount of {recount['cast']} ballots matches"
@@ -710,10 +913,10 @@ def _read_text(path: str) -> str:
         raise Unreadable(f"{path}: not UTF-8 (byte {exc.start})") from exc
 
 
-def _load(path: str) -> Any:
+def _load(path: str, board: bool = False) -> Any:
     text = _read_text(path)
     try:
-        return parse_json_lenient(text)
+        return read_board(text) if board else parse_json_lenient(text)
     except NotJSONError as exc:
         raise Unreadable(f"{path}: {exc}") from exc
     except RecursionError:
@@ -747,7 +950,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pool = Pool(jobs) if jobs > 1 else None
     try:
         try:
-            board = _load(args.board)
+            board = _load(args.board, board=True)
             receipts = [(path, _load(path)) for path in args.receipt]
             ballots = [(path, _load(path)) for path in args.ballot]
         except Unreadable as exc:

@@ -82,7 +82,10 @@ def run_verifier(path: Path, jobs: int) -> tuple[float, float]:
         "t = time.perf_counter()\n"
         f"status = verify.main([{str(path)!r}, '--jobs', '{jobs}'])\n"
         "elapsed = time.perf_counter() - t\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec, so a child of a
+        # large bench process would start with the parent's size.
+        "proc = open('/proc/self/status').read()\n"
+        "peak = int(proc.split('VmHWM:')[1].split()[0]) / 1024\n"
         "children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print('BENCH', status, elapsed, max(peak, children), file=sys.stderr)\n"
     )

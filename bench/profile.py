@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -21,7 +22,9 @@ CALLS = {
 
 
 def py_spy() -> str | None:
-    return shutil.which("py-spy")
+    """py-spy beside this interpreter (a virtualenv's bin/) or on the PATH."""
+    beside = Path(sys.executable).parent / "py-spy"
+    return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
 def record(pid: int, seconds: float, out: Path) -> subprocess.Popen:
@@ -56,13 +59,19 @@ def _frame(text: str) -> str:
     return f"{name} ({'/'.join(path.split('/')[-2:])})" if path else name
 
 
-def summarise(raw: Path, top: int = 14) -> dict[str, dict]:
-    """For each call of ``CALLS``: its samples and the top functions below it."""
+OURS = ("voting/", "core/", "projects/", "assessments/", "deliberation/")
+
+
+def summarise(raw: Path, top: int = 12) -> dict[str, dict]:
+    """For each call of ``CALLS``: its samples, the share of its time inside each of
+    our functions below the view (inclusive), and the leaves where the time is
+    spent (self time: the innermost frame, ``Connection.wait`` being the database)."""
     calls: dict[str, dict] = {}
     lines = raw.read_text().splitlines() if raw.exists() else []
     for call, marker in CALLS.items():
         total = 0
-        below: Counter[str] = Counter()
+        ours: Counter[str] = Counter()
+        leaves: Counter[str] = Counter()
         for line in lines:
             stack, _, count = line.rpartition(" ")
             frames = stack.split(";")
@@ -71,17 +80,29 @@ def summarise(raw: Path, top: int = 14) -> dict[str, dict]:
                 continue
             n = int(count)
             total += n
-            for name in {_frame(frame) for frame in frames[at + 1 :]}:
-                below[name] += n
+            below = [_frame(frame) for frame in frames[at + 1 :]]
+            for name in set(below):
+                if any(f"({package}" in name for package in OURS):
+                    ours[name] += n
+            leaves[below[-1] if below else _frame(frames[at])] += n
         calls[call] = {
             "samples": total,
-            "top": [(name, n / total) for name, n in below.most_common(top)] if total else [],
+            "ours": [(name, n / total) for name, n in ours.most_common(top)] if total else [],
+            "leaves": [(name, n / total) for name, n in leaves.most_common(top)] if total else [],
         }
     return calls
 
 
 def show(calls: dict[str, dict]) -> None:
     for call, data in calls.items():
-        print(f"\n  {call}: {data['samples']} samples; share of the call's wall-clock time (inclusive)")
-        for name, share in data["top"]:
-            print(f"    {share * 100:5.1f} %  {name}")
+        print(f"\n  {call}: {data['samples']} samples, shares of the call's wall-clock time")
+        print("    in our functions (inclusive):")
+        for name, share in data["ours"]:
+            print(f"      {share * 100:5.1f} %  {name}")
+        print("    where it is spent (innermost frame):")
+        for name, share in data["leaves"]:
+            print(f"      {share * 100:5.1f} %  {name}")
+
+
+if __name__ == "__main__":
+    show(summarise(Path(sys.argv[1])))

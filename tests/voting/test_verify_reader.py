@@ -22,11 +22,18 @@ CHOICES = [
 
 
 @pytest.fixture(scope="module")
-def secret_board() -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+def token_key():
+    return blindrsa.generate_token_key(2048)
+
+
+@pytest.fixture(scope="module", params=["secret", "named", "code"])
+def secret_board(request, token_key) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A board of each secrecy mode (the name is kept from when there was one)."""
     return board.simulate_poll(
         CHOICES,
+        secrecy=request.param,
         rules={"max_yes": 2, "seats": 1, "threshold": {"base": "present", "more_than": "1/2"}},
-        token_key=blindrsa.generate_token_key(2048),
+        token_key=token_key,
     )
 
 
@@ -52,11 +59,15 @@ def test_a_published_board_is_read_as_ballot_texts_and_verifies(secret_board):
     parsed = read_board(text)
     assert isinstance(parsed["ballots"], BallotTexts)
     assert len(parsed["ballots"]) == len(CHOICES)
-    lines = report(parsed, [(f"r{i}", r) for i, r in enumerate(receipts)], [(f"b{i}", b) for i, b in enumerate(ballots)])
+    lines = report(
+        parsed, [(f"r{i}", r) for i, r in enumerate(receipts)], [(f"b{i}", b) for i, b in enumerate(ballots)]
+    )
     assert all(line.startswith("ok ") for line in lines), lines
     assert "the recount of 4 ballots matches" in " ".join(lines)
     assert lines == report(
-        parse_json_lenient(text), [(f"r{i}", r) for i, r in enumerate(receipts)], [(f"b{i}", b) for i, b in enumerate(ballots)]
+        parse_json_lenient(text),
+        [(f"r{i}", r) for i, r in enumerate(receipts)],
+        [(f"b{i}", b) for i, b in enumerate(ballots)],
     )
 
 
@@ -110,7 +121,9 @@ BOARD_EDITS = {
     "a repeated top-level member": lambda t: t[:-1] + ',"closing_sig":"x"}',
     "ballots not an array": lambda t: re.sub(r'"ballots":\[.*?\],"result"', '"ballots":{},"result"', t),
     "an empty ballots array": lambda t: re.sub(r'"ballots":\[.*\],"result"', '"ballots":[],"result"', t),
-    "whitespace everywhere": lambda t: " \n" + t.replace('","', '" , "').replace("[", "[ \n").replace("]", "\t]") + "\r\n",
+    "whitespace everywhere": lambda t: (
+        " \n" + t.replace('","', '" , "').replace("[", "[ \n").replace("]", "\t]") + "\r\n"
+    ),
     "trailing garbage": lambda t: t + "x",
     "a trailing comma in ballots": lambda t: t.replace('],"result"', ',],"result"'),
     "a missing comma between ballots": lambda t: t.replace("},{", "}{", 1),
@@ -124,3 +137,37 @@ def test_any_board_text_gets_the_report_of_the_ordinary_parse(secret_board, edit
     text = edit(board.board_text(secret_board[0]))
     fast, ordinary = both_reports(text)
     assert fast == ordinary
+
+
+def test_the_ballot_pattern_matches_only_what_the_full_checks_accept(secret_board):
+    """Every one-character change of a published ballot: where the pattern still
+    matches, the text is the JCS of a ballot that every check accepts."""
+    from voting.encoding import canonical, parse_json
+    from voting.rules import (
+        ballot_pattern,
+        check_ballot_binding,
+        manifest_hash,
+        validate_ballot_shape,
+        validate_choices,
+    )
+
+    published = secret_board[0]
+    manifest = published["manifest"]
+    digest = manifest_hash(manifest)
+    pattern = ballot_pattern(manifest, digest)
+    assert pattern is not None
+    original = canonical(published["ballots"][1]).decode()
+    assert pattern.fullmatch(original)
+    matched = 0
+    for position in range(len(original)):
+        for replacement in ("A", "a", "0", "_", "-", "=", '"', "\\", "{", " ", "y", "n"):
+            text = original[:position] + replacement + original[position + 1 :]
+            if text == original or not pattern.fullmatch(text):
+                continue
+            matched += 1
+            ballot = parse_json(text)
+            validate_ballot_shape(manifest, ballot)
+            check_ballot_binding(manifest, digest, ballot)
+            validate_choices(manifest, ballot["choices"])
+            assert canonical(ballot).decode() == text
+    assert matched > 0  # some changes stay valid (another token character, another choice)

@@ -287,18 +287,14 @@ _STRICT_DECODER = json.JSONDecoder(
 )
 
 
-def _lenient_decoder() -> json.JSONDecoder:
+def lenient_decoder() -> json.JSONDecoder:
+    """A decoder like ``parse_json_lenient``'s (one per document: it shares strings)."""
     return json.JSONDecoder(
         object_pairs_hook=_lenient_object_hook(),
         parse_int=_lenient_int,
         parse_float=_lenient_float,
         parse_constant=_lenient_constant,
     )
-
-
-def lenient_decoder() -> json.JSONDecoder:
-    """A decoder like ``parse_json_lenient``'s (one per document: it shares strings)."""
-    return _lenient_decoder()
 
 
 # Numbers and constants as ``parse_json_lenient`` treats them, but plain dicts built
@@ -421,7 +417,7 @@ def parse_json_lenient(data: bytes | str) -> Any:
     """
     text, escapes = _decode_text(data, NotJSONError)
     try:
-        value = _lenient_decoder().decode(text)
+        value = lenient_decoder().decode(text)
     except json.JSONDecodeError as exc:
         raise NotJSONError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     return _mark_lone_surrogates(value) if escapes else value

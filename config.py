@@ -55,6 +55,8 @@ def load_config(app) -> None:
         YISHI_RSA_BITS=int(env.get("YISHI_RSA_BITS", 2048)),
         YISHI_NOTICE_DAYS=int(env.get("YISHI_NOTICE_DAYS", 3)),
         YISHI_PUBLIC_POST_LIMIT=env.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute"),
+        # Unacknowledged one-time secrets (initial passwords, code slips) are kept this long.
+        YISHI_HELD_DAYS=int(env.get("YISHI_HELD_DAYS", 7)),
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
 

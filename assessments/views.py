@@ -45,7 +45,7 @@ from assessments.models import (
     reply_grade_labels,
 )
 from assessments.services import AssessmentError
-from core import audit
+from core import audit, held
 from core.errors import error_response, fail
 from core.forms import EmptyForm, RosterImportForm, SessionForm
 from core.models import LeadUnit, Session
@@ -318,11 +318,24 @@ def codes(assessment_id: int):
     form = CodesForm()
     form_or_fail(form)
     batch = services.generate_codes(assessment, form.count.data)
+    held_id = held.hold("assessment_codes", {"assessment_id": assessment.id, "codes": batch})
     db.session.commit()
-    # The slips are shown once: only the hashes are kept.
+    return redirect(url_for("assessments.slips", assessment_id=assessment.id, held_id=held_id), 303)
+
+
+@bp.route("/staff/<int:assessment_id>/codes/<held_id>")
+@staff_required
+def slips(assessment_id: int, held_id: str):
+    """The slips of a batch just made, for the staff member's browser until noted (the
+    tables keep only the codes' hashes)."""
+    assessment = db.get_or_404(Assessment, assessment_id)
+    data = held.read("assessment_codes", held_id)
+    if data["assessment_id"] != assessment.id:
+        abort(404)
     base = url_for("voting.code_ballot_page", poll_id=assessment.poll.public_id, _external=True)
-    slips = [(code, qr_data_uri(f"{base}#code={code}")) for code in batch]
-    return render_template("assessments/slips.html", assessment=assessment, slips=slips, base=base)
+    slips = [(code, qr_data_uri(f"{base}#code={code}")) for code in data["codes"]]
+    html = render_template("assessments/slips.html", assessment=assessment, slips=slips, base=base, held_id=held_id)
+    return held.page(html)
 
 
 @bp.route("/staff/<int:assessment_id>/open", methods=["POST"])
@@ -453,9 +466,10 @@ def committee_import(committee_id: int):
         return render_template(
             "assessments/committee.html", item=item, import_form=form, meeting_form=SessionForm(), errors=result.errors
         ), 422
+    back = url_for("assessments.committee", committee_id=item.id)
+    held_id = held.hold_passwords(item.congress_id, result.created, back)
     db.session.commit()
-    # The initial passwords are shown once, here; only their hashes are stored.
-    return render_template("core/passwords.html", congress=item.congress, created=result.created)
+    return redirect(url_for("core.passwords", congress_id=item.congress_id, held_id=held_id), 303)
 
 
 @bp.route("/staff/committees/<int:committee_id>/meetings", methods=["POST"])

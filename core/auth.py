@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from core import audit
+from core import audit, held
 from core.forms import EmptyForm, LoginForm, PasswordForm
 from core.models import User
 from core.passwords import check_password, hash_password
@@ -74,7 +74,9 @@ def login():
         valid = check_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user and valid and user.is_active:
             next_url = safe_next(request.args.get("next"))
+            pending = held.carried()  # e.g. a meeting sign-up code made before logging in
             session.clear()  # a fresh session at login: no fixation
+            held.keep(pending)
             login_user(user)
             audit.record("auth.login", "user", user.id, actor=user)
             db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -177,3 +178,15 @@ class AuditEntry(db.Model):
     on_behalf_of: Mapped[str | None] = mapped_column(Text)
 
     actor: Mapped[User | None] = relationship()
+
+
+class HeldSecret(db.Model):
+    """A one-time secret (initial passwords, code slips, a sign-up code) kept for the
+    browser that made it until its user says it is noted. The payload is sealed with a
+    key that only that browser's session holds (see ``core.held``)."""
+
+    __tablename__ = "held_secret"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import audit, sessions
+from core import audit, held, sessions
 from core.auth import safe_next
 from core.errors import fail
 from core.forms import CongressForm, EmptyForm, RosterImportForm, SessionForm, StaffCheckinForm
@@ -130,9 +130,9 @@ def roster_import(congress_id: int):
                 render_template("core/import.html", congress=congress, form=form, errors=result.errors),
                 422,
             )
+        held_id = held.hold_passwords(congress.id, result.created, url_for("core.congress", congress_id=congress.id))
         db.session.commit()
-        # The passwords are shown once, here, and never stored in clear.
-        return render_template("core/passwords.html", congress=congress, created=result.created)
+        return redirect(url_for("core.passwords", congress_id=congress.id, held_id=held_id), 303)
     status = 422 if request.method == "POST" else 200
     return render_template("core/import.html", congress=congress, form=form, errors=[]), status
 
@@ -180,8 +180,34 @@ def deputy_reset_password(deputy_id: int):
     deputy.user.password_hash = hash_password(password, initial=True)
     deputy.user.must_change_password = True
     audit.record("deputy.password_reset", "deputy", deputy.id, on_behalf_of=deputy.code)
+    back = url_for("core.congress", congress_id=deputy.congress_id)
+    held_id = held.hold_passwords(deputy.congress_id, [(deputy, password)], back)
     db.session.commit()
-    return render_template("core/passwords.html", congress=deputy.congress, created=[(deputy, password)])
+    return redirect(url_for("core.passwords", congress_id=deputy.congress_id, held_id=held_id), 303)
+
+
+@bp.route("/congresses/<int:congress_id>/passwords/<held_id>")
+@staff_required
+def passwords(congress_id: int, held_id: str):
+    """The initial passwords just made, for the staff member's browser until noted."""
+    congress = db.get_or_404(Congress, congress_id)
+    data = held.read("passwords", held_id)
+    if data["congress_id"] != congress.id:
+        abort(404)
+    return held.page(
+        render_template("core/passwords.html", congress=congress, rows=data["rows"], held_id=held_id, back=data["back"])
+    )
+
+
+@bp.route("/held/<held_id>/noted", methods=["POST"])
+def held_noted(held_id: str):
+    """The "我已记下" button: delete a held secret of this browser and go back."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if held.release(held_id):
+        db.session.commit()
+        flash(_("已删除，这些内容不再显示。"), "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("core.index"), 303)
 
 
 # --- Sessions and check-in -----------------------------------------------------------
@@ -281,14 +307,14 @@ def qr_checkin(secret: str):
     if item is None or item.congress_id != deputy.congress_id:
         abort(404)
     form = EmptyForm()
-    done = item.is_checked_in(deputy.id)
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         if sessions.check_in(item, deputy, method="qr", by=current_user):
             flash(_("签到成功。"), "success")
         db.session.commit()
-        done = True
+        return redirect(url_for("core.qr_checkin", secret=secret), 303)
+    done = item.is_checked_in(deputy.id)
     return render_template("core/qr_checkin.html", item=item, deputy=deputy, form=form, done=done)
 
 

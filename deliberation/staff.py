@@ -11,7 +11,6 @@ from sqlalchemy import select
 from core.forms import EmptyForm
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
-from core.sessions import qr_data_uri
 from deliberation import services
 from deliberation.forms import (
     AgendaItemForm,
@@ -30,6 +29,7 @@ from deliberation.forms import (
 from deliberation.models import Decision, Opinion, Reply, Signup
 from deliberation.services import DeliberationError
 from extensions import db
+from voting.views import hold_codes
 
 bp = Blueprint("deliberation_staff", __name__, url_prefix="/staff/meetings")
 
@@ -378,15 +378,10 @@ def decision_codes(decision_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     codes = services.issue_vote_codes(decision)
+    back = url_for("deliberation_staff.decisions", meeting_id=decision.meeting_id)
+    held_id = hold_codes(decision.poll, codes, back)
     db.session.commit()
-    poll = decision.poll
-    base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
-
-    def code_qr(code: str) -> str:
-        return qr_data_uri(f"{base}#code={code}")  # the fragment never reaches the server
-
-    response = render_template("voting/code_slips.html", poll=poll, codes=codes, code_qr=code_qr)
-    return response, 200, {"Cache-Control": "no-store"}
+    return redirect(url_for("voting.code_slips", poll_id=decision.poll_id, held_id=held_id), 303)
 
 
 @bp.route("/decisions/<int:decision_id>/open", methods=["POST"])

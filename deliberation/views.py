@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from core import held
 from core.sessions import qr_svg
 from deliberation import ical, services
 from deliberation.forms import (
@@ -27,6 +28,7 @@ from deliberation.forms import (
     TrackForm,
     agenda_choices,
 )
+from deliberation.models import Opinion, Signup
 from deliberation.services import DeliberationError
 from extensions import db, limiter
 
@@ -35,13 +37,6 @@ bp = Blueprint("deliberation", __name__, url_prefix="/meetings")
 
 def public_post_limit() -> str:
     return current_app.config.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute")
-
-
-def _once(html: str) -> Response:
-    """A page showing a code once: never cached."""
-    response = make_response(html)
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/")
@@ -91,18 +86,9 @@ def signup(meeting_id: int):
     form = SignupForm()
     if form.validate_on_submit():
         entry, code = services.sign_up(meeting, name=form.name.data, phone=form.phone.data, area=form.area.data)
+        held_id = held.hold("signup", {"signup_id": entry.id, "code": code})
         db.session.commit()
-        checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
-        return _once(
-            render_template(
-                "deliberation/signup_done.html",
-                meeting=meeting,
-                signup=entry,
-                code=code,
-                qr=qr_svg(checkin_url, scale=5),
-                position=services.waiting_position(entry),
-            )
-        )
+        return redirect(url_for("deliberation.signup_done", meeting_id=meeting.id, held_id=held_id), 303)
     status = 422 if form.errors else 200
     return render_template(
         "deliberation/signup.html",
@@ -111,6 +97,28 @@ def signup(meeting_id: int):
         open=services.signups_open(meeting),
         counts=services.attendance(meeting),
     ), status
+
+
+@bp.route("/<int:meeting_id>/signup/<held_id>")
+def signup_done(meeting_id: int, held_id: str):
+    """The sign-up code, for the browser that signed up, until noted."""
+    meeting = services.get_public_meeting(meeting_id)
+    data = held.read("signup", held_id)
+    entry = db.session.get(Signup, data["signup_id"])
+    if entry is None or entry.meeting_id != meeting.id:
+        abort(404)
+    code = data["code"]
+    checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
+    html = render_template(
+        "deliberation/signup_done.html",
+        meeting=meeting,
+        signup=entry,
+        code=code,
+        qr=qr_svg(checkin_url, scale=5),
+        position=services.waiting_position(entry),
+        held_id=held_id,
+    )
+    return held.page(html)
 
 
 @bp.route("/<int:meeting_id>/cancel", methods=["GET", "POST"])
@@ -159,12 +167,27 @@ def opinion_new(meeting_id: int):
             author_name=None if form.anonymous.data else form.author_name.data,
             body=form.body.data,
         )
+        held_id = held.hold("opinion", {"opinion_id": opinion.id, "code": code})
         db.session.commit()
-        return _once(render_template("deliberation/opinion_done.html", meeting=meeting, opinion=opinion, code=code))
+        return redirect(url_for("deliberation.opinion_done", meeting_id=meeting.id, held_id=held_id), 303)
     status = 422 if form.errors else 200
     return render_template(
         "deliberation/opinion_new.html", meeting=meeting, form=form, open=services.opinions_open(meeting)
     ), status
+
+
+@bp.route("/<int:meeting_id>/opinions/sent/<held_id>")
+def opinion_done(meeting_id: int, held_id: str):
+    """The opinion's tracking code, for the browser that sent it, until noted."""
+    meeting = services.get_public_meeting(meeting_id)
+    data = held.read("opinion", held_id)
+    opinion = db.session.get(Opinion, data["opinion_id"])
+    if opinion is None or opinion.meeting_id != meeting.id:
+        abort(404)
+    html = render_template(
+        "deliberation/opinion_done.html", meeting=meeting, opinion=opinion, code=data["code"], held_id=held_id
+    )
+    return held.page(html)
 
 
 @bp.route("/<int:meeting_id>/reply")
@@ -192,13 +215,28 @@ def report(meeting_id: int):
 def track():
     form = TrackForm()
     if form.validate_on_submit():
-        opinion = services.find_opinion_by_code(form.code.data)
-        return _once(
-            render_template(
-                "deliberation/track.html", form=form, opinion=opinion, rate_form=RateForm(code=form.code.data)
-            )
-        )
+        services.find_opinion_by_code(form.code.data)  # a wrong code is answered here
+        return _tracking(form.code.data)
     return render_template("deliberation/track.html", form=form, opinion=None), 422 if form.errors else 200
+
+
+def _tracking(code: str):
+    """Keep the tracking code in this browser (never in the URL) and show the opinion."""
+    held.release_kind("track")
+    held_id = held.hold("track", {"code": code})
+    db.session.commit()
+    return redirect(url_for("deliberation.tracked", held_id=held_id), 303)
+
+
+@bp.route("/track/<held_id>")
+def tracked(held_id: str):
+    """The opinion of the tracking code this browser entered, and the rating form."""
+    code = held.read("track", held_id)["code"]
+    opinion = services.find_opinion_by_code(code)
+    html = render_template(
+        "deliberation/track.html", form=None, opinion=opinion, rate_form=RateForm(code=code), held_id=held_id
+    )
+    return held.page(html)
 
 
 @bp.route("/track/rate", methods=["POST"])
@@ -210,8 +248,4 @@ def rate():
     reply = services.rate_reply(form.code.data, form.rating.data)
     db.session.commit()
     flash(_("感谢您的评价：%(rating)s。", rating=reply.rating_label), "success")
-    return _once(
-        render_template(
-            "deliberation/track.html", form=TrackForm(code=form.code.data), opinion=reply.opinion, rate_form=None
-        )
-    )
+    return _tracking(form.code.data)

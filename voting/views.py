@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from core import held
 from core.errors import error_response, fail
 from core.forms import EmptyForm
 from core.i18n import select_locale
@@ -339,15 +340,35 @@ def poll_codes(poll_id: int):
     if not form.validate_on_submit():
         fail(422, _("测评码数量须在 1 到 100000 之间。"))
     codes = services.generate_codes(poll, form.count.data)
+    held_id = hold_codes(poll, codes, url_for("voting.staff_poll", poll_id=poll.id))
     db.session.commit()
-    # The slips are shown once: only the hashes are kept.
+    return redirect(url_for("voting.code_slips", poll_id=poll.id, held_id=held_id), 303)
+
+
+def hold_codes(poll: Poll, codes: list[str], back: str) -> str:
+    """Hold a new batch of one-time codes for this browser until noted (the tables keep
+    only their hashes); the caller commits and redirects to ``voting.code_slips``."""
+    return held.hold("codes", {"poll_id": poll.id, "codes": codes, "back": back})
+
+
+@bp.route("/staff/polls/<int:poll_id>/codes/<held_id>")
+@staff_required
+def code_slips(poll_id: int, held_id: str):
+    """The slips of a batch just made, for the staff member's browser until noted."""
+    poll = _staff_poll_or_404(poll_id)
+    data = held.read("codes", held_id)
+    if data["poll_id"] != poll.id:
+        abort(404)
     base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
 
     def code_qr(code: str) -> str:
         # The code rides in the fragment, which browsers never send to the server.
         return qr_data_uri(f"{base}#code={code}")
 
-    return render_template("voting/code_slips.html", poll=poll, codes=codes, code_qr=code_qr)
+    html = render_template(
+        "voting/code_slips.html", poll=poll, codes=data["codes"], code_qr=code_qr, held_id=held_id, back=data["back"]
+    )
+    return held.page(html)
 
 
 @bp.route("/polls/<poll_id>/code")

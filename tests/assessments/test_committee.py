@@ -44,6 +44,7 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
         f"/assessments/staff/committees/{committee.id}/import",
         data={"file": (io.BytesIO(_roster_csv(40)), "roster.csv"), "csrf_token": token},
         content_type="multipart/form-data",
+        follow_redirects=True,
     )
     assert r.status_code == 200 and "C040" in r.get_data(as_text=True)
     r = c.post(

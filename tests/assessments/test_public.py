@@ -47,7 +47,9 @@ def test_public_assessment_with_500_codes(app, staff_client, tmp_path):
 
     # A first batch of slips is printed through the staff page, then lost: generating
     # again voids it. The 500 codes of the real batch come from the same service.
-    r = c.post(f"/assessments/staff/{assessment.id}/codes", data={"count": "12", "csrf_token": token})
+    r = c.post(
+        f"/assessments/staff/{assessment.id}/codes", data={"count": "12", "csrf_token": token}, follow_redirects=True
+    )
     html = r.get_data(as_text=True)
     lost = SLIP_CODE.findall(html)
     assert r.status_code == 200 and len(lost) == 12 == len(set(lost))

@@ -26,6 +26,15 @@ def test_staff_logs_in_and_imports_deputies(app, live_server, page, tmp_path):
     assert rows.count() == 2
     password = rows.nth(0).locator("td").nth(3).inner_text()
     assert re.fullmatch(r"[a-z2-9]{10}", password)
+    # A reload (or a phone call in the middle) loses nothing; "noted" removes them.
+    shown_at = page.url
+    page.reload()
+    assert page.locator("table.passwords tbody tr").nth(0).locator("td").nth(3).inner_text() == password
+    assert_accessible(page, "initial passwords")
+    page.click("#held-noted")
+    assert "名册" in page.inner_text("main") and password not in page.content()
+    page.goto(shown_at)
+    assert password not in page.content() and "不再显示" in page.inner_text("main")
 
 
 def test_deputy_checks_in_on_a_phone(app, live_server, phone):

@@ -36,6 +36,8 @@ def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, bro
     expect(phone.locator("h1")).to_have_text("报名成功")
     code = phone.locator("#signup-code").inner_text().strip()
     assert len(code) == 9 and phone.locator(".qr-box svg").count() == 1
+    phone.reload()  # a reload shows the same code, never a second sign-up or a 409
+    expect(phone.locator("#signup-code")).to_have_text(code)
     assert_accessible(phone, "sign-up done")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
 

@@ -71,7 +71,7 @@ def test_deputy_checks_in_by_qr(client, app):
     login(client, "D001")
     page = client.get(qr_url)
     assert "确认签到" in page.get_data(as_text=True)
-    response = client.post(qr_url, data={"csrf_token": csrf_token(client, qr_url)})
+    response = client.post(qr_url, data={"csrf_token": csrf_token(client, qr_url)}, follow_redirects=True)
     assert response.status_code == 200
     assert "您已签到" in response.get_data(as_text=True)
     checkin = db.session.scalar(select(CheckIn))

@@ -29,8 +29,11 @@ def text(response) -> str:
 
 def public_sign_up(client, meeting_id, name, phone, area="桂花苑"):
     url = f"/meetings/{meeting_id}/signup"
+    # A sign-up redirects (303) to the page of its code; follow it.
     response = client.post(
-        url, data={"name": name, "phone": phone, "area": area, "csrf_token": csrf_token(client, url)}
+        url,
+        data={"name": name, "phone": phone, "area": area, "csrf_token": csrf_token(client, url)},
+        follow_redirects=True,
     )
     return response
 
@@ -159,7 +162,7 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     ):
         client = app.test_client()
         data["csrf_token"] = csrf_token(client, opinion_url)
-        response = client.post(opinion_url, data=data)
+        response = client.post(opinion_url, data=data, follow_redirects=True)
         assert response.status_code == 200, text(response)
         tracking.append(TRACK_RE.search(text(response)).group(1))
     named, anonymous, abusive = db.session.scalars(select(Opinion).order_by(Opinion.number)).all()
@@ -188,6 +191,7 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
             "body": "电梯维保费用谁出？",
             "csrf_token": csrf_token(client, opinion_url),
         },
+        follow_redirects=True,
     )
     tracking.append(TRACK_RE.search(text(response)).group(1))
     assert db.session.scalar(select(Opinion).where(Opinion.number == 4)).stage == "during"
@@ -251,7 +255,9 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     )
     vote = db.session.scalar(select(Decision).where(Decision.method == "vote"))
     assert vote.poll.secrecy == "code" and vote.poll.state == "draft"
-    slips = staff_client.post(f"/staff/meetings/decisions/{vote.id}/codes", data={"csrf_token": token})
+    slips = staff_client.post(
+        f"/staff/meetings/decisions/{vote.id}/codes", data={"csrf_token": token}, follow_redirects=True
+    )
     vote_codes = re.findall(r'class="mono slip-code">([A-Z0-9-]+)<', text(slips))
     assert len(vote_codes) == 2
     assert staff_client.post(f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token}).status_code == 302
@@ -323,7 +329,11 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
 
     track = app.test_client()
     found = text(
-        track.post("/meetings/track", data={"code": tracking[0], "csrf_token": csrf_token(track, "/meetings/track")})
+        track.post(
+            "/meetings/track",
+            data={"code": tracking[0], "csrf_token": csrf_token(track, "/meetings/track")},
+            follow_redirects=True,
+        )
     )
     assert "采纳。一楼住户不分摊" in found and "满意" in found
     rate_token = csrf_from(found)
@@ -331,7 +341,7 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
         track.post(
             "/meetings/track/rate", data={"code": tracking[0], "rating": "satisfied", "csrf_token": rate_token}
         ).status_code
-        == 200
+        == 303
     )
     again = track.post(
         "/meetings/track/rate", data={"code": tracking[0], "rating": "dissatisfied", "csrf_token": rate_token}

@@ -26,7 +26,9 @@ def count(meeting_id, status=None) -> int:
 def post_signup(client, meeting_id, phone, name="钱伟民"):
     url = f"/meetings/{meeting_id}/signup"
     return client.post(
-        url, data={"name": name, "phone": phone, "area": "桂花苑", "csrf_token": csrf_token(client, "/meetings/track")}
+        url,
+        data={"name": name, "phone": phone, "area": "桂花苑", "csrf_token": csrf_token(client, "/meetings/track")},
+        follow_redirects=True,
     )
 
 

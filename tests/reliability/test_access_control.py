@@ -102,6 +102,11 @@ GET_EXPECTED = {
         ],
         PUBLIC,
     ),
+    # One-time secrets held for the browser that made them: staff pages, and no
+    # browser holds the made-up id (404).
+    "core.passwords": (302, 403, 403, 404),
+    "voting.code_slips": (302, 403, 403, 404),
+    "assessments.slips": (302, 403, 403, 404),
     # A staff member may not edit a candidate whose vote has opened (409).
     "projects.candidate_edit": (302, 403, 403, 409),
     # Deputies only: their own page, ballots, suggestions and check-in.
@@ -130,6 +135,10 @@ SAME_FOR_ALL = {
     "voting.code_ballot_page",
     "projects.photo",
     "projects.suggest",
+    # A sign-up code, a tracking code: only for the browser holding them.
+    "deliberation.signup_done",
+    "deliberation.opinion_done",
+    "deliberation.tracked",
 }
 # Public POSTs that anyone may send (checked by their own tests for bad input).
 PUBLIC_POSTS = {
@@ -152,6 +161,7 @@ PUBLIC_POSTS = {
     "projects.report",
     "projects.rectification_done",
     "deliberation_staff.reply_edit",
+    "core.held_noted",  # anyone may say they noted their own held secret
 }
 
 
@@ -165,6 +175,7 @@ def _url(app, rule, year, poll_id):
         "name": "x.png",
         "secret": "not-the-secret",
         "filename": "css/site.css",
+        "held_id": "not-held-here",
     }
     args = {}
     for name in rule.arguments:

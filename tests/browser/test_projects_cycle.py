@@ -126,7 +126,13 @@ def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
         "满意度测评",
     ]:
         assert expected in story, expected
-    assert phone.locator("#timeline img").count() == 1
+    photo = phone.locator("#timeline img")
+    assert photo.count() == 1
+    # The photo is loading="lazy": Chromium fetches it only near the viewport, so the
+    # page's load event does not wait for it. Bring it into view and wait until it has
+    # loaded (or failed: then naturalWidth is 0 and the assert below says so).
+    photo.scroll_into_view_if_needed()
+    phone.wait_for_function("() => document.querySelector('#timeline img').complete")
     assert phone.evaluate("document.querySelector('#timeline img').naturalWidth") == 1
     assert_accessible(phone, "project page")
     phone.goto(f"{base}/projects/{year}/progress")

@@ -14,7 +14,7 @@ import gzip
 import json
 from pathlib import Path
 
-from sqlalchemy import Date, DateTime, LargeBinary, func, select, text
+from sqlalchemy import Date, DateTime, LargeBinary, func, inspect, select, text
 
 from extensions import db
 
@@ -62,12 +62,27 @@ def dump(path: Path) -> dict[str, int]:
     return counts
 
 
+def require_schema() -> None:
+    """Refuse (ValueError) a database the migrations have not made, or not all of."""
+    present = set(inspect(db.engine).get_table_names())
+    missing = [t.name for t in _tables() if t.name not in present]
+    if missing:
+        raise ValueError(
+            f"the database has no Yishi schema (table {missing[0]} is missing): "
+            "run `flask --app app db upgrade` first, then restore"
+        )
+
+
 def restore(path: Path) -> dict[str, int]:
     """Load a dump into this (migrated, empty) database; the caller commits."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        data = json.load(fh)
-    if data.get("format") != FORMAT:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a Yishi backup file ({exc})") from exc
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a Yishi backup file")
+    require_schema()
     for table in _tables():
         if db.session.scalar(select(func.count()).select_from(table)):
             raise ValueError(f"the database is not empty (table {table.name}); restore into a new database")

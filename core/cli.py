@@ -159,12 +159,24 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
-    def demo(if_empty: bool):
+    @click.option("--logins", is_flag=True, help="Print the demo logins again, with new passwords.")
+    def demo(if_empty: bool, logins: bool):
         """Fill the database with a realistic demo county congress."""
-        from core.demo import seed_demo
+        from core.demo import reset_logins, seed_demo
 
+        if logins:
+            try:
+                lines = reset_logins()
+            except LookupError as exc:
+                raise click.ClickException(str(exc)) from exc
+            db.session.commit()
+            for line in lines:
+                click.echo(line)
+            return
         if if_empty and db.session.scalar(select(User.id).limit(1)) is not None:
-            click.echo("database not empty: demo not seeded")
+            click.echo("Database not empty: demo not seeded. 数据库已有数据，未重新生成演示数据。")
+            click.echo("To print the demo logins again (with new passwords) / 重新显示演示账号（重设密码）:")
+            click.echo("  .venv/bin/flask --app app demo --logins")
             return
         for line in seed_demo(today=date.today()):
             click.echo(line)

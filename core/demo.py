@@ -7,11 +7,14 @@ import random
 import secrets
 from datetime import date, timedelta
 
-from core import sessions
+from sqlalchemy import select
+
+from core import audit, sessions
 from core.models import Congress, Deputy, LeadUnit, Role, Session, User
 from core.passwords import hash_password
 from extensions import db
 
+DEMO_CONGRESS = "清溪县第十八届人民代表大会"
 DELEGATIONS = ["城关镇", "清溪街道", "白鹭镇", "石门乡", "溪口镇", "龙山街道", "桃源镇", "海塘乡"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段钱汤尹黎易常武乔贺赖龚文"
 GIVEN = [
@@ -123,7 +126,7 @@ def seed_demo(today: date) -> list[str]:
         )
     )
 
-    congress = Congress(name="清溪县第十八届人民代表大会")
+    congress = Congress(name=DEMO_CONGRESS)
     db.session.add(congress)
     # One hash for every demo deputy: hashing 200 passwords would slow the first run.
     shared_hash = hash_password(deputy_password)
@@ -219,6 +222,51 @@ def seed_demo(today: date) -> list[str]:
         f"  open poll 投票中:    /polls/{open_poll.public_id}",
         *extra,
     ]
+
+
+def _set_password(users: list[User]) -> str:
+    """One new random password for ``users`` (one hash: the demo has hundreds)."""
+    password = secrets.token_urlsafe(9)
+    shared_hash = hash_password(password)
+    for user in users:
+        user.password_hash = shared_hash
+        user.must_change_password = False
+        user.is_enabled = True
+    return password
+
+
+def reset_logins() -> list[str]:
+    """New passwords for the demo's own accounts, and the console lines that name them
+    (for a newcomer who restarts the demo and no longer has the first run's output).
+
+    Refused (LookupError) in a database without the demo congress, so that a real
+    ``admin`` account is never touched. The caller commits."""
+    from assessments.demo import COMMITTEE
+
+    congress = db.session.scalar(select(Congress).where(Congress.name == DEMO_CONGRESS))
+    if congress is None:
+        raise LookupError("no demo data in this database (run `flask --app app demo` on an empty database)")
+
+    def deputies_of(name: str) -> list[User]:
+        return list(
+            db.session.scalars(
+                select(User).join(Deputy, User.deputy_id == Deputy.id).join(Congress).where(Congress.name == name)
+            )
+        )
+
+    staff = db.session.scalars(select(User).where(User.username == "admin", User.role == Role.staff.value)).all()
+    unit = db.session.scalars(select(User).where(User.username == "zhujianju", User.role == Role.lead_unit.value)).all()
+    deputies, members = deputies_of(DEMO_CONGRESS), deputies_of(COMMITTEE)
+    lines = [
+        "Yishi demo logins, with new passwords / 演示账号（已重设密码）",
+        f"  staff 工作人员:      admin / {_set_password(staff)}",
+        f"  deputies 代表:       D001 … D{len(deputies):03d} / {_set_password(deputies)}",
+        f"  lead unit 承办单位:  zhujianju / {_set_password(unit)}",
+    ]
+    if members:
+        lines.append(f"  standing committee 常委会: members C001 … C{len(members):03d} / {_set_password(members)}")
+    audit.record("demo.logins_reset", "congress", congress.id, {"accounts": len(staff + unit + deputies + members)})
+    return lines
 
 
 def _choices(rng: random.Random, options: list[dict]) -> dict[str, str]:

@@ -54,3 +54,45 @@ def test_restored_database_serves_identical_boards(app, runner, backend, tmp_pat
 
         db.session.remove()
         db.engine.dispose()
+
+
+def test_restore_into_an_unmigrated_database_says_to_upgrade(app, runner, backend, tmp_path):
+    """No traceback: an ``Error: …`` line that names the command to run first."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from app import create_app
+    from extensions import db
+
+    dump_file = tmp_path / "yishi-backup.json.gz"
+    assert runner.invoke(args=["backup", str(dump_file)]).exit_code == 0
+    if backend["kind"] == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}", None
+    else:
+        from tests.conftest import _replace_db
+
+        name = f"yishi_unmigrated_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(_replace_db(backend["url"], "postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url, drop = _replace_db(backend["url"], name), name
+    empty = create_app(dict(app.config, SQLALCHEMY_DATABASE_URI=url))
+    try:
+        with empty.app_context():
+            result = empty.test_cli_runner().invoke(args=["restore", str(dump_file)])
+            db.session.remove()
+            db.engine.dispose()
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith("Error: the database has no Yishi schema")
+        assert "flask --app app db upgrade" in result.output and "Traceback" not in result.output
+        not_a_backup = tmp_path / "notes.txt"
+        not_a_backup.write_text("hello")
+        with empty.app_context():
+            result = empty.test_cli_runner().invoke(args=["restore", str(not_a_backup)])
+        assert result.exit_code == 1 and result.output.startswith("Error: not a Yishi backup file")
+    finally:
+        if drop:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            admin.dispose()

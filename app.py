@@ -7,6 +7,7 @@ import logging
 import os
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
@@ -14,7 +15,9 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
+from core import times
 from core.i18n import select_locale
+from core.routing import DatabaseIntConverter
 from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 CSP = {
@@ -55,6 +58,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind N trusted proxies: the client's address (rate limits) and scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["YISHI_PROXIES"], x_proto=app.config["YISHI_PROXIES"])
 
+    # Before any route is added: <int:…> is bounded by what the database can hold.
+    app.url_map.converters["int"] = DatabaseIntConverter
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"))
     csrf.init_app(app)
@@ -62,6 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    # Flask-Login's own "Please log in to access this page.", in the user's language.
+    login_manager.login_message = _l("请先登录，再访问此页面。")
+    login_manager.localize_callback = str
     login_manager.session_protection = "strong"
     Talisman(
         app,
@@ -97,6 +105,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_bench(app)
     register_error_handlers(app)
     register_cli(app)
+
+    # Every time shown to people: in the configured zone, with the zone named.
+    app.add_template_filter(times.local_time, "local_time")
+    app.add_template_global(times.zone_name, "zone_name")
 
     @app.context_processor
     def inject_globals():

@@ -42,7 +42,8 @@ def load_config(app) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # tokens live as long as the session
         WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
         BABEL_DEFAULT_LOCALE="zh",
-        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        # The zone of every time shown to people (the database keeps UTC).
+        BABEL_DEFAULT_TIMEZONE=env.get("YISHI_TIMEZONE", "Asia/Shanghai"),
         YISHI_LANGUAGES={"zh": "中文", "en": "English"},
         RATELIMIT_STORAGE_URI=env.get("YISHI_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -30,6 +29,7 @@ from assessments.models import (
 )
 from core import audit
 from core.models import Congress, Session, utcnow
+from core.times import local_today
 from extensions import db
 from voting import services as polls
 from voting import specs
@@ -50,11 +50,6 @@ class AssessmentError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def local_today() -> date:
-    """Today in the congresses' time zone."""
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 # --- Standing committees --------------------------------------------------------------

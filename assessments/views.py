@@ -69,7 +69,7 @@ def form_or_fail(form) -> None:
         fail(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))
     for name, errors in form.errors.items():
         label = getattr(form, name).label.text if hasattr(form, name) else name
-        fail(422, f"{label}：{errors[0]}")
+        fail(422, f"{label}{_('：')}{errors[0]}")
     fail(422, _("提交的内容不符合要求。"))
 
 
@@ -247,7 +247,7 @@ def _subject_form() -> SubjectForm:
 
     form = SubjectForm()
     form.suggestion_id.choices = [(0, _("（不适用）"))] + [
-        (s.id, f"#{s.id} {s.title}（{s.deputy.name}）") for s in suggestions.answered()
+        (s.id, f"#{s.id} {s.title}{_('（')}{s.deputy.name}{_('）')}") for s in suggestions.answered()
     ]
     projects = db.session.scalars(select(Project).order_by(Project.year.desc(), Project.id)).all()
     form.project_id.choices = [(0, _("（不适用）"))] + [(p.id, f"{p.year} {p.title}") for p in projects]

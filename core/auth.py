@@ -20,7 +20,7 @@ bp = Blueprint("auth", __name__)
 # Compared against when the account does not exist, so timing does not tell.
 _DUMMY_HASH = "pbkdf2:sha256:20000$abcdefgh$" + "0" * 64
 
-EXEMPT_ENDPOINTS = {"auth.logout", "auth.password", "static", "core.set_language"}
+EXEMPT_ENDPOINTS = {"auth.logout", "auth.password", "static", "core.set_language", "core.favicon", "core.robots"}
 
 
 def safe_next(target: str | None) -> str | None:

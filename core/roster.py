@@ -78,7 +78,7 @@ def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
     columns = _header_map(header)
     missing = [COLUMNS[k][0] for k in ("code", "name", "delegation") if k not in columns]
     if missing:
-        return [], [(1, _("缺少列：%(cols)s", cols="、".join(missing)))]
+        return [], [(1, _("缺少列：%(cols)s", cols=_("、").join(missing)))]
     rows: list[dict] = []
     seen: dict[str, int] = {}
     try:
@@ -102,7 +102,7 @@ def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
             if row["phone"] and not PHONE_RE.match(row["phone"].replace(" ", "")):
                 problems.append(_("手机号码格式不正确"))
             if problems:
-                errors.append((line_no, "；".join(problems)))
+                errors.append((line_no, _("；").join(problems)))
             else:
                 seen[row["code"]] = line_no
                 row["phone"] = row["phone"].replace(" ", "") or None

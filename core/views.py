@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -27,6 +28,7 @@ from core.models import AuditEntry, Congress, Deputy, Session
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
 from core.roster import delete_deputy, import_roster
+from core.routing import bounded_int
 from extensions import db
 
 bp = Blueprint("core", __name__)
@@ -321,11 +323,19 @@ def qr_checkin(secret: str):
 @bp.route("/audit")
 @staff_required
 def audit_log():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = bounded_int(request.args.get("page", 1, type=int)) or 1
     entries = db.session.scalars(
         select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
     return render_template("core/audit.html", entries=entries, page=page, page_size=AUDIT_PAGE)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links to."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=7 * 24 * 3600
+    )
 
 
 @bp.route("/robots.txt")

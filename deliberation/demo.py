@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from core.models import Congress, LeadUnit
+from core.times import to_utc
 from deliberation import services
 from deliberation.models import Meeting, Opinion, Signup
 from extensions import db
@@ -111,7 +112,7 @@ def seed_demo(today: date) -> list[str]:
     congress = db.session.scalar(select(Congress).where(Congress.name == CONGRESS))
     held = today - timedelta(days=7)
     # Created as if in the future, then moved back a week after the sign-ups and opinions.
-    start = services.to_utc(datetime.combine(today + timedelta(days=10), time(14, 30)))
+    start = to_utc(datetime.combine(today + timedelta(days=10), time(14, 30)))
     meeting = services.create_meeting(
         kind="consultation",
         topic="清溪街道老旧小区加装电梯民主恳谈会",
@@ -152,7 +153,7 @@ def seed_demo(today: date) -> list[str]:
         )
         tracking.append((opinion, code))
 
-    _shift(meeting, services.to_utc(datetime.combine(held, time(14, 30))) - meeting.starts_at)
+    _shift(meeting, to_utc(datetime.combine(held, time(14, 30))) - meeting.starts_at)
     present = 0
     for i, code in enumerate(codes):
         if i in (2, 9) or i >= 13:  # cancelled, absent, still waiting
@@ -197,7 +198,7 @@ def seed_demo(today: date) -> list[str]:
             services.rate_reply(code, rating)
 
     # An upcoming residents' council with places drawn by lot.
-    council_start = services.to_utc(datetime.combine(today + timedelta(days=6), time(19, 0)))
+    council_start = to_utc(datetime.combine(today + timedelta(days=6), time(19, 0)))
     council = services.create_meeting(
         kind="council",
         topic="龙山小区停车位划设方案",

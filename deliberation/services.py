@@ -11,17 +11,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import nh3
-from flask import current_app, has_app_context
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import LeadUnit, User, utcnow
+from core.times import local_time, local_today, to_local
 from deliberation import lot
 from deliberation.models import (
     OUTCOMES,
@@ -70,28 +70,6 @@ class DeliberationError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-# --- Time ----------------------------------------------------------------------------
-
-
-def zone() -> ZoneInfo:
-    name = current_app.config.get("BABEL_DEFAULT_TIMEZONE") if has_app_context() else None
-    return ZoneInfo(name or "Asia/Shanghai")
-
-
-def to_local(moment: datetime) -> datetime:
-    """A naive UTC datetime as naive local time."""
-    return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone()).replace(tzinfo=None)
-
-
-def to_utc(local: datetime) -> datetime:
-    """A naive local datetime (from a form) as naive UTC."""
-    return local.replace(tzinfo=zone()).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def local_today() -> date:
-    return to_local(utcnow()).date()
 
 
 # --- Codes ---------------------------------------------------------------------------
@@ -317,9 +295,7 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
     if meeting.state != "announced":
         raise DeliberationError(409, _("会议已结束，不能再报名。"))
     if utcnow() >= meeting.signup_deadline or meeting.lot_drawn_at:
-        raise DeliberationError(
-            409, _("报名已于 %(when)s 截止。", when=to_local(meeting.signup_deadline).strftime("%Y-%m-%d %H:%M"))
-        )
+        raise DeliberationError(409, _("报名已于 %(when)s 截止。", when=local_time(meeting.signup_deadline)))
     phone = normalise_phone(phone)
     duplicate = db.session.scalar(
         select(Signup.id).where(Signup.meeting_id == meeting.id, Signup.phone == phone, Signup.status != "cancelled")

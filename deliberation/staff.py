@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.forms import EmptyForm
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
+from core.times import to_local, to_utc
 from deliberation import services
 from deliberation.forms import (
     AgendaItemForm,
@@ -55,7 +56,7 @@ def _fields(form: MeetingForm) -> dict:
     fields["online_url"] = (fields["online_url"] or "").strip() or None
     fields["members"] = fields["members"] or None
     for name in ("starts_at", "ends_at", "signup_deadline"):
-        fields[name] = services.to_utc(getattr(form, name).data)
+        fields[name] = to_utc(getattr(form, name).data)
     return fields
 
 
@@ -107,7 +108,7 @@ def meeting_edit(meeting_id: int):
     form = MeetingForm(obj=meeting if request.method == "GET" else None)
     if request.method == "GET":
         for name in ("starts_at", "ends_at", "signup_deadline"):
-            getattr(form, name).data = services.to_local(getattr(meeting, name))
+            getattr(form, name).data = to_local(getattr(meeting, name))
     if form.validate_on_submit():
         services.update_meeting(meeting, **_fields(form))
         db.session.commit()

@@ -68,7 +68,7 @@ def calendar(meeting_id: int):
         stamp=meeting.announced_at or meeting.created_at,
         start=meeting.starts_at,
         end=meeting.ends_at,
-        summary=f"{meeting.kind_label}：{meeting.topic}",
+        summary=f"{meeting.kind_label}{_('：')}{meeting.topic}",
         description="\n".join(p for p in (meeting.organiser, meeting.description, agenda, url) if p),
         location=meeting.place or meeting.online_url or "",
         url=url,

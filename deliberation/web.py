@@ -20,9 +20,5 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return error_response(exc.status, exc.message)
 
-    @app.template_filter("local_time")
-    def local_time(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return services.to_local(moment).strftime(fmt) if moment else ""
-
     # For the staff dashboard: {% include "deliberation/_dashboard.html" %} needs nothing else.
     app.add_template_global(services.dashboard_items, "deliberation_dashboard_items")

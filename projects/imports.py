@@ -105,7 +105,7 @@ def import_candidates(year: int, data: bytes) -> CandidateImport:
     columns = _header(header)
     missing = [COLUMNS[k][0] for k in REQUIRED if k not in columns]
     if missing:
-        result.errors.append((1, _("缺少列：%(cols)s", cols="、".join(missing))))
+        result.errors.append((1, _("缺少列：%(cols)s", cols=_("、").join(missing))))
         return result
     units = {u.name: u for u in db.session.scalars(select(LeadUnit))}
     rows = []
@@ -126,7 +126,7 @@ def import_candidates(year: int, data: bytes) -> CandidateImport:
             if row["title"] in seen:
                 problems.append(_("项目名称与第 %(line)d 行重复", line=seen[row["title"]]))
             if problems:
-                result.errors.append((line_no, "；".join(problems)))
+                result.errors.append((line_no, _("；").join(problems)))
             else:
                 seen[row["title"]] = line_no
                 row["line"] = line_no

@@ -11,6 +11,7 @@ from core.errors import fail
 from core.forms import EmptyForm
 from core.models import Deputy, LeadUnit, Session
 from core.permissions import staff_required
+from core.routing import bounded_int
 from extensions import db
 from projects import imports, progress, services
 from projects.forms import (
@@ -183,7 +184,7 @@ def _chosen(form: CandidateForm) -> list[Suggestion]:
 def candidate_new(year: int):
     form = _candidate_form(year)
     if request.method == "GET":
-        ids = [int(x) for x in request.args.getlist("from") if x.isdigit()]
+        ids = [n for x in request.args.getlist("from") if x.isdecimal() and (n := bounded_int(int(x)))]
         form.suggestions.data = ids
         first = db.session.get(Suggestion, ids[0]) if ids else None
         if first is not None:

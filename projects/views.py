@@ -5,8 +5,7 @@ units (progress reports) and monitoring deputies (inspection notes)."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -27,6 +26,7 @@ from sqlalchemy import select
 from core.errors import error_response, fail
 from core.forms import EmptyForm
 from core.sessions import qr_svg
+from core.times import local_today
 from extensions import db, limiter
 from projects import exports, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
@@ -43,7 +43,7 @@ def today() -> date:
     fixed = current_app.config.get("YISHI_TODAY")
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
-    return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
+    return local_today()
 
 
 @bp.errorhandler(CycleError)
@@ -191,7 +191,9 @@ def suggest():
     form = SuggestionForm()
     source = "qr" if request.values.get("src") == "qr" else "web"
     if call is None:
-        return render_template("projects/suggest.html", call=None, form=form, source=source), 404
+        # Not an error to look: the page says no call is open (a POST is a conflict).
+        status = 409 if request.method == "POST" else 200
+        return render_template("projects/suggest.html", call=None, form=form, source=source), status
     if form.validate_on_submit():
         suggestion = services.submit_suggestion(
             call,

@@ -65,7 +65,14 @@ def test_suggestions_are_rate_limited(cycle_app, call):
 
 
 def test_no_open_call_and_unknown_pages(cycle_app, client):
-    assert client.get("/suggest").status_code == 404
+    # Without an open call the suggestion page says so (200); a POST is refused (409).
+    page = client.get("/suggest")
+    assert page.status_code == 200 and "目前没有正在进行的征集" in page.get_data(as_text=True)
+    refused = _post(client, "/suggest", GOOD, page="/login")
+    assert refused.status_code == 409 and "目前没有正在进行的征集" in refused.get_data(as_text=True)
+    assert _count(Suggestion) == 0
+    client.get("/lang/en")
+    assert "There is no open call" in client.get("/suggest").get_data(as_text=True)
     assert client.get("/suggestions/999").status_code == 404
     assert client.get("/projects/p/999").status_code == 404
     assert client.get("/projects/1999").status_code == 404

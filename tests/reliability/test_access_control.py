@@ -96,6 +96,7 @@ GET_EXPECTED = {
             "projects.project_page",
             "projects.suggestion_page",
             "core.robots",
+            "core.favicon",
             "voting.verify_help",
             "voting.verifier_zip",
             "static",

@@ -151,6 +151,12 @@ def test_deactivate_and_reset_password(staff_client):
     assert response.status_code == 200
     assert "初始密码" in response.get_data(as_text=True)
     assert db.session.get(Deputy, deputy.id).user.must_change_password is True
+    # Both actions on the deputy's behalf are audit lines naming the deputy and the staff member.
+    from core.models import AuditEntry
+
+    lines = db.session.execute(select(AuditEntry.action, AuditEntry.on_behalf_of, AuditEntry.actor_label)).all()
+    for action in ("deputy.deactivate", "deputy.password_reset"):
+        assert (action, deputy.code, "staff:staff1") in lines
 
 
 def test_cli_import_deputies(runner, app, tmp_path):

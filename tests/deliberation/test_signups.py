@@ -214,3 +214,8 @@ def test_public_posts_are_rate_limited(app, client):
     limited = post_signup(client, meeting.id, "13911110003")
     assert limited.status_code == 429 and "请求过于频繁" in limited.get_data(as_text=True)
     assert count(meeting.id) == 2
+    # Opinions have their own count under the same limit.
+    url = f"/meetings/{meeting.id}/opinions/new"
+    data = {"agenda_item": "0", "category": "other", "anonymous": "y", "body": "建议增加座椅。"}
+    statuses = [client.post(url, data=dict(data, csrf_token=csrf_token(client, url))).status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]

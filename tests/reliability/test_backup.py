@@ -23,6 +23,7 @@ def test_restored_database_serves_identical_boards(app, runner, backend, tmp_pat
     dump_file = tmp_path / "yishi-backup.json.gz"
     result = runner.invoke(args=["backup", str(dump_file)])
     assert result.exit_code == 0, result.output
+    assert oct(dump_file.stat().st_mode & 0o777) == "0o600"
     # Restore into a fresh database with the same key-encryption key.
     fresh = tmp_path / "fresh"
     fresh.mkdir()

@@ -55,24 +55,30 @@ def test_no_inline_script_in_pages(client):
 
 
 def test_every_state_change_needs_csrf(app, staff_client):
+    """Every POST route of the site, as a logged-in staff member without the token: 400.
+    The cast call alone is exempt (it reads no cookie; a named cast checks the CSRF
+    header itself, tests/voting/test_modes_and_staff.py), and the token call needs the
+    header (below)."""
+    from flask import url_for
+    from werkzeug.routing.converters import IntegerConverter
+
     congress, session = make_congress(2)
     deputy = congress.deputies[0]
-    posts = [
-        "/logout",
-        "/congresses",
-        f"/congresses/{congress.id}/import",
-        f"/congresses/{congress.id}/sessions",
-        f"/deputies/{deputy.id}/active",
-        f"/deputies/{deputy.id}/password",
-        f"/sessions/{session.id}/checkin",
-        f"/sessions/{session.id}/qr/renew",
-        "/staff/polls/new",
-        "/password",
-    ]
-    for url in posts:
+    values = {"poll_id": "p", "held_id": "h", "secret": "s", "code": "zh"}
+    posts = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint == "voting_api.ballots":
+            continue
+        args = {
+            name: 1 if isinstance(rule._converters[name], IntegerConverter) else values[name] for name in rule.arguments
+        }
+        with app.test_request_context():
+            posts.append(url_for(rule.endpoint, **args))
+    assert len(posts) > 70
+    for url in [*posts, f"/deputies/{deputy.id}/active", f"/sessions/{session.id}/checkin"]:
         response = staff_client.post(url, data={"name": "x", "code": "D001"})
         assert response.status_code == 400, url
-        assert "CSRF" in response.get_data(as_text=True)
+        assert "CSRF" in response.get_data(as_text=True) or response.get_json()["error"] == "csrf_failed", url
     assert deputy.active
 
 
@@ -134,3 +140,21 @@ def test_secrets_never_appear_in_pages_or_errors(app, staff_client, caplog):
     )
     for text in pages + [caplog.text]:
         assert secret not in text and kek not in text and PASSWORD not in text
+
+
+def test_instance_secrets_are_made_owner_only(backend, tmp_path, monkeypatch):
+    """Without YISHI_SECRET_KEY and YISHI_KEY_ENCRYPTION_KEY in the environment, the first
+    process makes both in instance/, random and readable by the owner only."""
+    from tests.conftest import database_url
+
+    monkeypatch.delenv("YISHI_SECRET_KEY", raising=False)
+    monkeypatch.delenv("YISHI_KEY_ENCRYPTION_KEY", raising=False)
+    app = create_app(base_config(tmp_path, database_url(backend, tmp_path)))
+    folder = tmp_path / "instance"
+    values = []
+    for name in ("secret_key", "key_encryption_key"):
+        path = folder / name
+        assert oct(path.stat().st_mode & 0o777) == "0o600", name
+        values.append(path.read_text().strip())
+    assert len(set(values)) == 2 and all(len(v) >= 43 for v in values)
+    _dispose(app)

@@ -61,3 +61,43 @@ def test_downloaded_verifier_checks_a_board_alone(app, tmp_path):
     )
     assert done.returncode == 1
     assert "FAIL 6" in done.stdout
+
+
+def test_the_readmes_verifier_line_works_from_the_project_venv(app, tmp_path):
+    """The README's line, word for word, with this test run's interpreter standing for
+    .venv/bin/python (the README's test command runs under it) and real files."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    (line,) = [
+        line
+        for line in (root / "README.md").read_text().splitlines()
+        if line.startswith(".venv/bin/python -m voting.verify")
+    ]
+    congress, session = make_congress(3)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=2, seats=1)
+    voter = take_token(app, poll, "D001")
+    body = voter.ballot({"p01": "yes", "p02": "no"})
+    receipt = cast(app, poll, body).get_json()
+    close(poll)
+    files = {
+        "board.json": board(app, poll),
+        "receipt.json": receipt,
+        "ballot.json": body["ballot"],
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_text(json.dumps(content, ensure_ascii=False))
+    words = line.replace("[", "").replace("]", "").split()
+    assert words[:3] == [".venv/bin/python", "-m", "voting.verify"]
+    args = [str(tmp_path / w) if w in files else w for w in words[3:]]
+    args[args.index("--fingerprint") + 1] = poll.fingerprint
+    done = subprocess.run(
+        [sys.executable, "-m", "voting.verify", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAIL" not in done.stdout

@@ -18,6 +18,7 @@ NOT_HTML = {
     "deliberation.calendar",
     "projects.export",
     "core.robots",
+    "core.favicon",
     "voting.verifier_zip",
     "static",
 }

@@ -4,6 +4,7 @@ or from files in ``instance/``; nothing secret is ever committed."""
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
@@ -60,6 +61,10 @@ def load_config(app) -> None:
         YISHI_HELD_DAYS=int(env.get("YISHI_HELD_DAYS", 7)),
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
+    try:  # a wrong zone name stops the start, not the first page that shows a time
+        ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuntimeError(f"YISHI_TIMEZONE: unknown time zone {app.config['BABEL_DEFAULT_TIMEZONE']!r}") from exc
 
 
 def _database_url(url: str | None, instance_path: str) -> str:

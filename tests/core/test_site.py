@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from babel.messages.pofile import read_po
 
+from app import create_app
 from core.models import AuditEntry
 from extensions import db
-from tests.conftest import make_congress
+from tests.conftest import base_config, database_url, make_congress
 from tests.deliberation.factories import make_meeting
 from tests.helpers import approval_poll, cast, check_in_all, close, take_token
 
@@ -119,3 +121,15 @@ def test_another_zone_is_named_by_its_name(app, staff_client):
     entry = db.session.query(AuditEntry).order_by(AuditEntry.id.desc()).first()
     shown = entry.at.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Urumqi")).strftime("%Y-%m-%d %H:%M:%S")
     assert f"<td>{shown}</td>" in page
+
+
+def test_the_zone_comes_from_yishi_timezone_and_a_wrong_one_stops_the_start(backend, tmp_path, monkeypatch):
+    config = base_config(tmp_path, database_url(backend, tmp_path))
+    monkeypatch.setenv("YISHI_TIMEZONE", "Asia/Urumqi")
+    app = create_app(config)
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Urumqi"
+    with app.app_context():
+        db.engine.dispose()
+    monkeypatch.setenv("YISHI_TIMEZONE", "Nowhere/Town")
+    with pytest.raises(RuntimeError, match="YISHI_TIMEZONE"):
+        create_app(config)

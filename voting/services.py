@@ -699,16 +699,6 @@ class LogMismatch(Exception):
     """The stored ballots do not match the signed log state: refuse to publish."""
 
 
-def ballots_in_order(poll: Poll):
-    """The poll's leaf bytes in log order, streamed."""
-    return db.session.execute(
-        select(Ballot.leaf_index, Ballot.body)
-        .where(Ballot.poll_id == poll.id)
-        .order_by(Ballot.leaf_index)
-        .execution_options(yield_per=2000)
-    )
-
-
 def check_log(poll: Poll) -> tuple[list[dict], str]:
     """Recompute the log from the ballot rows and compare with its signed state.
 
@@ -815,18 +805,34 @@ def close_poll(poll: Poll) -> None:
 
 
 def board_chunks(poll: Poll):
-    """Stream the closed poll's board as JSON text (member order is the protocol's)."""
-    with ballots_in_order(poll) as rows:  # closed even when the download is abandoned
-        yield from board_text_parts(
-            poll.manifest,
-            poll.manifest_sig,
-            "codes" if poll.secrecy == "code" else "register",
-            poll.register_json,
-            (body for _index, body in rows),
-            poll.result,
-            poll.closing,
-            poll.closing_sig,
-        )
+    """The closed poll's board as JSON text chunks (member order is the protocol's).
+
+    Everything but the ballots is read now, while the caller's session is there. The
+    ballots are read by the returned generator on a connection of its own, so it needs
+    no app context and no session: a server reads a streamed body after the request's
+    context, and with it the session, is gone.
+    """
+    args = (
+        poll.manifest,
+        poll.manifest_sig,
+        "codes" if poll.secrecy == "code" else "register",
+        poll.register_json,
+        poll.result,
+        poll.closing,
+        poll.closing_sig,
+    )
+    return _board_text(db.engine, poll.id, *args)
+
+
+def _board_text(engine, poll_id: int, manifest, manifest_sig, member, listing_json, result, closing, closing_sig):
+    query = select(Ballot.leaf_index, Ballot.body).where(Ballot.poll_id == poll_id).order_by(Ballot.leaf_index)
+    with engine.connect() as conn:
+        # ``with``: closed even when the download is abandoned half-way.
+        with conn.execution_options(yield_per=2000).execute(query) as rows:
+            bodies = (body for _index, body in rows)
+            yield from board_text_parts(
+                manifest, manifest_sig, member, listing_json, bodies, result, closing, closing_sig
+            )
 
 
 def board_etag(poll: Poll) -> str:

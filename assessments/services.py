@@ -29,6 +29,7 @@ from assessments.models import (
     StandingCommittee,
 )
 from core import audit
+from core.errors import DomainError
 from core.models import Congress, Session, utcnow
 from extensions import db
 from voting import services as polls
@@ -43,13 +44,11 @@ RECTIFY_DAYS = 90  # default time to rectify; staff may change the due date
 URL_RE = re.compile(r"^https?://[^\s<>\"']{3,490}$")
 
 
-class AssessmentError(Exception):
+class AssessmentError(DomainError):
     """A refused request, with its HTTP status and a translated message."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 def local_today() -> date:

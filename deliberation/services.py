@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.errors import DomainError
 from core.models import LeadUnit, User, utcnow
 from deliberation import lot
 from deliberation.models import (
@@ -63,13 +64,11 @@ MINUTES_ATTRIBUTES = {"a": {"href"}, "th": {"scope"}}
 FOLLOWUP_DAYS = 14  # small matters are settled in about two weeks
 
 
-class DeliberationError(Exception):
+class DeliberationError(DomainError):
     """A refused request: HTTP status and a message for the user (translated)."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 # --- Time ----------------------------------------------------------------------------
@@ -787,16 +786,9 @@ def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str, 
 # --- Decisions -----------------------------------------------------------------------
 
 
-def _poll_error(exc) -> DeliberationError:
-    from voting.messages import message
-
-    return DeliberationError(exc.status, message(exc.code, exc.params))
-
-
 def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: int | None) -> Decision:
     """A motion to decide; an on-the-spot vote gets a draft code poll of the ballot engine."""
     from voting import specs
-    from voting.services import PollError
 
     if meeting.state != "announced":
         raise DeliberationError(409, _("只有已公告、未结束的会议才能表决。"))
@@ -806,21 +798,18 @@ def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: i
     db.session.add(decision)
     db.session.flush()
     if method == "vote":
-        try:
-            poll = specs.create_from_spec(
-                {
-                    "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
-                    "title": f"{meeting.topic}：{decision.title}"[:200],
-                    "ballot": "approval",
-                    "secrecy": "code",
-                    "session": None,
-                    "options": [decision.title],
-                    "rules": specs.build_rules("approval", base="present", more_than="1/2"),
-                    "purpose": "meeting",
-                }
-            )
-        except PollError as exc:
-            raise _poll_error(exc) from exc
+        poll = specs.create_from_spec(
+            {
+                "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
+                "title": f"{meeting.topic}：{decision.title}"[:200],
+                "ballot": "approval",
+                "secrecy": "code",
+                "session": None,
+                "options": [decision.title],
+                "rules": specs.build_rules("approval", base="present", more_than="1/2"),
+                "purpose": "meeting",
+            }
+        )
         decision.poll = poll
     audit.record(
         "meeting.decision_add",
@@ -873,31 +862,23 @@ def _record(decision: Decision, *, yes: int, no: int, abstain: int, present: int
 def issue_vote_codes(decision: Decision) -> list[str]:
     """One-time codes for everyone checked in, to hand out in the hall; shown once."""
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "pending":
         raise DeliberationError(409, _("只能为尚未开始的现场表决生成表决码。"))
     present = present_count(decision.meeting)
     if present == 0:
         raise DeliberationError(422, _("还没有人签到，无法生成表决码。"))
-    try:
-        codes = polls.generate_codes(decision.poll, present)
-    except PollError as exc:
-        raise _poll_error(exc) from exc
+    codes = polls.generate_codes(decision.poll, present)
     audit.record("meeting.decision_codes", "meeting", decision.meeting_id, {"decision": decision.id, "count": present})
     return codes
 
 
 def open_vote(decision: Decision) -> None:
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "pending":
         raise DeliberationError(409, _("这项表决已经开始或已经结束。"))
-    try:
-        polls.open_poll(decision.poll)
-    except PollError as exc:
-        raise _poll_error(exc) from exc
+    polls.open_poll(decision.poll)
     decision.state = "voting"
     audit.record("meeting.decision_open", "meeting", decision.meeting_id, {"decision": decision.id})
 
@@ -905,16 +886,12 @@ def open_vote(decision: Decision) -> None:
 def close_vote(decision: Decision) -> None:
     """Close the poll (the engine commits), then record its counts on the decision."""
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "voting":
         raise DeliberationError(409, _("这项表决不在进行中。"))
     decision_id = decision.id
     if decision.poll.state == "open":
-        try:
-            polls.close_poll(decision.poll)
-        except PollError as exc:
-            raise _poll_error(exc) from exc
+        polls.close_poll(decision.poll)
     decision = db.session.get(Decision, decision_id)
     result = decision.poll.result
     option = result["options"][0]

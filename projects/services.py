@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import audit
+from core.errors import DomainError
 from core.models import LeadUnit, Session, utcnow
 from extensions import db
 from projects.models import (
@@ -37,13 +38,11 @@ SUGGESTION_CATEGORIES = (
 GRADE_KEYS = ("satisfied", "basic", "dissatisfied")
 
 
-class CycleError(Exception):
+class CycleError(DomainError):
     """A refused step of the cycle: HTTP status and a translated message."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 def grade_label(grade: str | None) -> str:

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core.errors import error_response, fail
+from core.errors import fail
 from core.forms import EmptyForm
 from core.sessions import qr_svg
 from extensions import db, limiter
@@ -32,8 +32,6 @@ from projects import exports, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
 from projects.models import ProgressPhoto, Project, RectificationItem, Suggestion
 from projects.services import CycleError
-from voting.messages import message
-from voting.services import PollError
 
 bp = Blueprint("projects", __name__)
 
@@ -44,18 +42,6 @@ def today() -> date:
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return datetime.now(ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))).date()
-
-
-@bp.errorhandler(CycleError)
-def cycle_error(exc: CycleError):
-    db.session.rollback()
-    return error_response(exc.status, exc.message)
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return error_response(exc.status, message(exc.code, exc.params), exc.code)
 
 
 @bp.app_context_processor

@@ -16,9 +16,10 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.errors import DomainError
 from core.models import CheckIn, Deputy, Session
 from extensions import db
-from voting import blindrsa, keystore, merkle, rules, signing, tally
+from voting import blindrsa, keystore, merkle, messages, rules, signing, tally
 from voting.board import board_text_parts, make_closing, make_receipt, make_tree_head
 from voting.encoding import (
     ProtocolError,
@@ -35,15 +36,17 @@ from voting.encoding import (
 from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
 
 
-class PollError(Exception):
+class PollError(DomainError):
     """A refused request: HTTP status, the protocol's machine code, and parameters
     for the translated message (see ``voting.messages``)."""
 
     def __init__(self, status: int, code: str, **params):
-        super().__init__(code)
-        self.status = status
-        self.code = code
+        super().__init__(status, code=code)
         self.params = params
+
+    @property
+    def message(self) -> str:
+        return messages.message(self.code, self.params)
 
 
 def _now() -> datetime:
@@ -695,8 +698,13 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
 # --- Closing -------------------------------------------------------------------------
 
 
-class LogMismatch(Exception):
-    """The stored ballots do not match the signed log state: refuse to publish."""
+class LogMismatch(PollError):
+    """The stored ballots do not match the signed log state: refuse to publish. ``str()``
+    is the detail, for the operator."""
+
+    def __init__(self, detail: str):
+        super().__init__(500, "log_mismatch", detail=detail)
+        self.args = (detail,)
 
 
 def check_log(poll: Poll) -> tuple[list[dict], str]:

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.errors import error_response, fail
+from core.errors import fail
 from core.forms import EmptyForm
 from core.i18n import select_locale
 from core.models import Session
@@ -48,12 +48,6 @@ def inject_ballot_strings():
 
 
 VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return error_response(exc.status, message(exc.code, exc.params), exc.code)
 
 
 def choice_labels() -> dict[str, str]:
@@ -272,7 +266,7 @@ def poll_new():
             poll = specs.create_from_spec(spec)
         except PollError as exc:
             db.session.rollback()
-            form.form_errors.append(message(exc.code, exc.params))
+            form.form_errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("投票草稿已保存。"), "success")

@@ -290,17 +290,18 @@ def prepare_ballot(assessment: Assessment) -> Poll:
         return assessment.poll
     if not assessment.subjects:
         raise AssessmentError(422, _("测评至少要有一个测评对象。"))
-    spec = {
-        "poll": _poll_id(assessment),
-        "title": assessment.title,
-        "ballot": "satisfaction",
-        "secrecy": "code" if assessment.raters == "public" else "secret",
-        "session": assessment.session_id,
-        "options": [{"id": s.option_id, "title": s.title} for s in assessment.subjects],
-        "rules": specs.build_rules("satisfaction", base=assessment.grade_base, rectify_below=assessment.rectify_below),
-        "purpose": "assessment",
-    }
-    poll = specs.create_from_spec(spec)
+    poll = polls.create_poll(
+        public_id=_poll_id(assessment),
+        title=assessment.title,
+        ballot="satisfaction",
+        secrecy="code" if assessment.raters == "public" else "secret",
+        session=assessment.session,
+        options=[(s.option_id, s.title) for s in assessment.subjects],
+        poll_rules=specs.build_rules(
+            "satisfaction", base=assessment.grade_base, rectify_below=assessment.rectify_below
+        ),
+        purpose="assessment",
+    ).poll
     assessment.poll = poll
     db.session.flush()
     audit.record("assessment.ballot", "assessment", assessment.id, {"poll": poll.public_id})

@@ -85,17 +85,15 @@ def build_poll(url: str, instance: Path, size: int):
             for i in range(size)
         ],
     )
-    poll = specs.create_from_spec(
-        {
-            "poll": f"close-{size}-{congress.id}",
-            "title": "关闭基准",
-            "ballot": "approval",
-            "secrecy": "secret",
-            "session": session.id,
-            "options": [f"项目{i}" for i in range(1, 16)],
-            "rules": specs.build_rules("approval", seats=10, max_yes=10),
-        }
-    )
+    poll = services.create_poll(
+        public_id=f"close-{size}-{congress.id}",
+        title="关闭基准",
+        ballot="approval",
+        secrecy="secret",
+        session=session,
+        options=[f"项目{i}" for i in range(1, 16)],
+        poll_rules=specs.build_rules("approval", seats=10, max_yes=10),
+    ).poll
     original = blindrsa.generate_token_key
     blindrsa.generate_token_key = lambda bits=2048: key  # the cached key, so cached tokens are valid
     try:

@@ -788,6 +788,7 @@ def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str, 
 
 def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: int | None) -> Decision:
     """A motion to decide; an on-the-spot vote gets a draft code poll of the ballot engine."""
+    from voting import services as polls
     from voting import specs
 
     if meeting.state != "announced":
@@ -798,19 +799,15 @@ def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: i
     db.session.add(decision)
     db.session.flush()
     if method == "vote":
-        poll = specs.create_from_spec(
-            {
-                "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
-                "title": f"{meeting.topic}：{decision.title}"[:200],
-                "ballot": "approval",
-                "secrecy": "code",
-                "session": None,
-                "options": [decision.title],
-                "rules": specs.build_rules("approval", base="present", more_than="1/2"),
-                "purpose": "meeting",
-            }
-        )
-        decision.poll = poll
+        decision.poll = polls.create_poll(
+            public_id=f"yishi-meeting-{meeting.id}-decision-{decision.id}",
+            title=f"{meeting.topic}：{decision.title}"[:200],
+            ballot="approval",
+            secrecy="code",
+            options=[decision.title],
+            poll_rules=specs.build_rules("approval", base="present", more_than="1/2"),
+            purpose="meeting",
+        ).poll
     audit.record(
         "meeting.decision_add",
         "meeting",

@@ -8,8 +8,10 @@ before they return what they promise (a blind signature, a receipt, a board).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
@@ -135,18 +137,31 @@ def staff_poll_overview(limit: int = 10) -> list[PollCounts]:
 # --- Drafts --------------------------------------------------------------------------
 
 
+class DraftPoll(NamedTuple):
+    poll: Poll
+    option_ids: list[str]  # one for each option given, in the same order
+
+
 def create_poll(
     *,
     public_id: str,
     title: str,
     ballot: str,
     secrecy: str,
-    options: list[dict],
+    options: Sequence[str] | Sequence[tuple[str, str]],
     poll_rules: dict,
     session: Session | None = None,
     purpose: str = "general",
-) -> Poll:
-    """Create a draft poll after checking it would make a valid manifest."""
+) -> DraftPoll:
+    """Create a draft poll after checking it would make a valid manifest.
+
+    ``options`` are titles, numbered p01, p02 … in order, or ``(id, title)`` pairs;
+    the option ids come back in the same order, for the caller to link its own rows.
+    """
+    options = [
+        {"id": f"p{i:02d}", "title": o} if isinstance(o, str) else {"id": o[0], "title": o[1]}
+        for i, o in enumerate(options, start=1)
+    ]
     if secrecy in ("secret", "named") and session is None:
         raise PollError(422, "session_required")
     if secrecy == "code" and session is not None:
@@ -173,7 +188,7 @@ def create_poll(
     db.session.add(poll)
     db.session.flush()
     audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
-    return poll
+    return DraftPoll(poll, [o["id"] for o in options])
 
 
 # A placeholder key lets a draft be checked against the manifest rules before the

@@ -246,24 +246,23 @@ def poll_new():
     form.session_id.choices = _session_choices()
     if form.validate_on_submit():
         titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
-        spec = {
-            "poll": form.public_id.data.strip(),
-            "title": form.title.data.strip(),
-            "ballot": form.ballot.data,
-            "secrecy": form.secrecy.data,
-            "session": form.session_id.data or None,
-            "options": titles,
-            "rules": specs.build_rules(
-                form.ballot.data,
-                seats=form.seats.data,
-                max_yes=form.max_yes.data,
-                base=form.base.data,
-                more_than=form.more_than.data,
-                rectify_below=form.rectify_below.data or None,
-            ),
-        }
         try:
-            poll = specs.create_from_spec(spec)
+            poll = services.create_poll(
+                public_id=form.public_id.data.strip(),
+                title=form.title.data.strip(),
+                ballot=form.ballot.data,
+                secrecy=form.secrecy.data,
+                session=db.session.get(Session, form.session_id.data) if form.session_id.data else None,
+                options=titles,
+                poll_rules=specs.build_rules(
+                    form.ballot.data,
+                    seats=form.seats.data,
+                    max_yes=form.max_yes.data,
+                    base=form.base.data,
+                    more_than=form.more_than.data,
+                    rectify_below=form.rectify_below.data or None,
+                ),
+            ).poll
         except PollError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)

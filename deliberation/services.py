@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -912,16 +913,19 @@ def closing_report(meeting: Meeting) -> dict:
     opinions = public_opinions(meeting)
     replies = [o.reply for o in opinions if o.reply is not None]
     done = [r for r in replies if r.status == "done"]
-    ratings = {key: sum(1 for r in done if r.rating == key) for key in RATINGS}
+    rating_counts = Counter(r.rating for r in done)
+    ratings = {key: rating_counts[key] for key in RATINGS}
     rated = sum(ratings.values())
-    outcomes = {key: sum(1 for r in done if r.outcome == key) for key in OUTCOMES}
+    outcome_counts = Counter(r.outcome for r in done)
+    outcomes = {key: outcome_counts[key] for key in OUTCOMES}
+    stages = Counter(o.stage for o in opinions)
     return {
         "attendance": attendance(meeting),
         "opinions": len(opinions),
-        "hidden": sum(1 for o in opinions if o.hidden),
-        "anonymous": sum(1 for o in opinions if o.is_anonymous),
-        "before": sum(1 for o in opinions if o.stage == "before"),
-        "during": sum(1 for o in opinions if o.stage == "during"),
+        "hidden": sum(o.hidden for o in opinions),
+        "anonymous": sum(o.is_anonymous for o in opinions),
+        "before": stages["before"],
+        "during": stages["during"],
         "assigned": len(replies),
         "done": len(done),
         "outcomes": outcomes,

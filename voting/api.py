@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
@@ -113,7 +113,7 @@ def board(poll_id: str):
     etag = services.board_etag(poll)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = Response(stream_with_context(services.board_chunks(poll)), mimetype="application/json")
+    response = Response(services.board_chunks(poll), mimetype="application/json")
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Disposition"] = f'attachment; filename="board-{poll.public_id}.json"'

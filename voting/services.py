@@ -8,6 +8,7 @@ before they return what they promise (a blind signature, a receipt, a board).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -699,16 +700,6 @@ class LogMismatch(Exception):
     """The stored ballots do not match the signed log state: refuse to publish."""
 
 
-def ballots_in_order(poll: Poll):
-    """The poll's leaf bytes in log order, streamed."""
-    return db.session.execute(
-        select(Ballot.leaf_index, Ballot.body)
-        .where(Ballot.poll_id == poll.id)
-        .order_by(Ballot.leaf_index)
-        .execution_options(yield_per=2000)
-    )
-
-
 def check_log(poll: Poll) -> tuple[list[dict], str]:
     """Recompute the log from the ballot rows and compare with its signed state.
 
@@ -814,19 +805,38 @@ def close_poll(poll: Poll) -> None:
     db.session.commit()
 
 
-def board_chunks(poll: Poll):
-    """Stream the closed poll's board as JSON text (member order is the protocol's)."""
-    with ballots_in_order(poll) as rows:  # closed even when the download is abandoned
-        yield from board_text_parts(
-            poll.manifest,
-            poll.manifest_sig,
-            "codes" if poll.secrecy == "code" else "register",
-            poll.register_json,
-            (body for _index, body in rows),
-            poll.result,
-            poll.closing,
-            poll.closing_sig,
+def board_chunks(poll: Poll) -> Iterator[str]:
+    """Stream the closed poll's board as JSON text (member order is the protocol's).
+
+    Everything but the ballots is read now, inside the request; the returned generator
+    reads the ballots on its own connection, so it still works when a server iterates a
+    streamed response after the request's session is gone."""
+    poll_id, secrecy = poll.id, poll.secrecy
+    parts = (poll.manifest, poll.manifest_sig, poll.register_json, poll.result, poll.closing, poll.closing_sig)
+    engine = db.engine
+
+    def chunks() -> Iterator[str]:
+        manifest, manifest_sig, register, result, closing, closing_sig = parts
+        query = (
+            select(Ballot.leaf_index, Ballot.body)
+            .where(Ballot.poll_id == poll_id)
+            .order_by(Ballot.leaf_index)
+            .execution_options(yield_per=2000)
         )
+        # ``with``: closed even when the download is abandoned half-way.
+        with engine.connect() as connection, connection.execute(query) as rows:
+            yield from board_text_parts(
+                manifest,
+                manifest_sig,
+                "codes" if secrecy == "code" else "register",
+                register,
+                (body for _index, body in rows),
+                result,
+                closing,
+                closing_sig,
+            )
+
+    return chunks()
 
 
 def board_etag(poll: Poll) -> str:

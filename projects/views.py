@@ -143,7 +143,8 @@ def export(year: int, kind: str, fmt: str):
         body = json.dumps({"year": year, "kind": kind, "rows": rows}, ensure_ascii=False, indent=1)
         response = Response(body, mimetype="application/json")
     else:
-        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv")  # werkzeug adds the charset
+        # werkzeug adds "; charset=utf-8" to a text/ type.
+        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response

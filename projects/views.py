@@ -129,7 +129,8 @@ def export(year: int, kind: str, fmt: str):
         body = json.dumps({"year": year, "kind": kind, "rows": rows}, ensure_ascii=False, indent=1)
         response = Response(body, mimetype="application/json")
     else:
-        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv; charset=utf-8")
+        # werkzeug adds "; charset=utf-8" to a text/ type.
+        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -149,6 +150,7 @@ def project_page(project_id: int):
         label=progress.schedule_label,
         can_report=progress.can_report(current_user, project),
         is_member=progress.is_member(current_user, project),
+        locked=services.is_locked(project),
         button=EmptyForm(),
     )
 
@@ -177,7 +179,9 @@ def suggest():
     form = SuggestionForm()
     source = "qr" if request.values.get("src") == "qr" else "web"
     if call is None:
-        return render_template("projects/suggest.html", call=None, form=form, source=source), 404
+        # The page is linked from every page: without a call it says so (a POST is refused).
+        status = 200 if request.method == "GET" else 409
+        return render_template("projects/suggest.html", call=None, form=form, source=source), status
     if form.validate_on_submit():
         suggestion = services.submit_suggestion(
             call,

@@ -65,7 +65,11 @@ def test_suggestions_are_rate_limited(cycle_app, call):
 
 
 def test_no_open_call_and_unknown_pages(cycle_app, client):
-    assert client.get("/suggest").status_code == 404
+    # Every page links /suggest: without an open call it says so, and refuses a POST.
+    page = client.get("/suggest")
+    assert page.status_code == 200 and "目前没有正在进行的征集" in page.get_data(as_text=True)
+    assert _post(client, "/suggest", GOOD, page="/login").status_code == 409
+    assert _count(Suggestion) == 0
     assert client.get("/suggestions/999").status_code == 404
     assert client.get("/projects/p/999").status_code == 404
     assert client.get("/projects/1999").status_code == 404

@@ -374,8 +374,9 @@
     var receipts = this.storedReceipts();
     if (!this.form) {
       // The poll is closed: a token can no longer be used, a kept receipt still can.
-      if (this.secrecy === 'secret') remove(this.voteKey());
       this.status('', '');
+      if (this.secrecy === 'secret' && !receipts.length && (await this.fetchLostReceipt())) return;
+      if (this.secrecy === 'secret') remove(this.voteKey());
       if (receipts.length) await this.showReceipt(receipts[receipts.length - 1], 'previous');
       return;
     }
@@ -636,6 +637,28 @@
     }
     if (!(await this.ensureToken())) return;
     if (submitted) await this.castSecret(submitted);
+  };
+
+  /* A ballot sent before the close whose answer never came: the server answers an
+     identical ballot with its receipt even after the close. */
+  BallotPage.prototype.fetchLostReceipt = async function () {
+    var st = this.loadVote();
+    if (!(st && st.body && st.body.ballot)) return false;
+    var r = await request(this.api + '/ballots', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(st.body)
+    });
+    if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
+      if (await this.keepReceipt(r, st.body.ballot)) remove(this.voteKey());
+      return true;
+    }
+    if (r.network || r.status >= 500) {
+      this.status(this.fail(r, 'submit_error'), 'error'); // kept: the next load tries again
+      return true;
+    }
+    return false; // refused: it was never taken
   };
 
   BallotPage.prototype.ensureToken = async function () {

@@ -208,3 +208,33 @@ def test_a_second_device_is_told_plainly_and_the_deputy_can_report(app, live_ser
     reported = list(db.session.scalars(select(TokenIssuance.lost_reported_at)))
     db.session.commit()
     assert len(reported) == 1 and reported[0] is not None
+
+
+def test_a_ballot_in_flight_at_the_close_still_gets_its_receipt(app, live_server, phone, tmp_path):
+    """The cast was committed, the page never heard, and the poll closed before the page
+    came back: the page sends the same ballot again and keeps the receipt the server
+    answers (an identical ballot gets its receipt even after the close)."""
+    congress, session = make_congress(2)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=2, seats=1)
+    login_in_browser(phone, live_server.url, "D002", PASSWORD)
+    phone.goto(f"{live_server.url}/polls/{poll.public_id}/vote")
+    expect(phone.locator("#ballot-status")).to_contain_text(TOKEN_READY)
+    phone.check("input[name=choice-p01][value=yes]")
+    phone.check("input[name=choice-p02][value=no]")
+    ballots = HeldResponse(phone, "**/api/polls/*/ballots")
+    phone.click("#ballot-form button[type=submit]")
+    first_receipt = json.loads(ballots.wait("cast").text())
+    close(poll)
+    phone.reload()
+    expect(phone.locator("#ballot-status")).to_contain_text(CAST_OK)
+    with phone.expect_download() as download:
+        phone.click("#ballot-download-receipt")
+    receipt_path = tmp_path / "receipt.json"
+    download.value.save_as(receipt_path)
+    assert json.loads(receipt_path.read_text()) == first_receipt
+    stored = phone.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert "yishi-vote:" not in stored and "yishi-receipt:" in stored
+    published = board(app, poll)
+    status, output = run_verifier(published, tmp_path, [first_receipt], fingerprint=poll.fingerprint)
+    assert status == 0, output

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
-from core.models import CheckIn, Deputy, Session, utcnow
+from core.models import CheckIn, Deputy, Session
 from extensions import db
 from voting import blindrsa, keystore, merkle, rules, signing, tally
 from voting.board import board_text_parts, make_closing, make_receipt, make_tree_head
@@ -550,7 +550,7 @@ def report_lost_token(poll: Poll, deputy_id: int) -> datetime:
     if issuance is None:
         raise PollError(409, "no_token_issued")
     if issuance.lost_reported_at is None:
-        issuance.lost_reported_at = utcnow().replace(second=0, microsecond=0)
+        issuance.lost_reported_at = _now().replace(second=0)
         db.session.flush()
         audit.record("poll.token_lost", "poll", poll.public_id)
     return issuance.lost_reported_at

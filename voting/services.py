@@ -7,6 +7,8 @@ before they return what they promise (a blind signature, a receipt, a board).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -396,7 +398,11 @@ def _token_state_query(dialect: str):
     checkin = _CHECKIN.alias("c")
     query = (
         select(
-            _POLL.c.state, voter.c.id.label("voter_id"), issued.c.id.label("issued"), checkin.c.id.label("checked_in")
+            _POLL.c.state,
+            voter.c.id.label("voter_id"),
+            issued.c.id.label("issued"),
+            issued.c.blinded_sha256,
+            checkin.c.id.label("checked_in"),
         )
         .select_from(
             _POLL.outerjoin(voter, (voter.c.poll_id == _POLL.c.id) & (voter.c.deputy_id == bindparam("b_deputy")))
@@ -464,9 +470,36 @@ def issue_token(poll: Poll | PollFacts, deputy: Deputy | int, blinded_msg_b64: o
 
     Core statements on the session's connection: one read, then the RSA operation,
     then the issuance in the same transaction. ``deputy`` may be the deputy's id.
+
+    The same deputy sending the same blinded message again gets the same signature
+    (revision 5: a page reloaded while its request was in flight can finish). RSA
+    signing is deterministic, so the repeat signs again, writes nothing, and hands out
+    nothing that was not handed out before; any other message answers 409.
     """
     facts = _as_facts(poll)
     deputy_id = deputy if isinstance(deputy, int) else deputy.id
+    blinded = _blinded_message(facts, blinded_msg_b64)
+    digest = hashlib.sha256(blinded).hexdigest()
+    params = {"b_id": facts.id, "b_public": facts.public_id, "b_deputy": deputy_id, "b_session": facts.session_id}
+    try:
+        try:
+            return _issue(facts, params, blinded, digest)
+        except IntegrityError:
+            # A request of the same deputy committed first (a racing repeat, or a
+            # different message): answer as if this one had come second.
+            db.session.rollback()
+            return _issue(facts, params, blinded, digest)
+    except PollError:
+        db.session.rollback()
+        raise
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise PollError(409, "token_already_issued") from exc
+
+
+def _blinded_message(facts: PollFacts, blinded_msg_b64: object) -> bytes:
+    """The decoded blinded message, or 422 ``bad_request``: checked against the poll's
+    public key before anything else is read, as the protocol orders the answers."""
     if facts.secrecy != "secret":
         raise PollError(422, "bad_request", detail="tokens exist only in secret polls")
     if not isinstance(blinded_msg_b64, str):
@@ -475,40 +508,91 @@ def issue_token(poll: Poll | PollFacts, deputy: Deputy | int, blinded_msg_b64: o
         blinded = b64url_decode(blinded_msg_b64)
     except ValueError as exc:
         raise PollError(422, "bad_request", detail="blinded_msg is not base64url") from exc
+    key = _token_verifier(facts)
+    if len(blinded) != key.modulus_len or int.from_bytes(blinded, "big") >= key.n:
+        raise PollError(422, "bad_request", detail="blinded_msg has the wrong size")
+    return blinded
+
+
+def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
+    """One attempt: read the state, refuse or repeat or sign and record."""
     conn = db.session.connection()
-    params = {"b_id": facts.id, "b_public": facts.public_id, "b_deputy": deputy_id, "b_session": facts.session_id}
-    try:
-        row = conn.execute(_TOKEN_STATE[conn.dialect.name], params).one_or_none()
-        if row is None:
-            _forget(facts)
-            raise PollError(404, "unknown_poll")
-        if row.state != "open":
-            _forget(facts)
-            raise PollError(409, "poll_closed")
-        if row.voter_id is None:
-            raise PollError(403, "not_in_register")
-        if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
-            raise PollError(403, "not_checked_in")
-        if row.issued is not None:
+    row = conn.execute(_TOKEN_STATE[conn.dialect.name], params).one_or_none()
+    if row is None:
+        _forget(facts)
+        raise PollError(404, "unknown_poll")
+    if row.state != "open":
+        _forget(facts)
+        raise PollError(409, "poll_closed")
+    if row.voter_id is None:
+        raise PollError(403, "not_in_register")
+    if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
+        raise PollError(403, "not_checked_in")
+    if row.issued is not None:
+        if row.blinded_sha256 is None or not hmac.compare_digest(row.blinded_sha256, digest):
             raise PollError(409, "token_already_issued")
-        signer = keystore.blind_signer(_master(), facts.public_id, facts.token_key_enc)
-        try:
-            blind_sig = signer.blind_sign(blinded)
-        except ValueError as exc:
-            raise PollError(422, "bad_request", detail="blinded_msg has the wrong size") from exc
-        conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id})
-        conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
-        if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
+        blind_sig = _blind_sign(facts, blinded)
+        # SQLite took no lock with the read: look at the state again, now, so that a
+        # repeat never answers after the close committed (PostgreSQL holds KEY SHARE).
+        if conn.dialect.name != "postgresql" and conn.execute(_POLL_STATE, {"b_id": facts.id}).scalar() != "open":
             _forget(facts)
             raise PollError(409, "poll_closed")
-        db.session.commit()
-    except PollError:
-        db.session.rollback()
-        raise
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise PollError(409, "token_already_issued") from exc
+        db.session.rollback()  # nothing was written; this ends the read and its lock
+        return b64url_encode(blind_sig)
+    blind_sig = _blind_sign(facts, blinded)
+    conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id, "blinded_sha256": digest})
+    conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
+    if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
+        _forget(facts)
+        raise PollError(409, "poll_closed")
+    db.session.commit()
     return b64url_encode(blind_sig)
+
+
+def _blind_sign(facts: PollFacts, blinded: bytes) -> bytes:
+    signer = keystore.blind_signer(_master(), facts.public_id, facts.token_key_enc)
+    return signer.blind_sign(blinded)  # checks s^e = m before it returns
+
+
+def report_lost_token(poll: Poll, deputy_id: int) -> datetime:
+    """Record that the deputy cannot vote with the token issued to them (the browser
+    that took it lost it); for the staff's list and the minutes. Flushes; the caller
+    commits. Returns the time of the report (the first one, when repeated)."""
+    if not poll.is_open:
+        raise PollError(409, "poll_closed")
+    issuance = db.session.scalar(
+        select(TokenIssuance)
+        .join(PollVoter, PollVoter.id == TokenIssuance.voter_id)
+        .where(TokenIssuance.poll_id == poll.id, PollVoter.deputy_id == deputy_id)
+    )
+    if issuance is None:
+        raise PollError(409, "no_token_issued")
+    if issuance.lost_reported_at is None:
+        issuance.lost_reported_at = _now().replace(second=0)
+        db.session.flush()
+        audit.record("poll.token_lost", "poll", poll.public_id)
+    return issuance.lost_reported_at
+
+
+@dataclass
+class LostToken:
+    voter: str
+    name: str
+    reported_at: datetime
+
+
+def lost_token_reports(poll: Poll) -> list[LostToken]:
+    """Deputies who reported on the ballot page that they cannot vote with their token.
+
+    In a secret poll this is all the server can know: it cannot tell which deputies
+    with a token have cast (that is the secret), only how many tokens are unused."""
+    rows = db.session.execute(
+        select(PollVoter.voter, PollVoter.name, TokenIssuance.lost_reported_at)
+        .join(PollVoter, PollVoter.id == TokenIssuance.voter_id)
+        .where(TokenIssuance.poll_id == poll.id, TokenIssuance.lost_reported_at.is_not(None))
+        .order_by(PollVoter.voter)
+    )
+    return [LostToken(voter, name, reported_at) for voter, name, reported_at in rows]
 
 
 # --- Casting -------------------------------------------------------------------------

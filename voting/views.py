@@ -33,7 +33,7 @@ from extensions import db
 from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
 from voting.messages import message
-from voting.models import Poll, PollVoter
+from voting.models import Poll, PollVoter, TokenIssuance
 from voting.services import LogMismatch, PollError
 from voting.tally import rate_percent
 
@@ -215,6 +215,13 @@ def ballot_page(poll_id: str):
     if voter is None:
         fail(403, message("not_in_register"))
     checked_in = poll.session is None or poll.session.is_checked_in(current_user.deputy_id)
+    lost_reported_at = None
+    if poll.secrecy == "secret":
+        lost_reported_at = db.session.scalar(
+            select(TokenIssuance.lost_reported_at).where(
+                TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id
+            )
+        )
     return render_template(
         "voting/ballot.html",
         poll=poll,
@@ -222,7 +229,23 @@ def ballot_page(poll_id: str):
         checked_in=checked_in,
         labels=choice_labels(),
         rules=rules_text(poll.manifest),
+        lost_reported_at=lost_reported_at,
+        button=EmptyForm(),
     )
+
+
+@bp.route("/polls/<poll_id>/vote/lost-token", methods=["POST"])
+@deputy_required
+def report_lost_token(poll_id: str):
+    """The deputy says the browser that took their token is lost to them: recorded
+    for the staff's list and the minutes (the server cannot know it otherwise)."""
+    poll = services.get_public_poll(poll_id)
+    if not EmptyForm().validate_on_submit():
+        fail(400, message("csrf_failed"))
+    services.report_lost_token(poll, current_user.deputy_id)
+    db.session.commit()
+    flash(_("已记录：您无法用已领取的凭证投票。请同时告诉会场的工作人员。"), "success")
+    return redirect(url_for("voting.ballot_page", poll_id=poll.public_id))
 
 
 # --- Staff -------------------------------------------------------------------------
@@ -286,7 +309,12 @@ def _staff_poll_or_404(poll_id: int) -> Poll:
 def staff_poll(poll_id: int):
     poll = _staff_poll_or_404(poll_id)
     return render_template(
-        "voting/staff_poll.html", poll=poll, counts=services.counts(poll), button=EmptyForm(), codes_form=CodesForm()
+        "voting/staff_poll.html",
+        poll=poll,
+        counts=services.counts(poll),
+        lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
+        button=EmptyForm(),
+        codes_form=CodesForm(),
     )
 
 

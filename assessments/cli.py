@@ -10,11 +10,10 @@ from sqlalchemy import select
 from assessments import services, suggestions
 from assessments.models import Assessment, StandingCommittee
 from assessments.services import AssessmentError
+from core.errors import DomainError
 from core.models import Congress
 from core.roster import import_roster
 from extensions import db
-from voting.messages import message
-from voting.services import PollError
 
 assessment_cli = AppGroup("assessment", help="Satisfaction assessments and deputies' suggestions.")
 
@@ -40,10 +39,8 @@ def close(assessment_id: int):
         _fail(f"no assessment {assessment_id}")
     try:
         items = services.close_assessment(assessment)
-    except AssessmentError as exc:
+    except DomainError as exc:  # the assessment's rules or its poll's
         _fail(exc.message)
-    except PollError as exc:
-        _fail(message(exc.code, exc.params))
     db.session.commit()
     click.echo(f"closed; {len(items)} rectification item(s)")
 

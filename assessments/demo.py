@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from assessments import services, suggestions
 from core import sessions
+from core.demo_files import demo_pdf
 from core.models import Congress, Deputy, LeadUnit, Role, Session, User
 from core.passwords import hash_password
 from extensions import db
@@ -133,13 +134,16 @@ def seed_demo(today: date) -> list[str]:
         rectify_below="4/5",
     )
     for body_type, body, title, _weights in REPORTS:
+        # The court's report as an uploaded PDF, the others as links.
+        pdf = demo_pdf(["Qingxi County People's Court", "Report on enforcement work (demo)"])
         services.add_subject(
             reports,
             kind="work_report",
             title=title,
             body_type=body_type,
             body_name=body,
-            document_url="https://www.example.gov.cn/qingxi/rd/report.html",
+            document=(pdf, "report.pdf") if body_type == "court" else None,
+            document_url=None if body_type == "court" else "https://www.example.gov.cn/qingxi/rd/report.html",
         )
     services.open_assessment(reports)
     db.session.commit()

@@ -28,6 +28,7 @@ from assessments.models import (
     StandingCommittee,
 )
 from core import audit
+from core.errors import DomainError
 from core.models import Congress, Session, utcnow
 from core.times import local_today
 from extensions import db
@@ -43,13 +44,11 @@ RECTIFY_DAYS = 90  # default time to rectify; staff may change the due date
 URL_RE = re.compile(r"^https?://[^\s<>\"']{3,490}$")
 
 
-class AssessmentError(Exception):
+class AssessmentError(DomainError):
     """A refused request, with its HTTP status and a translated message."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 # --- Standing committees --------------------------------------------------------------
@@ -187,61 +186,85 @@ def add_subject(
 ) -> AssessmentSubject:
     """Add a subject to a draft assessment. ``document`` is (PDF bytes, file name).
 
-    Everything is checked before the file is written, so a refused subject leaves
-    nothing behind.
+    Everything is checked before the row is made and the file written, so a refused
+    subject leaves nothing behind. What a kind needs is checked by its own function in
+    ``_SUBJECT_KINDS``; a description, a file and a link may come with any kind.
     """
+    _check_room_for_subject(assessment)
+    check_kind = _SUBJECT_KINDS.get(kind)
+    if check_kind is None:
+        raise AssessmentError(422, _("测评对象类型不正确。"))
+    fields = {
+        "kind": kind,
+        "title": (title or "").strip(),
+        "description": (description or "").strip(),
+        "body_name": (body_name or "").strip() or None,
+        "document_url": (document_url or "").strip() or None,
+    }
+    check_kind(fields, body_type=body_type, document=document, suggestion=suggestion, project_id=project_id)
+    if not fields["title"] or len(fields["title"]) > 200:
+        raise AssessmentError(422, _("测评对象名称不能为空且不超过 200 字。"))
+    if fields["document_url"] is not None and not URL_RE.match(fields["document_url"]):
+        raise AssessmentError(422, _("报告链接须以 http:// 或 https:// 开头。"))
+    if document is not None:
+        check_pdf(document[0])
+    return _store_subject(assessment, fields, document)
+
+
+def _check_room_for_subject(assessment: Assessment) -> None:
     if assessment.state != "draft":
         raise AssessmentError(409, _("选票已经确定，不能再修改测评对象。"))
     if len(assessment.subjects) >= MAX_SUBJECTS:
         raise AssessmentError(422, _("一次测评最多 %(n)d 个测评对象。", n=MAX_SUBJECTS))
-    title = (title or "").strip()
-    body_name = (body_name or "").strip() or None
-    document_url = (document_url or "").strip() or None
-    if kind == "suggestion" and suggestion is not None and not title:
-        title = _("“%(t)s”的办理", t=suggestion.title)[:200]
-    if kind == "project" and project_id is not None and not title:
-        from projects.models import Project
 
-        project = db.session.get(Project, project_id)
-        title = project.title if project is not None else ""
-    if kind == "work_report":
-        if body_type not in BODY_TYPES or not body_name:
-            raise AssessmentError(422, _("专项工作报告须写明报告机关（政府、监委、法院、检察院或部门）。"))
-        if document is None and document_url is None:
-            raise AssessmentError(422, _("专项工作报告须上传报告文件（PDF）或填写报告链接。"))
-    elif kind == "suggestion":
-        if suggestion is None:
-            raise AssessmentError(422, _("请选择要测评的代表建议。"))
-        if not suggestion.replies:
-            raise AssessmentError(422, _("这件代表建议还没有答复，不能测评其办理情况。"))
-    elif kind == "project":
-        from projects.models import Project
 
-        if project_id is None or db.session.get(Project, project_id) is None:
-            raise AssessmentError(422, _("请选择要测评的民生实事项目。"))
-    elif kind != "free":
-        raise AssessmentError(422, _("测评对象类型不正确。"))
-    if not title or len(title) > 200:
-        raise AssessmentError(422, _("测评对象名称不能为空且不超过 200 字。"))
-    if kind != "work_report":
-        body_type = None
-    if document_url is not None and not URL_RE.match(document_url):
-        raise AssessmentError(422, _("报告链接须以 http:// 或 https:// 开头。"))
-    if document is not None:
-        check_pdf(document[0])
-    position = (max((s.position for s in assessment.subjects), default=0)) + 1
-    subject = AssessmentSubject(
-        assessment=assessment,
-        position=position,
-        kind=kind,
-        title=title,
-        description=(description or "").strip(),
-        body_type=body_type,
-        body_name=body_name,
-        document_url=document_url,
-        suggestion=suggestion if kind == "suggestion" else None,
-        project_id=project_id if kind == "project" else None,
-    )
+def _free_subject(fields: dict, **_details) -> None:
+    """A subject with a title only."""
+
+
+def _work_report_subject(fields: dict, *, body_type, document, **_details) -> None:
+    """专项工作报告: the reporting body and the report itself are required."""
+    if body_type not in BODY_TYPES or not fields["body_name"]:
+        raise AssessmentError(422, _("专项工作报告须写明报告机关（政府、监委、法院、检察院或部门）。"))
+    if document is None and fields["document_url"] is None:
+        raise AssessmentError(422, _("专项工作报告须上传报告文件（PDF）或填写报告链接。"))
+    fields["body_type"] = body_type
+
+
+def _suggestion_subject(fields: dict, *, suggestion, **_details) -> None:
+    """The handling of a deputy's suggestion that has had its reply."""
+    if suggestion is None:
+        raise AssessmentError(422, _("请选择要测评的代表建议。"))
+    if not suggestion.replies:
+        raise AssessmentError(422, _("这件代表建议还没有答复，不能测评其办理情况。"))
+    fields["title"] = fields["title"] or _("“%(t)s”的办理", t=suggestion.title)[:200]
+    fields["suggestion"] = suggestion
+
+
+def _project_subject(fields: dict, *, project_id, **_details) -> None:
+    """A livelihood project, under its own title unless another is given."""
+    from projects.models import Project
+
+    project = db.session.get(Project, project_id) if project_id is not None else None
+    if project is None:
+        raise AssessmentError(422, _("请选择要测评的民生实事项目。"))
+    fields["title"] = fields["title"] or project.title
+    fields["project_id"] = project_id
+
+
+_SUBJECT_KINDS = {
+    "free": _free_subject,
+    "work_report": _work_report_subject,
+    "suggestion": _suggestion_subject,
+    "project": _project_subject,
+}
+
+
+def _store_subject(assessment: Assessment, fields: dict, document: tuple[bytes, str] | None) -> AssessmentSubject:
+    """The checked subject, placed last; its file is written, and removed again if the
+    row is refused."""
+    position = max((s.position for s in assessment.subjects), default=0) + 1
+    subject = AssessmentSubject(assessment=assessment, position=position, **fields)
     if document is not None:
         subject.document_file = _store_pdf(document[0])
         subject.document_name = (document[1] or "report.pdf")[-200:]
@@ -252,7 +275,10 @@ def add_subject(
         _remove_file(subject.document_file)
         raise
     audit.record(
-        "assessment.subject_add", "assessment", assessment.id, {"subject": subject.id, "kind": kind, "title": title}
+        "assessment.subject_add",
+        "assessment",
+        assessment.id,
+        {"subject": subject.id, "kind": subject.kind, "title": subject.title},
     )
     return subject
 
@@ -286,17 +312,18 @@ def prepare_ballot(assessment: Assessment) -> Poll:
         return assessment.poll
     if not assessment.subjects:
         raise AssessmentError(422, _("测评至少要有一个测评对象。"))
-    spec = {
-        "poll": _poll_id(assessment),
-        "title": assessment.title,
-        "ballot": "satisfaction",
-        "secrecy": "code" if assessment.raters == "public" else "secret",
-        "session": assessment.session_id,
-        "options": [{"id": s.option_id, "title": s.title} for s in assessment.subjects],
-        "rules": specs.build_rules("satisfaction", base=assessment.grade_base, rectify_below=assessment.rectify_below),
-        "purpose": "assessment",
-    }
-    poll = specs.create_from_spec(spec)
+    poll = polls.create_poll(
+        public_id=_poll_id(assessment),
+        title=assessment.title,
+        ballot="satisfaction",
+        secrecy="code" if assessment.raters == "public" else "secret",
+        session=assessment.session,
+        options=[(s.option_id, s.title) for s in assessment.subjects],
+        poll_rules=specs.build_rules(
+            "satisfaction", base=assessment.grade_base, rectify_below=assessment.rectify_below
+        ),
+        purpose="assessment",
+    ).poll
     assessment.poll = poll
     db.session.flush()
     audit.record("assessment.ballot", "assessment", assessment.id, {"poll": poll.public_id})

@@ -44,9 +44,8 @@ from assessments.models import (
     body_type_labels,
     reply_grade_labels,
 )
-from assessments.services import AssessmentError
 from core import audit, held
-from core.errors import error_response, fail
+from core.errors import fail
 from core.forms import EmptyForm, RosterImportForm, SessionForm
 from core.models import LeadUnit, Session
 from core.permissions import deputy_required, roles_required, staff_required
@@ -55,7 +54,7 @@ from core.sessions import qr_data_uri
 from extensions import db
 from voting import charts as voting_charts
 from voting.messages import message
-from voting.services import LogMismatch, PollError
+from voting.services import LogMismatch
 from voting.views import choice_labels, rules_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -631,15 +630,3 @@ def dashboard_context(today: date | None = None) -> dict:
     data = suggestions.due_and_overdue(today or services.local_today())
     data["rectifications"] = services.open_rectifications()
     return data
-
-
-@bp.errorhandler(AssessmentError)
-def assessment_error(exc: AssessmentError):
-    db.session.rollback()
-    return error_response(exc.status, exc.message)
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return error_response(exc.status, message(exc.code, exc.params), exc.code)

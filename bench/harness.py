@@ -131,17 +131,15 @@ def prepare(db_url: str, instance: Path, deputies: int, options: int = 15, *, se
         db.session.execute(
             insert(CheckIn), [{"session_id": session.id, "deputy_id": did, "method": "staff"} for did in ids.values()]
         )
-        poll = specs.create_from_spec(
-            {
-                "poll": f"bench-{congress.id}",
-                "title": "基准测试票决",
-                "ballot": "approval",
-                "secrecy": "secret",
-                "session": session.id,
-                "options": [f"候选项目{i}" for i in range(1, options + 1)],
-                "rules": specs.build_rules("approval", seats=seats, max_yes=seats),
-            }
-        )
+        poll = services.create_poll(
+            public_id=f"bench-{congress.id}",
+            title="基准测试票决",
+            ballot="approval",
+            secrecy="secret",
+            session=session,
+            options=[f"候选项目{i}" for i in range(1, options + 1)],
+            poll_rules=specs.build_rules("approval", seats=seats, max_yes=seats),
+        ).poll
         services.open_poll(poll)
         db.session.commit()
         public_id = poll.public_id

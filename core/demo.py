@@ -166,16 +166,17 @@ def seed_demo(today: date) -> list[str]:
 
     # The closed vote of the last session: 190 checked in, 188 took tokens, 186 cast.
     options = specs.option_list([p[0] for p in PROJECTS])
+    titles = [p[0] for p in PROJECTS]
     poll = services.create_poll(
         public_id=f"{today.year}-qingxi-18-4-minsheng",
         title=f"{today.year}年清溪县民生实事项目票决",
         ballot="approval",
         secrecy="secret",
-        options=options,
+        options=titles,
         poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
         session=last_year,
         purpose="project_vote",
-    )
+    ).poll
     present = deputies[:190]
     for deputy in present:
         sessions.check_in(last_year, deputy, method="staff", by=None)
@@ -194,11 +195,11 @@ def seed_demo(today: date) -> list[str]:
         title=f"{today.year + 1}年清溪县民生实事项目票决（演示）",
         ballot="approval",
         secrecy="secret",
-        options=options,
+        options=titles,
         poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
         session=current,
         purpose="project_vote",
-    )
+    ).poll
     for deputy in deputies[:20]:
         sessions.check_in(current, deputy, method="staff", by=None)
     services.open_poll(open_poll)

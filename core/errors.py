@@ -66,8 +66,33 @@ def refuse_nul_bytes():
     return None
 
 
+class DomainError(Exception):
+    """A request the rules refuse: an HTTP status, a machine code and a message for the
+    user, in the request's language. Each package's refusals derive from it
+    (``PollError``, ``CycleError``, ``AssessmentError``, ``DeliberationError``), and one
+    handler answers them all: rolled back, as a page or as JSON as the request wants."""
+
+    def __init__(self, status: int, message: str = "", code: str | None = None):
+        super().__init__(message or code or status)
+        self.status = status
+        self.code = code or _CODES.get(status, "error")
+        self._message = message
+
+    @property
+    def message(self) -> str:
+        """The text for the user; a subclass may build it from its code lazily."""
+        return self._message
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_bytes)
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        if exc.status >= 500:
+            app.logger.error("refused with %s on %s %s: %s", exc.code, request.method, request.path, exc)
+        return error_response(exc.status, exc.message, exc.code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
@@ -12,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.csvfile import read_records
 from core.models import Congress, Deputy, Role, User
 from core.passwords import generate_initial_password, hash_password
 from extensions import db
@@ -38,81 +37,39 @@ class ImportResult:
         return not self.errors
 
 
-def decode_csv(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), else GBK as Chinese spreadsheets export."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gbk")
-    except UnicodeDecodeError as exc:
-        raise ValueError(_("文件编码无法识别：请另存为 UTF-8 或 GBK 编码的 CSV。")) from exc
-
-
-def _header_map(header: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, raw in enumerate(header):
-        name = raw.strip().lower()
-        for key, names in COLUMNS.items():
-            if name in names:
-                found[key] = index
-    return found
-
-
-def _cell(record: list[str], columns: dict[str, int], key: str) -> str:
-    i = columns.get(key)
-    return record[i].strip() if i is not None and i < len(record) else ""
-
-
-def parse_roster(text: str) -> tuple[list[dict], list[tuple[int, str]]]:
-    """Parse roster CSV text into rows; returns (rows, errors by line number)."""
-    errors: list[tuple[int, str]] = []
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [(1, _("文件为空。"))]
-    except csv.Error as exc:
-        return [], [(1, _("CSV 格式错误：%(e)s", e=str(exc)))]
-    columns = _header_map(header)
-    missing = [COLUMNS[k][0] for k in ("code", "name", "delegation") if k not in columns]
-    if missing:
-        return [], [(1, _("缺少列：%(cols)s", cols=_("、").join(missing)))]
+def parse_roster(data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Parse a roster file into rows; returns (rows, errors by line number)."""
+    records, errors = read_records(data, COLUMNS, ("code", "name", "delegation"), max_rows=MAX_ROWS)
     rows: list[dict] = []
     seen: dict[str, int] = {}
-    try:
-        for line_no, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) >= MAX_ROWS:
-                errors.append((line_no, _("行数超过上限 %(n)d。", n=MAX_ROWS)))
-                break
-
-            row = {k: _cell(record, columns, k) for k in COLUMNS}
-            problems = []
-            if not CODE_RE.match(row["code"]):
-                problems.append(_("代表证号须为 1–32 位字母、数字或 . _ -，以字母或数字开头"))
-            elif row["code"] in seen:
-                problems.append(_("代表证号与第 %(line)d 行重复", line=seen[row["code"]]))
-            if not row["name"] or len(row["name"]) > 64:
-                problems.append(_("姓名不能为空且不超过 64 字"))
-            if not row["delegation"] or len(row["delegation"]) > 64:
-                problems.append(_("代表团不能为空且不超过 64 字"))
-            if row["phone"] and not PHONE_RE.match(row["phone"].replace(" ", "")):
-                problems.append(_("手机号码格式不正确"))
-            if problems:
-                errors.append((line_no, _("；").join(problems)))
-            else:
-                seen[row["code"]] = line_no
-                row["phone"] = row["phone"].replace(" ", "") or None
-                row["line"] = line_no
-                rows.append(row)
-    except csv.Error as exc:
-        errors.append((reader.line_num, _("CSV 格式错误：%(e)s", e=str(exc))))
+    for line_no, row in records:
+        problems = _row_problems(row, seen)
+        if problems:
+            errors.append((line_no, _("；").join(problems)))
+            continue
+        seen[row["code"]] = line_no
+        row["phone"] = row["phone"].replace(" ", "") or None
+        row["line"] = line_no
+        rows.append(row)
     if not rows and not errors:
         errors.append((2, _("文件中没有代表。")))
+    errors.sort(key=lambda problem: problem[0])
     return rows, errors
+
+
+def _row_problems(row: dict[str, str], seen: dict[str, int]) -> list[str]:
+    problems = []
+    if not CODE_RE.match(row["code"]):
+        problems.append(_("代表证号须为 1–32 位字母、数字或 . _ -，以字母或数字开头"))
+    elif row["code"] in seen:
+        problems.append(_("代表证号与第 %(line)d 行重复", line=seen[row["code"]]))
+    if not row["name"] or len(row["name"]) > 64:
+        problems.append(_("姓名不能为空且不超过 64 字"))
+    if not row["delegation"] or len(row["delegation"]) > 64:
+        problems.append(_("代表团不能为空且不超过 64 字"))
+    if row["phone"] and not PHONE_RE.match(row["phone"].replace(" ", "")):
+        problems.append(_("手机号码格式不正确"))
+    return problems
 
 
 def import_roster(congress: Congress, data: bytes) -> ImportResult:
@@ -122,12 +79,7 @@ def import_roster(congress: Congress, data: bytes) -> ImportResult:
     caller shows once; only its hash is stored. The caller commits.
     """
     result = ImportResult()
-    try:
-        text = decode_csv(data)
-    except ValueError as exc:
-        result.errors.append((1, str(exc)))
-        return result
-    rows, result.errors = parse_roster(text)
+    rows, result.errors = parse_roster(data)
     if result.errors:
         return result
     codes = [r["code"] for r in rows]

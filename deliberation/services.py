@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.errors import DomainError
 from core.models import LeadUnit, User, utcnow
 from core.times import local_time, local_today, to_local
 from deliberation import lot
@@ -63,13 +65,11 @@ MINUTES_ATTRIBUTES = {"a": {"href"}, "th": {"scope"}}
 FOLLOWUP_DAYS = 14  # small matters are settled in about two weeks
 
 
-class DeliberationError(Exception):
+class DeliberationError(DomainError):
     """A refused request: HTTP status and a message for the user (translated)."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 # --- Codes ---------------------------------------------------------------------------
@@ -763,16 +763,10 @@ def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str, 
 # --- Decisions -----------------------------------------------------------------------
 
 
-def _poll_error(exc) -> DeliberationError:
-    from voting.messages import message
-
-    return DeliberationError(exc.status, message(exc.code, exc.params))
-
-
 def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: int | None) -> Decision:
     """A motion to decide; an on-the-spot vote gets a draft code poll of the ballot engine."""
+    from voting import services as polls
     from voting import specs
-    from voting.services import PollError
 
     if meeting.state != "announced":
         raise DeliberationError(409, _("只有已公告、未结束的会议才能表决。"))
@@ -782,22 +776,15 @@ def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: i
     db.session.add(decision)
     db.session.flush()
     if method == "vote":
-        try:
-            poll = specs.create_from_spec(
-                {
-                    "poll": f"yishi-meeting-{meeting.id}-decision-{decision.id}",
-                    "title": f"{meeting.topic}：{decision.title}"[:200],
-                    "ballot": "approval",
-                    "secrecy": "code",
-                    "session": None,
-                    "options": [decision.title],
-                    "rules": specs.build_rules("approval", base="present", more_than="1/2"),
-                    "purpose": "meeting",
-                }
-            )
-        except PollError as exc:
-            raise _poll_error(exc) from exc
-        decision.poll = poll
+        decision.poll = polls.create_poll(
+            public_id=f"yishi-meeting-{meeting.id}-decision-{decision.id}",
+            title=f"{meeting.topic}：{decision.title}"[:200],
+            ballot="approval",
+            secrecy="code",
+            options=[decision.title],
+            poll_rules=specs.build_rules("approval", base="present", more_than="1/2"),
+            purpose="meeting",
+        ).poll
     audit.record(
         "meeting.decision_add",
         "meeting",
@@ -849,31 +836,23 @@ def _record(decision: Decision, *, yes: int, no: int, abstain: int, present: int
 def issue_vote_codes(decision: Decision) -> list[str]:
     """One-time codes for everyone checked in, to hand out in the hall; shown once."""
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "pending":
         raise DeliberationError(409, _("只能为尚未开始的现场表决生成表决码。"))
     present = present_count(decision.meeting)
     if present == 0:
         raise DeliberationError(422, _("还没有人签到，无法生成表决码。"))
-    try:
-        codes = polls.generate_codes(decision.poll, present)
-    except PollError as exc:
-        raise _poll_error(exc) from exc
+    codes = polls.generate_codes(decision.poll, present)
     audit.record("meeting.decision_codes", "meeting", decision.meeting_id, {"decision": decision.id, "count": present})
     return codes
 
 
 def open_vote(decision: Decision) -> None:
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "pending":
         raise DeliberationError(409, _("这项表决已经开始或已经结束。"))
-    try:
-        polls.open_poll(decision.poll)
-    except PollError as exc:
-        raise _poll_error(exc) from exc
+    polls.open_poll(decision.poll)
     decision.state = "voting"
     audit.record("meeting.decision_open", "meeting", decision.meeting_id, {"decision": decision.id})
 
@@ -881,16 +860,12 @@ def open_vote(decision: Decision) -> None:
 def close_vote(decision: Decision) -> None:
     """Close the poll (the engine commits), then record its counts on the decision."""
     from voting import services as polls
-    from voting.services import PollError
 
     if decision.method != "vote" or decision.state != "voting":
         raise DeliberationError(409, _("这项表决不在进行中。"))
     decision_id = decision.id
     if decision.poll.state == "open":
-        try:
-            polls.close_poll(decision.poll)
-        except PollError as exc:
-            raise _poll_error(exc) from exc
+        polls.close_poll(decision.poll)
     decision = db.session.get(Decision, decision_id)
     result = decision.poll.result
     option = result["options"][0]
@@ -914,16 +889,19 @@ def closing_report(meeting: Meeting) -> dict:
     opinions = public_opinions(meeting)
     replies = [o.reply for o in opinions if o.reply is not None]
     done = [r for r in replies if r.status == "done"]
-    ratings = {key: sum(1 for r in done if r.rating == key) for key in RATINGS}
+    rating_counts = Counter(r.rating for r in done)
+    ratings = {key: rating_counts[key] for key in RATINGS}
     rated = sum(ratings.values())
-    outcomes = {key: sum(1 for r in done if r.outcome == key) for key in OUTCOMES}
+    outcome_counts = Counter(r.outcome for r in done)
+    outcomes = {key: outcome_counts[key] for key in OUTCOMES}
+    stages = Counter(o.stage for o in opinions)
     return {
         "attendance": attendance(meeting),
         "opinions": len(opinions),
-        "hidden": sum(1 for o in opinions if o.hidden),
-        "anonymous": sum(1 for o in opinions if o.is_anonymous),
-        "before": sum(1 for o in opinions if o.stage == "before"),
-        "during": sum(1 for o in opinions if o.stage == "during"),
+        "hidden": sum(o.hidden for o in opinions),
+        "anonymous": sum(o.is_anonymous for o in opinions),
+        "before": stages["before"],
+        "during": stages["during"],
         "assigned": len(replies),
         "done": len(done),
         "outcomes": outcomes,

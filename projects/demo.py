@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import select
 
 from core.demo import LEAD_UNITS, PROJECTS
+from core.demo_files import demo_png
 from core.models import Congress, Deputy, LeadUnit, User
 from extensions import db
 from projects import progress, services
@@ -144,6 +145,7 @@ def seed_demo(today: date) -> list[str]:
                 narrative=f"{project.title}按计划推进，已完成阶段性任务。",
                 problems="部分点位征地协调进度偏慢。" if n % 4 == 1 else None,
                 rectifications=["加快征地协调，每周报送进度"] if n % 4 == 1 else [],
+                photos=[progress.Photo(demo_png(), "image/png", "site.png")] if n == 0 else [],
             )
     db.session.flush()
     lines = [

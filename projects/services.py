@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from core import audit
+from core.errors import DomainError
 from core.models import LeadUnit, Session, utcnow
 from extensions import db
 from projects.models import (
@@ -18,6 +19,7 @@ from projects.models import (
     ProposalCall,
     Suggestion,
 )
+from voting import services as polls
 from voting import specs
 from voting.models import Poll
 from voting.tally import rate_percent
@@ -37,13 +39,11 @@ SUGGESTION_CATEGORIES = (
 GRADE_KEYS = ("satisfied", "basic", "dissatisfied")
 
 
-class CycleError(Exception):
+class CycleError(DomainError):
     """A refused step of the cycle: HTTP status and a translated message."""
 
     def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+        super().__init__(status, message)
 
 
 def grade_label(grade: str | None) -> str:
@@ -313,10 +313,12 @@ def update_candidate(
 # --- The vote and the run-off ----------------------------------------------------------
 
 
-def _link_poll(poll: Poll, projects: list[Project], kind: str) -> None:
-    by_title = {p.title: p for p in projects}
-    for option in poll.options:
-        db.session.add(ProjectPoll(project=by_title[option["title"]], poll=poll, kind=kind, option_id=option["id"]))
+def _new_poll(projects: list[Project], kind: str, **poll) -> Poll:
+    """A draft poll with one option per project, each project linked to its option."""
+    draft = polls.create_poll(options=[p.title for p in projects], **poll)
+    for project, option_id in zip(projects, draft.option_ids, strict=True):
+        db.session.add(ProjectPoll(project=project, poll=draft.poll, kind=kind, option_id=option_id))
+    return draft.poll
 
 
 def create_vote(
@@ -340,19 +342,17 @@ def create_vote(
     max_yes = seats if max_yes is None else max_yes
     if not 1 <= max_yes <= len(projects):
         raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
-    poll = specs.create_from_spec(
-        {
-            "poll": public_id or f"{year}-minsheng-vote",
-            "title": _("%(year)d年民生实事项目票决", year=year),
-            "ballot": "approval",
-            "secrecy": "secret",
-            "session": session.id,
-            "options": [p.title for p in projects],
-            "rules": specs.build_rules("approval", seats=seats, max_yes=max_yes, base=base, more_than=more_than),
-            "purpose": "project_vote",
-        }
+    poll = _new_poll(
+        projects,
+        "vote",
+        public_id=public_id or f"{year}-minsheng-vote",
+        title=_("%(year)d年民生实事项目票决", year=year),
+        ballot="approval",
+        secrecy="secret",
+        session=session,
+        poll_rules=specs.build_rules("approval", seats=seats, max_yes=max_yes, base=base, more_than=more_than),
+        purpose="project_vote",
     )
-    _link_poll(poll, projects, "vote")
     db.session.flush()
     audit.record("projects.vote.create", "poll", poll.public_id, {"year": year, "seats": seats})
     return poll
@@ -441,21 +441,19 @@ def start_runoff(year: int) -> Poll:
     vote = outcome.vote
     seats = outcome.seats_left
     threshold = vote.rules["threshold"]
-    poll = specs.create_from_spec(
-        {
-            "poll": f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}",
-            "title": _("%(year)d年民生实事项目另行票决", year=year),
-            "ballot": "approval",
-            "secrecy": "secret",
-            "session": vote.session_id,
-            "options": [p.title for p in outcome.tied],
-            "rules": specs.build_rules(
-                "approval", seats=seats, max_yes=seats, base=threshold["base"], more_than=threshold["more_than"]
-            ),
-            "purpose": "runoff",
-        }
+    poll = _new_poll(
+        outcome.tied,
+        "runoff",
+        public_id=f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}",
+        title=_("%(year)d年民生实事项目另行票决", year=year),
+        ballot="approval",
+        secrecy="secret",
+        session=vote.session,
+        poll_rules=specs.build_rules(
+            "approval", seats=seats, max_yes=seats, base=threshold["base"], more_than=threshold["more_than"]
+        ),
+        purpose="runoff",
     )
-    _link_poll(poll, outcome.tied, "runoff")
     db.session.flush()
     audit.record(
         "projects.runoff.create",
@@ -489,19 +487,17 @@ def create_assessment(year: int, session: Session, *, public_id: str | None = No
         raise CycleError(422, _("%(year)d 年还没有当选项目。", year=year))
     if year_polls(year, "assessment"):
         raise CycleError(409, _("%(year)d 年的满意度测评已经创建。", year=year))
-    poll = specs.create_from_spec(
-        {
-            "poll": public_id or f"{year}-minsheng-assessment",
-            "title": _("%(year)d年民生实事项目满意度测评", year=year),
-            "ballot": "satisfaction",
-            "secrecy": "secret",
-            "session": session.id,
-            "options": [p.title for p in projects],
-            "rules": specs.build_rules("satisfaction", base="electorate"),
-            "purpose": "assessment",
-        }
+    poll = _new_poll(
+        projects,
+        "assessment",
+        public_id=public_id or f"{year}-minsheng-assessment",
+        title=_("%(year)d年民生实事项目满意度测评", year=year),
+        ballot="satisfaction",
+        secrecy="secret",
+        session=session,
+        poll_rules=specs.build_rules("satisfaction", base="electorate"),
+        purpose="assessment",
     )
-    _link_poll(poll, projects, "assessment")
     db.session.flush()
     audit.record("projects.assessment.create", "poll", poll.public_id, {"year": year})
     return poll

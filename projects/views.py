@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core.errors import error_response, fail
+from core.errors import fail
 from core.forms import EmptyForm
 from core.sessions import qr_svg
 from core.times import local_today
@@ -32,8 +32,6 @@ from projects import exports, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
 from projects.models import ProgressPhoto, Project, RectificationItem, Suggestion
 from projects.services import CycleError
-from voting.messages import message
-from voting.services import PollError
 
 bp = Blueprint("projects", __name__)
 
@@ -44,18 +42,6 @@ def today() -> date:
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return local_today()
-
-
-@bp.errorhandler(CycleError)
-def cycle_error(exc: CycleError):
-    db.session.rollback()
-    return error_response(exc.status, exc.message)
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return error_response(exc.status, message(exc.code, exc.params), exc.code)
 
 
 @bp.app_context_processor
@@ -143,7 +129,8 @@ def export(year: int, kind: str, fmt: str):
         body = json.dumps({"year": year, "kind": kind, "rows": rows}, ensure_ascii=False, indent=1)
         response = Response(body, mimetype="application/json")
     else:
-        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv; charset=utf-8")
+        # werkzeug adds "; charset=utf-8" to a text/ type.
+        response = Response(exports.to_csv(kind, rows).encode("utf-8"), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
@@ -163,6 +150,7 @@ def project_page(project_id: int):
         label=progress.schedule_label,
         can_report=progress.can_report(current_user, project),
         is_member=progress.is_member(current_user, project),
+        locked=services.is_locked(project),
         button=EmptyForm(),
     )
 
@@ -191,8 +179,8 @@ def suggest():
     form = SuggestionForm()
     source = "qr" if request.values.get("src") == "qr" else "web"
     if call is None:
-        # Not an error to look: the page says no call is open (a POST is a conflict).
-        status = 409 if request.method == "POST" else 200
+        # The page is linked from every page: without a call it says so (a POST is refused).
+        status = 200 if request.method == "GET" else 409
         return render_template("projects/suggest.html", call=None, form=form, source=source), status
     if form.validate_on_submit():
         suggestion = services.submit_suggestion(

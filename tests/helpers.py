@@ -26,19 +26,17 @@ def approval_poll(
     open_=True,
 ):
     """A livelihood-project style approval poll (max_yes = seats by default)."""
-    poll = specs.create_from_spec(
-        {
-            "poll": public_id,
-            "title": "2027年民生实事项目票决",
-            "ballot": "approval",
-            "secrecy": secrecy,
-            "session": session.id if session else None,
-            "options": [f"候选项目{i}" for i in range(1, options + 1)],
-            "rules": specs.build_rules(
-                "approval", seats=seats, max_yes=seats if max_yes is None else max_yes, base=base, more_than=more_than
-            ),
-        }
-    )
+    poll = services.create_poll(
+        public_id=public_id,
+        title="2027年民生实事项目票决",
+        ballot="approval",
+        secrecy=secrecy,
+        session=session,
+        options=[f"候选项目{i}" for i in range(1, options + 1)],
+        poll_rules=specs.build_rules(
+            "approval", seats=seats, max_yes=seats if max_yes is None else max_yes, base=base, more_than=more_than
+        ),
+    ).poll
     if open_:
         services.open_poll(poll)
     db.session.commit()

@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from extensions import csrf, db
+from extensions import csrf
 from voting import services
 from voting.encoding import ProtocolError, parse_json
-from voting.messages import message
 from voting.services import PollError
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api")
-
-
-def _error(status: int, code: str, **params):
-    return jsonify({"error": code, "message": message(code, params)}), status
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return _error(exc.status, exc.code, **exc.params)
-
-
-@bp.errorhandler(services.LogMismatch)
-def log_mismatch(exc):
-    db.session.rollback()
-    return _error(500, "log_mismatch")
 
 
 def _body() -> object:
@@ -70,7 +53,7 @@ def tokens(poll_id: str):
     poll = services.poll_facts(poll_id)
     body = _body()
     if not current_user.is_authenticated:
-        return _error(401, "login_required")
+        raise PollError(401, "login_required")
     if not current_user.is_deputy:
         raise PollError(403, "not_in_register")
     if not isinstance(body, dict) or set(body) != {"blinded_msg"}:
@@ -113,7 +96,7 @@ def board(poll_id: str):
     etag = services.board_etag(poll)
     if request.if_none_match.contains(etag):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
-    response = Response(stream_with_context(services.board_chunks(poll)), mimetype="application/json")
+    response = Response(services.board_chunks(poll), mimetype="application/json")
     response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = "public, max-age=300"
     response.headers["Content-Disposition"] = f'attachment; filename="board-{poll.public_id}.json"'

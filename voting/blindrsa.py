@@ -221,6 +221,7 @@ class TokenVerifier:
     """Checks token signatures under one token key (the key is loaded once)."""
 
     def __init__(self, n: int, e: int) -> None:
+        self.n = n
         self.modulus_len = modulus_length(n)
         self._key = _public_key(n, e)
         self._hash = hashes.SHA384()  # made once: the verifier calls this per ballot

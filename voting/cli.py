@@ -13,7 +13,6 @@ from sqlalchemy import select
 from core.cli import write_private
 from extensions import db
 from voting import services, specs
-from voting.messages import message
 from voting.models import Poll
 from voting.services import LogMismatch, PollError
 
@@ -29,7 +28,7 @@ def _poll(public_id: str) -> Poll:
 
 def _fail(exc: PollError):
     db.session.rollback()
-    raise click.ClickException(f"{exc.code}: {message(exc.code, exc.params)}")
+    raise click.ClickException(f"{exc.code}: {exc.message}")
 
 
 @poll_cli.command("create")
@@ -86,10 +85,10 @@ def close(public_id: str):
     poll = _poll(public_id)
     try:
         services.close_poll(poll)
-    except PollError as exc:
-        _fail(exc)
     except LogMismatch as exc:
         raise click.ClickException(f"refused to publish: {exc}") from exc
+    except PollError as exc:
+        _fail(exc)
     click.echo(f"{poll.public_id} closed; {poll.result['cast']} ballots")
 
 

@@ -19,12 +19,14 @@ class SecretVoter:
         self.n, self.e = blindrsa.parse_public_numbers(manifest["token_key"])
         self.token = blindrsa.prepare(os.urandom(32))
         self._inv: bytes | None = None
+        self.blinded_msg: str | None = None
         self.token_sig: bytes | None = None
 
     def token_request(self) -> dict[str, str]:
         """The body of ``POST …/tokens``."""
         blinded, self._inv = blindrsa.blind(self.n, self.e, self.token)
-        return {"blinded_msg": b64url_encode(blinded)}
+        self.blinded_msg = b64url_encode(blinded)  # kept: the request may be repeated
+        return {"blinded_msg": self.blinded_msg}
 
     def token_response(self, body: dict[str, str]) -> None:
         """Unblind the server's answer; raises if the signature does not verify."""

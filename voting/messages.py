@@ -15,6 +15,7 @@ def message(code: str, params: dict | None = None) -> str:
         "poll_not_open": _("只有正在进行的投票才能结束。"),
         "poll_not_draft": _("投票已经开始，不能再修改。"),
         "token_already_issued": _("您已经领取过本次投票的凭证，每位代表只能领取一次。"),
+        "no_token_issued": _("您还没有领取本次投票的选票凭证，无需报告。"),
         "already_used": _("这张凭证（或测评码、代表）已经投过票了。"),
         "not_in_register": _("您不在本次投票的代表名单中。"),
         "not_checked_in": _("请先签到，再领取选票。"),

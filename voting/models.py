@@ -113,13 +113,24 @@ class TokenIssuance(db.Model):
     """A blind-signed token given to a deputy: one per deputy per poll, by constraint."""
 
     __tablename__ = "token_issuance"
-    __table_args__ = (UniqueConstraint("poll_id", "voter_id"),)
+    __table_args__ = (
+        UniqueConstraint("poll_id", "voter_id"),
+        CheckConstraint("blinded_sha256 IS NULL OR length(blinded_sha256) = 64", name="blinded_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("poll_voter.id"))
     # To the minute only, for the same reason as Ballot has no cast time.
     issued_at: Mapped[datetime] = mapped_column(DateTime, default=lambda: utcnow().replace(second=0, microsecond=0))
+    # SHA-256 (hex) of the blinded message that was signed, so that the same deputy
+    # sending the same message again gets the same signature (protocol revision 5).
+    # The blinding hides the token from it as it hides it from the signature. NULL only
+    # on issuances made before migration 0006, which cannot be repeated.
+    blinded_sha256: Mapped[str | None] = mapped_column(String(64))
+    # When the deputy reported on the ballot page that they cannot vote with this token
+    # (its blinding state is lost): for the minutes; the server cannot know it otherwise.
+    lost_reported_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PollCode(db.Model):

@@ -7,18 +7,23 @@ before they return what they promise (a blind signature, a receipt, a board).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core import audit
+from core.errors import DomainError
 from core.models import CheckIn, Deputy, Session
 from extensions import db
-from voting import blindrsa, keystore, merkle, rules, signing, tally
+from voting import blindrsa, keystore, merkle, messages, rules, signing, tally
 from voting.board import board_text_parts, make_closing, make_receipt, make_tree_head
 from voting.encoding import (
     ProtocolError,
@@ -35,15 +40,17 @@ from voting.encoding import (
 from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
 
 
-class PollError(Exception):
+class PollError(DomainError):
     """A refused request: HTTP status, the protocol's machine code, and parameters
     for the translated message (see ``voting.messages``)."""
 
     def __init__(self, status: int, code: str, **params):
-        super().__init__(code)
-        self.status = status
-        self.code = code
+        super().__init__(status, code=code)
         self.params = params
+
+    @property
+    def message(self) -> str:
+        return messages.message(self.code, self.params)
 
 
 def _now() -> datetime:
@@ -132,18 +139,31 @@ def staff_poll_overview(limit: int = 10) -> list[PollCounts]:
 # --- Drafts --------------------------------------------------------------------------
 
 
+class DraftPoll(NamedTuple):
+    poll: Poll
+    option_ids: list[str]  # one for each option given, in the same order
+
+
 def create_poll(
     *,
     public_id: str,
     title: str,
     ballot: str,
     secrecy: str,
-    options: list[dict],
+    options: Sequence[str] | Sequence[tuple[str, str]],
     poll_rules: dict,
     session: Session | None = None,
     purpose: str = "general",
-) -> Poll:
-    """Create a draft poll after checking it would make a valid manifest."""
+) -> DraftPoll:
+    """Create a draft poll after checking it would make a valid manifest.
+
+    ``options`` are titles, numbered p01, p02 … in order, or ``(id, title)`` pairs;
+    the option ids come back in the same order, for the caller to link its own rows.
+    """
+    options = [
+        {"id": f"p{i:02d}", "title": o} if isinstance(o, str) else {"id": o[0], "title": o[1]}
+        for i, o in enumerate(options, start=1)
+    ]
     if secrecy in ("secret", "named") and session is None:
         raise PollError(422, "session_required")
     if secrecy == "code" and session is not None:
@@ -170,7 +190,7 @@ def create_poll(
     db.session.add(poll)
     db.session.flush()
     audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
-    return poll
+    return DraftPoll(poll, [o["id"] for o in options])
 
 
 # A placeholder key lets a draft be checked against the manifest rules before the
@@ -378,7 +398,11 @@ def _token_state_query(dialect: str):
     checkin = _CHECKIN.alias("c")
     query = (
         select(
-            _POLL.c.state, voter.c.id.label("voter_id"), issued.c.id.label("issued"), checkin.c.id.label("checked_in")
+            _POLL.c.state,
+            voter.c.id.label("voter_id"),
+            issued.c.id.label("issued"),
+            issued.c.blinded_sha256,
+            checkin.c.id.label("checked_in"),
         )
         .select_from(
             _POLL.outerjoin(voter, (voter.c.poll_id == _POLL.c.id) & (voter.c.deputy_id == bindparam("b_deputy")))
@@ -446,9 +470,36 @@ def issue_token(poll: Poll | PollFacts, deputy: Deputy | int, blinded_msg_b64: o
 
     Core statements on the session's connection: one read, then the RSA operation,
     then the issuance in the same transaction. ``deputy`` may be the deputy's id.
+
+    The same deputy sending the same blinded message again gets the same signature
+    (revision 5: a page reloaded while its request was in flight can finish). RSA
+    signing is deterministic, so the repeat signs again, writes nothing, and hands out
+    nothing that was not handed out before; any other message answers 409.
     """
     facts = _as_facts(poll)
     deputy_id = deputy if isinstance(deputy, int) else deputy.id
+    blinded = _blinded_message(facts, blinded_msg_b64)
+    digest = hashlib.sha256(blinded).hexdigest()
+    params = {"b_id": facts.id, "b_public": facts.public_id, "b_deputy": deputy_id, "b_session": facts.session_id}
+    try:
+        try:
+            return _issue(facts, params, blinded, digest)
+        except IntegrityError:
+            # A request of the same deputy committed first (a racing repeat, or a
+            # different message): answer as if this one had come second.
+            db.session.rollback()
+            return _issue(facts, params, blinded, digest)
+    except PollError:
+        db.session.rollback()
+        raise
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise PollError(409, "token_already_issued") from exc
+
+
+def _blinded_message(facts: PollFacts, blinded_msg_b64: object) -> bytes:
+    """The decoded blinded message, or 422 ``bad_request``: checked against the poll's
+    public key before anything else is read, as the protocol orders the answers."""
     if facts.secrecy != "secret":
         raise PollError(422, "bad_request", detail="tokens exist only in secret polls")
     if not isinstance(blinded_msg_b64, str):
@@ -457,40 +508,91 @@ def issue_token(poll: Poll | PollFacts, deputy: Deputy | int, blinded_msg_b64: o
         blinded = b64url_decode(blinded_msg_b64)
     except ValueError as exc:
         raise PollError(422, "bad_request", detail="blinded_msg is not base64url") from exc
+    key = _token_verifier(facts)
+    if len(blinded) != key.modulus_len or int.from_bytes(blinded, "big") >= key.n:
+        raise PollError(422, "bad_request", detail="blinded_msg has the wrong size")
+    return blinded
+
+
+def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
+    """One attempt: read the state, refuse or repeat or sign and record."""
     conn = db.session.connection()
-    params = {"b_id": facts.id, "b_public": facts.public_id, "b_deputy": deputy_id, "b_session": facts.session_id}
-    try:
-        row = conn.execute(_TOKEN_STATE[conn.dialect.name], params).one_or_none()
-        if row is None:
-            _forget(facts)
-            raise PollError(404, "unknown_poll")
-        if row.state != "open":
-            _forget(facts)
-            raise PollError(409, "poll_closed")
-        if row.voter_id is None:
-            raise PollError(403, "not_in_register")
-        if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
-            raise PollError(403, "not_checked_in")
-        if row.issued is not None:
+    row = conn.execute(_TOKEN_STATE[conn.dialect.name], params).one_or_none()
+    if row is None:
+        _forget(facts)
+        raise PollError(404, "unknown_poll")
+    if row.state != "open":
+        _forget(facts)
+        raise PollError(409, "poll_closed")
+    if row.voter_id is None:
+        raise PollError(403, "not_in_register")
+    if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
+        raise PollError(403, "not_checked_in")
+    if row.issued is not None:
+        if row.blinded_sha256 is None or not hmac.compare_digest(row.blinded_sha256, digest):
             raise PollError(409, "token_already_issued")
-        signer = keystore.blind_signer(_master(), facts.public_id, facts.token_key_enc)
-        try:
-            blind_sig = signer.blind_sign(blinded)
-        except ValueError as exc:
-            raise PollError(422, "bad_request", detail="blinded_msg has the wrong size") from exc
-        conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id})
-        conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
-        if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
+        blind_sig = _blind_sign(facts, blinded)
+        # SQLite took no lock with the read: look at the state again, now, so that a
+        # repeat never answers after the close committed (PostgreSQL holds KEY SHARE).
+        if conn.dialect.name != "postgresql" and conn.execute(_POLL_STATE, {"b_id": facts.id}).scalar() != "open":
             _forget(facts)
             raise PollError(409, "poll_closed")
-        db.session.commit()
-    except PollError:
-        db.session.rollback()
-        raise
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise PollError(409, "token_already_issued") from exc
+        db.session.rollback()  # nothing was written; this ends the read and its lock
+        return b64url_encode(blind_sig)
+    blind_sig = _blind_sign(facts, blinded)
+    conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id, "blinded_sha256": digest})
+    conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
+    if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
+        _forget(facts)
+        raise PollError(409, "poll_closed")
+    db.session.commit()
     return b64url_encode(blind_sig)
+
+
+def _blind_sign(facts: PollFacts, blinded: bytes) -> bytes:
+    signer = keystore.blind_signer(_master(), facts.public_id, facts.token_key_enc)
+    return signer.blind_sign(blinded)  # checks s^e = m before it returns
+
+
+def report_lost_token(poll: Poll, deputy_id: int) -> datetime:
+    """Record that the deputy cannot vote with the token issued to them (the browser
+    that took it lost it); for the staff's list and the minutes. Flushes; the caller
+    commits. Returns the time of the report (the first one, when repeated)."""
+    if not poll.is_open:
+        raise PollError(409, "poll_closed")
+    issuance = db.session.scalar(
+        select(TokenIssuance)
+        .join(PollVoter, PollVoter.id == TokenIssuance.voter_id)
+        .where(TokenIssuance.poll_id == poll.id, PollVoter.deputy_id == deputy_id)
+    )
+    if issuance is None:
+        raise PollError(409, "no_token_issued")
+    if issuance.lost_reported_at is None:
+        issuance.lost_reported_at = _now().replace(second=0)
+        db.session.flush()
+        audit.record("poll.token_lost", "poll", poll.public_id)
+    return issuance.lost_reported_at
+
+
+@dataclass
+class LostToken:
+    voter: str
+    name: str
+    reported_at: datetime
+
+
+def lost_token_reports(poll: Poll) -> list[LostToken]:
+    """Deputies who reported on the ballot page that they cannot vote with their token.
+
+    In a secret poll this is all the server can know: it cannot tell which deputies
+    with a token have cast (that is the secret), only how many tokens are unused."""
+    rows = db.session.execute(
+        select(PollVoter.voter, PollVoter.name, TokenIssuance.lost_reported_at)
+        .join(PollVoter, PollVoter.id == TokenIssuance.voter_id)
+        .where(TokenIssuance.poll_id == poll.id, TokenIssuance.lost_reported_at.is_not(None))
+        .order_by(PollVoter.voter)
+    )
+    return [LostToken(voter, name, reported_at) for voter, name, reported_at in rows]
 
 
 # --- Casting -------------------------------------------------------------------------
@@ -695,18 +797,13 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
 # --- Closing -------------------------------------------------------------------------
 
 
-class LogMismatch(Exception):
-    """The stored ballots do not match the signed log state: refuse to publish."""
+class LogMismatch(PollError):
+    """The stored ballots do not match the signed log state: refuse to publish. ``str()``
+    is the detail, for the operator."""
 
-
-def ballots_in_order(poll: Poll):
-    """The poll's leaf bytes in log order, streamed."""
-    return db.session.execute(
-        select(Ballot.leaf_index, Ballot.body)
-        .where(Ballot.poll_id == poll.id)
-        .order_by(Ballot.leaf_index)
-        .execution_options(yield_per=2000)
-    )
+    def __init__(self, detail: str):
+        super().__init__(500, "log_mismatch", detail=detail)
+        self.args = (detail,)
 
 
 def check_log(poll: Poll) -> tuple[list[dict], str]:
@@ -815,18 +912,34 @@ def close_poll(poll: Poll) -> None:
 
 
 def board_chunks(poll: Poll):
-    """Stream the closed poll's board as JSON text (member order is the protocol's)."""
-    with ballots_in_order(poll) as rows:  # closed even when the download is abandoned
-        yield from board_text_parts(
-            poll.manifest,
-            poll.manifest_sig,
-            "codes" if poll.secrecy == "code" else "register",
-            poll.register_json,
-            (body for _index, body in rows),
-            poll.result,
-            poll.closing,
-            poll.closing_sig,
-        )
+    """The closed poll's board as JSON text chunks (member order is the protocol's).
+
+    Everything but the ballots is read now, while the caller's session is there. The
+    ballots are read by the returned generator on a connection of its own, so it needs
+    no app context and no session: a server reads a streamed body after the request's
+    context, and with it the session, is gone.
+    """
+    args = (
+        poll.manifest,
+        poll.manifest_sig,
+        "codes" if poll.secrecy == "code" else "register",
+        poll.register_json,
+        poll.result,
+        poll.closing,
+        poll.closing_sig,
+    )
+    return _board_text(db.engine, poll.id, *args)
+
+
+def _board_text(engine, poll_id: int, manifest, manifest_sig, member, listing_json, result, closing, closing_sig):
+    query = select(Ballot.leaf_index, Ballot.body).where(Ballot.poll_id == poll_id).order_by(Ballot.leaf_index)
+    with engine.connect() as conn:
+        # ``with``: closed even when the download is abandoned half-way.
+        with conn.execution_options(yield_per=2000).execute(query) as rows:
+            bodies = (body for _index, body in rows)
+            yield from board_text_parts(
+                manifest, manifest_sig, member, listing_json, bodies, result, closing, closing_sig
+            )
 
 
 def board_etag(poll: Poll) -> str:

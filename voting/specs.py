@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.models import Session
 from extensions import db
 from voting import services
+from voting.models import Poll
 from voting.services import PollError
 
 
@@ -29,32 +30,54 @@ def build_rules(
     return rules
 
 
-def create_from_spec(spec: dict):
-    """Create a draft poll from a spec dict; raises ``PollError`` on a bad spec.
+def create_from_spec(spec: object) -> Poll:
+    """Create a draft poll from a spec, the JSON of ``flask poll create``; raises
+    ``PollError`` (422 ``bad_poll``) naming the first member that is missing or of the
+    wrong type. In-process callers use ``services.create_poll`` instead.
 
     Spec: ``{"poll", "title", "ballot", "secrecy", "session"?, "options": [titles or
     {"id", "title"}], "rules": {…}, "purpose"?}``.
     """
     if not isinstance(spec, dict):
         raise PollError(422, "bad_poll", detail="the spec must be an object")
-    try:
-        options = spec["options"]
-        if options and all(isinstance(o, str) for o in options):
-            options = option_list(options)
-        session = None
-        if spec.get("session") is not None:
-            session = db.session.get(Session, int(spec["session"]))
-            if session is None:
-                raise PollError(404, "bad_poll", detail=f"no session {spec['session']}")
-        return services.create_poll(
-            public_id=spec["poll"],
-            title=spec["title"],
-            ballot=spec["ballot"],
-            secrecy=spec["secrecy"],
-            options=options,
-            poll_rules=spec["rules"],
-            session=session,
-            purpose=spec.get("purpose", "general"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PollError(422, "bad_poll", detail=f"missing or malformed member: {exc}") from exc
+    session = None
+    session_id = spec.get("session")
+    if session_id is not None:
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            raise PollError(422, "bad_poll", detail="session must be a session id (an integer) or null")
+        session = db.session.get(Session, session_id)
+        if session is None:
+            raise PollError(404, "bad_poll", detail=f"no session {session_id}")
+    options = _member(spec, "options", list)
+    pairs = []
+    for option in options:
+        if isinstance(option, str):
+            pairs.append(option)
+        elif isinstance(option, dict) and isinstance(option.get("id"), str) and isinstance(option.get("title"), str):
+            pairs.append((option["id"], option["title"]))
+        else:
+            raise PollError(422, "bad_poll", detail='each option must be a title or {"id": …, "title": …}')
+    if any(isinstance(o, str) for o in pairs) and not all(isinstance(o, str) for o in pairs):
+        raise PollError(422, "bad_poll", detail="options must be all titles or all {id, title} objects")
+    draft = services.create_poll(
+        public_id=_member(spec, "poll", str),
+        title=_member(spec, "title", str),
+        ballot=_member(spec, "ballot", str),
+        secrecy=_member(spec, "secrecy", str),
+        options=pairs,
+        poll_rules=_member(spec, "rules", dict),
+        session=session,
+        purpose=_member(spec, "purpose", str) if "purpose" in spec else "general",
+    )
+    return draft.poll
+
+
+def _member(spec: dict, name: str, kind: type):
+    if name not in spec:
+        raise PollError(422, "bad_poll", detail=f"missing member: {name}")
+    if not isinstance(spec[name], kind):
+        raise PollError(422, "bad_poll", detail=f"{name} must be a JSON {_JSON_NAMES[kind]}")
+    return spec[name]
+
+
+_JSON_NAMES = {str: "string", list: "array", dict: "object"}

@@ -24,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from core import held
-from core.errors import error_response, fail
+from core.errors import fail
 from core.forms import EmptyForm
 from core.i18n import select_locale
 from core.models import Session
@@ -34,7 +34,7 @@ from extensions import db
 from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
 from voting.messages import message
-from voting.models import Poll, PollVoter
+from voting.models import Poll, PollVoter, TokenIssuance
 from voting.services import LogMismatch, PollError
 from voting.tally import rate_percent
 
@@ -49,12 +49,6 @@ def inject_ballot_strings():
 
 
 VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
-
-
-@bp.errorhandler(PollError)
-def poll_error(exc: PollError):
-    db.session.rollback()
-    return error_response(exc.status, message(exc.code, exc.params), exc.code)
 
 
 def choice_labels() -> dict[str, str]:
@@ -222,6 +216,13 @@ def ballot_page(poll_id: str):
     if voter is None:
         fail(403, message("not_in_register"))
     checked_in = poll.session is None or poll.session.is_checked_in(current_user.deputy_id)
+    lost_reported_at = None
+    if poll.secrecy == "secret":
+        lost_reported_at = db.session.scalar(
+            select(TokenIssuance.lost_reported_at).where(
+                TokenIssuance.poll_id == poll.id, TokenIssuance.voter_id == voter.id
+            )
+        )
     return render_template(
         "voting/ballot.html",
         poll=poll,
@@ -229,7 +230,23 @@ def ballot_page(poll_id: str):
         checked_in=checked_in,
         labels=choice_labels(),
         rules=rules_text(poll.manifest),
+        lost_reported_at=lost_reported_at,
+        button=EmptyForm(),
     )
+
+
+@bp.route("/polls/<poll_id>/vote/lost-token", methods=["POST"])
+@deputy_required
+def report_lost_token(poll_id: str):
+    """The deputy says the browser that took their token is lost to them: recorded
+    for the staff's list and the minutes (the server cannot know it otherwise)."""
+    poll = services.get_public_poll(poll_id)
+    if not EmptyForm().validate_on_submit():
+        fail(400, message("csrf_failed"))
+    services.report_lost_token(poll, current_user.deputy_id)
+    db.session.commit()
+    flash(_("已记录：您无法用已领取的凭证投票。请同时告诉会场的工作人员。"), "success")
+    return redirect(url_for("voting.ballot_page", poll_id=poll.public_id))
 
 
 # --- Staff -------------------------------------------------------------------------
@@ -253,27 +270,26 @@ def poll_new():
     form.session_id.choices = _session_choices()
     if form.validate_on_submit():
         titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
-        spec = {
-            "poll": form.public_id.data.strip(),
-            "title": form.title.data.strip(),
-            "ballot": form.ballot.data,
-            "secrecy": form.secrecy.data,
-            "session": form.session_id.data or None,
-            "options": titles,
-            "rules": specs.build_rules(
-                form.ballot.data,
-                seats=form.seats.data,
-                max_yes=form.max_yes.data,
-                base=form.base.data,
-                more_than=form.more_than.data,
-                rectify_below=form.rectify_below.data or None,
-            ),
-        }
         try:
-            poll = specs.create_from_spec(spec)
+            poll = services.create_poll(
+                public_id=form.public_id.data.strip(),
+                title=form.title.data.strip(),
+                ballot=form.ballot.data,
+                secrecy=form.secrecy.data,
+                session=db.session.get(Session, form.session_id.data) if form.session_id.data else None,
+                options=titles,
+                poll_rules=specs.build_rules(
+                    form.ballot.data,
+                    seats=form.seats.data,
+                    max_yes=form.max_yes.data,
+                    base=form.base.data,
+                    more_than=form.more_than.data,
+                    rectify_below=form.rectify_below.data or None,
+                ),
+            ).poll
         except PollError as exc:
             db.session.rollback()
-            form.form_errors.append(message(exc.code, exc.params))
+            form.form_errors.append(exc.message)
         else:
             db.session.commit()
             flash(_("投票草稿已保存。"), "success")
@@ -294,7 +310,12 @@ def _staff_poll_or_404(poll_id: int) -> Poll:
 def staff_poll(poll_id: int):
     poll = _staff_poll_or_404(poll_id)
     return render_template(
-        "voting/staff_poll.html", poll=poll, counts=services.counts(poll), button=EmptyForm(), codes_form=CodesForm()
+        "voting/staff_poll.html",
+        poll=poll,
+        counts=services.counts(poll),
+        lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
+        button=EmptyForm(),
+        codes_form=CodesForm(),
     )
 
 

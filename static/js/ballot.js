@@ -8,13 +8,23 @@
  * for secret polls.
  *
  * localStorage (all values JSON):
- *   yishi-token:<poll>:<manifest_hash>
- *       before the token request: {"v":1,"token":b64u(64 bytes),"blinded_msg":b64u,"inv":b64u}
- *       after finalize:           {"v":1,"token":b64u,"token_sig":b64u}
- *   yishi-pending:<poll>:<manifest_hash>
+ *   yishi-vote:<poll>:<manifest_hash>:<voter code>   (secret polls: one per deputy)
+ *       written before each request it is needed for, so a reload at any moment resumes:
+ *       before the token request: {"v":2,"token":b64u(64 bytes),"blinded_msg":b64u,"inv":b64u}
+ *         (the same blinded_msg sent again gets the same blind signature: protocol rev 5)
+ *       submitted before the token came: … ,"choices":{...}
+ *       after finalize:           {"v":2,"token":b64u,"token_sig":b64u}
+ *       before the cast request:  {"v":2,"token":…,"token_sig":…,"body":{"ballot":{...}}}
+ *         (the identical ballot sent again gets the same receipt)
+ *       removed once the receipt is kept. (Earlier pages used yishi-token:<poll>:<hash>,
+ *       which is taken over once and removed.)
+ *   yishi-pending:<poll>:<manifest_hash>   (named and code polls)
  *       a cast sent but not answered: {"v":1,"body":{"ballot":{...},"code"?:"..."}}
  *   yishi-receipt:<poll>:<manifest_hash>:<index>
- *       {"v":1,"receipt":"<exact body of the 201/200 answer>","ballot":{...}}
+ *       {"v":2,"receipt":"<exact body of the 201/200 answer>","voter"?:"<code>"}: the
+ *       receipt only, not the ballot (the protocol's clients keep no choices after the
+ *       cast); "ballot" too only when the receipt failed its check here. Records of
+ *       version 1 held the ballot; it is dropped when they are read.
  */
 (function () {
   'use strict';
@@ -30,8 +40,11 @@
     storage_unavailable: '本浏览器无法保存数据（可能处于隐私模式）。投票完成前请不要刷新或关闭本页。',
     token_requesting: '正在领取选票凭证…',
     token_ready: '已领取选票凭证，可以投票。',
-    token_lost: '服务器已经向您发放过选票凭证，但本浏览器没有收到完整的凭证，无法用它投票。请联系工作人员。',
-    token_elsewhere: '服务器记录已向您发放过选票凭证（可能是在另一台设备或另一个浏览器上）。请使用领取凭证的那个浏览器投票，或联系工作人员。',
+    token_lost: '服务器已经向您发放过选票凭证，但不是这个浏览器保存的那一张，无法用它投票。请看下面的说明。',
+    token_elsewhere: '这个浏览器里没有您的选票凭证：服务器记录显示，凭证已经在另一个浏览器或另一部手机上领取。请看下面的说明。',
+    resuming: '正在继续上次的投票…',
+    resend_same: '请再点“提交”：会重新发送同一张选票，重复发送是安全的。',
+    ballot_not_kept: '为保护投票秘密，本机不保存您的选择和选票副本；投票后下载的选票副本请自行保管。',
     token_bad_signature: '服务器返回的凭证签名无效，不能投票。请联系工作人员。',
     token_error: '领取选票凭证失败：{message}',
     network_error: '网络连接失败，请检查网络后再试。',
@@ -255,6 +268,7 @@
     this.csrf = d.csrf || '';
     this.secrecy = d.secrecy || '';
     this.voter = d.voter || '';
+    this.deputy = d.deputy || '';
     this.serverHash = (d.manifestHash || '').toLowerCase();
     this.strings = this.readStrings();
     this.form = document.getElementById('ballot-form') || root.querySelector('form');
@@ -263,7 +277,7 @@
     this.statusEl.setAttribute('aria-live', 'polite');
     this.manifest = null;
     this.hash = null;
-    this.tokenState = null;
+    this.vote = null; // secret polls: the state kept in localStorage (see the top)
     this.busy = false;
     this.blocked = false;
   }
@@ -357,30 +371,33 @@
     }
     this.status(this.t('loading'), 'info');
     if (!(await this.loadManifest())) return;
+    var receipts = this.storedReceipts();
+    if (!this.form) {
+      // The poll is closed: a token can no longer be used, a kept receipt still can.
+      this.status('', '');
+      if (this.secrecy === 'secret' && !receipts.length && (await this.fetchLostReceipt())) return;
+      if (this.secrecy === 'secret') remove(this.voteKey());
+      if (receipts.length) await this.showReceipt(receipts[receipts.length - 1], 'previous');
+      return;
+    }
     if (!this.prepareForm()) return;
     if (!storageOK) this.storageWarning = this.t('storage_unavailable');
 
-    var receipts = this.storedReceipts();
-    if (receipts.length && this.secrecy !== 'code') {
-      var mine = receipts.filter(function (rec) {
-        return this.secrecy !== 'named' || (rec.ballot && rec.ballot.voter === this.voter);
-      }, this);
-      if (mine.length) {
-        await this.showReceipt(mine[mine.length - 1], 'already');
-        return;
-      }
+    if (this.secrecy === 'secret') {
+      await this.resumeSecret(receipts);
+      return;
+    }
+    if (receipts.length && this.secrecy === 'named') {
+      await this.showReceipt(receipts[receipts.length - 1], 'already');
+      return;
     }
     var pending = load(this.key('pending'));
     if (pending && pending.body && pending.body.ballot &&
         (this.secrecy !== 'named' || pending.body.ballot.voter === this.voter)) {
       this.restorePending(pending.body);
     }
-    if (this.secrecy === 'secret') {
-      await this.ensureToken();
-    } else {
-      if (!this.pendingRestored) this.status(this.storageWarning || '', this.storageWarning ? 'warning' : '');
-      this.setSubmitEnabled(true);
-    }
+    if (!this.pendingRestored) this.status(this.storageWarning || '', this.storageWarning ? 'warning' : '');
+    this.setSubmitEnabled(true);
     if (this.secrecy === 'code' && receipts.length && !this.pendingRestored) {
       await this.showReceipt(receipts[receipts.length - 1], 'previous');
     }
@@ -577,23 +594,87 @@
 
   /* ---- token (secret polls) ---- */
 
+  BallotPage.prototype.voteKey = function () {
+    return 'yishi-vote:' + this.poll + ':' + this.hash + ':' + this.deputy;
+  };
+
+  BallotPage.prototype.saveVote = function () {
+    return save(this.voteKey(), this.vote);
+  };
+
+  BallotPage.prototype.loadVote = function () {
+    var st = load(this.voteKey());
+    if (!st) {
+      // A page of an earlier version kept the token under a key without the deputy.
+      var legacyKey = this.key('token');
+      var legacy = load(legacyKey);
+      if (legacy && legacy.token) {
+        st = { v: 2, token: legacy.token };
+        if (legacy.token_sig) st.token_sig = legacy.token_sig;
+        else if (legacy.blinded_msg && legacy.inv) { st.blinded_msg = legacy.blinded_msg; st.inv = legacy.inv; }
+        save(this.voteKey(), st);
+      }
+      remove(legacyKey);
+    }
+    return st && typeof st.token === 'string' ? st : null;
+  };
+
+  /* Where a secret vote stands after a load: receipt kept → show it; ballot sent →
+     send the same ballot again; token asked for → ask again with the same blinded
+     message; otherwise take a token. */
+  BallotPage.prototype.resumeSecret = async function (receipts) {
+    if (receipts.length) {
+      remove(this.voteKey());
+      await this.showReceipt(receipts[receipts.length - 1], 'already');
+      return;
+    }
+    this.vote = this.loadVote();
+    var submitted = this.vote && (this.vote.body ? this.vote.body.ballot.choices : this.vote.choices);
+    if (submitted) {
+      this.showChoices(submitted);
+      this.updateCount();
+      this.status(this.t('resuming'), 'info');
+    }
+    if (!(await this.ensureToken())) return;
+    if (submitted) await this.castSecret(submitted);
+  };
+
+  /* A ballot sent before the close whose answer never came: the server answers an
+     identical ballot with its receipt even after the close. */
+  BallotPage.prototype.fetchLostReceipt = async function () {
+    var st = this.loadVote();
+    if (!(st && st.body && st.body.ballot)) return false;
+    var r = await request(this.api + '/ballots', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(st.body)
+    });
+    if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
+      if (await this.keepReceipt(r, st.body.ballot)) remove(this.voteKey());
+      return true;
+    }
+    if (r.network || r.status >= 500) {
+      this.status(this.fail(r, 'submit_error'), 'error'); // kept: the next load tries again
+      return true;
+    }
+    return false; // refused: it was never taken
+  };
+
   BallotPage.prototype.ensureToken = async function () {
     var B = window.YishiBlindRSA;
     var tk = this.manifest.token_key;
-    var key = this.key('token');
-    var st = load(key);
-    if (st && st.token && st.token_sig) {
+    var st = this.vote;
+    if (st && st.token_sig) {
       var valid = false;
       try { valid = await B.verify(tk.n, tk.e, B.b64u.decode(st.token), st.token_sig); } catch (e) { valid = false; }
       if (valid) {
-        this.tokenState = st;
         this.tokenReady();
         return true;
       }
-      st = null;
+      delete st.token_sig; // not a signature of this poll's key: ask again below, if we can
     }
-    if (this.tokenState && this.tokenState.token_sig) return true;
-    var reused = !!(st && st.token && st.blinded_msg && st.inv);
+    var reused = !!(st && st.blinded_msg && st.inv);
     if (!reused) {
       var token = B.prepare(B.randomBytes(32));
       var bl;
@@ -603,9 +684,12 @@
         this.block(this.t('token_error', { message: e.message }));
         return false;
       }
-      st = { v: 1, token: B.b64u.encode(token), blinded_msg: B.b64u.encode(bl.blindedMsg), inv: B.b64u.encode(bl.inv) };
-      save(key, st); // before the request: a lost answer must not lose the blinding
+      var fresh = { v: 2, token: B.b64u.encode(token), blinded_msg: B.b64u.encode(bl.blindedMsg), inv: B.b64u.encode(bl.inv) };
+      if (st && st.choices) fresh.choices = st.choices;
+      st = this.vote = fresh;
     }
+    // Before the request: a reload while it is in flight sends the same message again.
+    this.saveVote();
     this.status(this.t('token_requesting'), 'info');
     var headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
     if (this.csrf) headers['X-CSRFToken'] = this.csrf;
@@ -617,8 +701,16 @@
     });
     if (!r.ok || !r.json || typeof r.json.blind_sig !== 'string') {
       if (r.status === 409 && r.json && r.json.error === 'token_already_issued') {
-        if (!reused) remove(key);
-        this.block(this.t(reused ? 'token_lost' : 'token_elsewhere'));
+        // Another tab of this browser may have taken the token meanwhile: use its state.
+        var now = load(this.voteKey());
+        if (now && now.token && now.token !== st.token && !this.adopted) {
+          this.adopted = true;
+          this.vote = now;
+          return this.ensureToken();
+        }
+        if (!reused && now && now.token === st.token) remove(this.voteKey());
+        this.vote = null;
+        this.showElsewhere(reused ? 'token_lost' : 'token_elsewhere');
         return false;
       }
       if (r.ok) r = { network: false, status: r.status, json: null };
@@ -634,8 +726,10 @@
       this.block(this.t('token_bad_signature'));
       return false;
     }
-    this.tokenState = { v: 1, token: st.token, token_sig: B.b64u.encode(sig) };
-    save(key, this.tokenState);
+    st.token_sig = B.b64u.encode(sig);
+    delete st.blinded_msg; // finalized: the blinding is no longer needed
+    delete st.inv;
+    this.saveVote();
     this.tokenReady();
     return true;
   };
@@ -646,6 +740,17 @@
                   this.storageWarning ? 'warning' : 'info');
     }
     this.setSubmitEnabled(true);
+  };
+
+  /* The server has a token for this deputy that this browser does not hold. */
+  BallotPage.prototype.showElsewhere = function (messageKey) {
+    this.block(this.t(messageKey));
+    if (this.form) this.form.hidden = true;
+    var box = document.getElementById('ballot-elsewhere');
+    if (box) {
+      box.hidden = false;
+      if (box.scrollIntoView) box.scrollIntoView({ block: 'start' });
+    }
   };
 
   /* ---- cast ---- */
@@ -662,7 +767,7 @@
     }
   };
 
-  BallotPage.prototype.cast = async function () {
+  BallotPage.prototype.checkChoices = function () {
     var c = this.readChoices();
     if (c.missing.length) {
       for (var i = 0; i < c.missing.length; i++) {
@@ -673,24 +778,38 @@
       this.status(this.t('missing_choices', { count: c.missing.length, options: names }), 'error');
       var first = this.radiosFor(c.missing[0].id)[0];
       if (first) first.focus();
-      return;
+      return null;
     }
     var max = this.maxYes();
     if (max !== null && c.yes > max) {
       this.status(this.t('over_limit', { count: c.yes, max: max }), 'error');
+      return null;
+    }
+    return c.choices;
+  };
+
+  BallotPage.prototype.cast = async function () {
+    if (this.secrecy === 'secret' && this.vote && this.vote.body) {
+      await this.castSecret(this.vote.body.ballot.choices); // the same ballot again
+      return;
+    }
+    var choices = this.checkChoices();
+    if (!choices) return;
+    if (this.secrecy === 'secret') {
+      if (!(this.vote && this.vote.token_sig)) {
+        if (this.vote) {
+          this.vote.choices = choices; // submitted: a reload goes on with them
+          this.saveVote();
+        }
+        if (!(await this.ensureToken())) return;
+      }
+      await this.castSecret(choices);
       return;
     }
     var ballot = { poll: this.poll, manifest: this.hash };
     var body = { ballot: ballot };
     var opts = { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' } };
-    if (this.secrecy === 'secret') {
-      if (!(this.tokenState && this.tokenState.token_sig)) {
-        if (!(await this.ensureToken())) return;
-      }
-      ballot.token = this.tokenState.token;
-      ballot.token_sig = this.tokenState.token_sig;
-      opts.credentials = 'omit';
-    } else if (this.secrecy === 'named') {
+    if (this.secrecy === 'named') {
       ballot.voter = this.voter;
       opts.credentials = 'same-origin';
       if (this.csrf) opts.headers['X-CSRFToken'] = this.csrf;
@@ -705,49 +824,124 @@
       body.code = code;
       opts.credentials = 'omit';
     }
-    ballot.choices = c.choices;
+    ballot.choices = choices;
     opts.body = JSON.stringify(body);
     save(this.key('pending'), { v: 1, body: body });
     this.status(this.t('submitting'), 'info');
     var r = await request(this.api + '/ballots', opts);
     if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
-      var record = { v: 1, receipt: r.text, ballot: ballot };
-      save(this.key('receipt') + ':' + r.json.index, record);
-      remove(this.key('pending'));
-      if (this.secrecy === 'secret') {
-        remove(this.key('token'));
-        this.tokenState = null;
-      }
+      if (await this.keepReceipt(r, ballot)) remove(this.key('pending'));
       if (this.codeInput) this.codeInput.value = '';
-      await this.showReceipt(record, 'cast');
       return;
     }
     if (!r.network && r.status >= 400 && r.status < 500) remove(this.key('pending'));
     this.status(this.fail(r, 'submit_error'), 'error');
   };
 
+  /* A secret ballot: kept before it is sent, so that a reload sends the very same
+     ballot again (the server answers an identical ballot with the same receipt). */
+  BallotPage.prototype.castSecret = async function (choices) {
+    var st = this.vote;
+    if (!st.body) {
+      st.body = {
+        ballot: { poll: this.poll, manifest: this.hash, token: st.token, token_sig: st.token_sig, choices: choices }
+      };
+      delete st.choices;
+      this.saveVote();
+    }
+    var ballot = st.body.ballot;
+    this.showChoices(ballot.choices);
+    this.updateCount();
+    this.setChoicesLocked(true); // the ballot is in the box: only the same one can be sent again
+    this.status(this.t('submitting'), 'info');
+    var r = await request(this.api + '/ballots', {
+      method: 'POST',
+      credentials: 'omit',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(st.body)
+    });
+    if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
+      if (await this.keepReceipt(r, ballot)) {
+        remove(this.voteKey()); // the token, its signature and the choices
+        this.vote = null;
+      }
+      return;
+    }
+    if (!r.network && r.status >= 400 && r.status < 500) {
+      // Refused for good: this ballot will never be taken; the token is spent or void.
+      if (r.json && (r.json.error === 'poll_closed' || r.json.error === 'already_used')) {
+        remove(this.voteKey());
+        this.vote = null;
+        this.block(this.fail(r, 'submit_error'));
+        return;
+      }
+      delete st.body;
+      this.saveVote();
+      this.setChoicesLocked(false);
+      this.status(this.fail(r, 'submit_error'), 'error');
+      return;
+    }
+    this.status(this.fail(r, 'submit_error') + ' ' + this.t('resend_same'), 'error');
+  };
+
+  BallotPage.prototype.setChoicesLocked = function (locked) {
+    if (!this.form) return;
+    var els = this.form.querySelectorAll('input');
+    for (var i = 0; i < els.length; i++) els[i].disabled = locked;
+  };
+
+  /* Keep the receipt of an answered cast (with the ballot only if the receipt fails its
+     check here) and show it; false when it could not be kept in this browser. */
+  BallotPage.prototype.keepReceipt = async function (r, ballot) {
+    var record = { v: 2, receipt: r.text };
+    if (this.secrecy === 'secret' && this.deputy) record.voter = this.deputy;
+    if (this.secrecy === 'named') record.voter = this.voter;
+    var problem = await this.checkReceipt(r.json, ballot);
+    if (problem) record.ballot = ballot;
+    var kept = save(this.key('receipt') + ':' + r.json.index, record);
+    record.parsed = r.json;
+    await this.showReceipt(record, 'cast', ballot);
+    return kept;
+  };
+
   /* ---- receipts ---- */
 
+  /* This browser's receipts of this poll (for a named or secret poll: this deputy's),
+     oldest first. Version 1 records kept the ballot; it is dropped here. */
   BallotPage.prototype.storedReceipts = function () {
     var prefix = this.key('receipt') + ':';
+    var who = this.secrecy === 'named' ? this.voter : this.secrecy === 'secret' ? this.deputy : '';
     var list = [];
     var ks = keysWithPrefix(prefix);
     for (var i = 0; i < ks.length; i++) {
       var rec = load(ks[i]);
-      if (rec && typeof rec.receipt === 'string' && rec.ballot) {
-        try { rec.parsed = JSON.parse(rec.receipt); } catch (e) { continue; }
-        list.push(rec);
+      if (!rec || typeof rec.receipt !== 'string') continue;
+      try { rec.parsed = JSON.parse(rec.receipt); } catch (e) { continue; }
+      if (rec.v === 1) {
+        var upgraded = { v: 2, receipt: rec.receipt };
+        if (this.secrecy === 'named' && rec.ballot && rec.ballot.voter) upgraded.voter = rec.ballot.voter;
+        save(ks[i], upgraded);
+        upgraded.parsed = rec.parsed;
+        rec = upgraded;
       }
+      // Records of version 1 in a secret poll name no deputy; they were this browser's.
+      if (who && rec.voter !== undefined && rec.voter !== who) continue;
+      if (this.secrecy === 'named' && rec.voter !== who) continue;
+      list.push(rec);
     }
     list.sort(function (a, b) { return a.parsed.index - b.parsed.index; });
     return list;
   };
 
+  /* null when the receipt holds; otherwise which part failed. Without the ballot (a
+     kept receipt) the leaf hash cannot be recomputed here, only the rest. */
   BallotPage.prototype.checkReceipt = async function (rc, ballot) {
     try {
       if (rc.poll !== this.poll || !rc.tree_head || rc.tree_head.poll !== this.poll) return 'poll';
-      var leaf = hex(await sha256(concatBytes(new Uint8Array([0]), enc.encode(jcs(ballot)))));
-      if (leaf !== rc.leaf_hash) return 'leaf_hash';
+      if (ballot) {
+        var leaf = hex(await sha256(concatBytes(new Uint8Array([0]), enc.encode(jcs(ballot)))));
+        if (leaf !== rc.leaf_hash) return 'leaf_hash';
+      }
       if (!Array.isArray(rc.inclusion) ||
           !(await verifyInclusion(rc.leaf_hash, rc.index, rc.tree_head.size, rc.inclusion, rc.tree_head.root))) {
         return 'inclusion';
@@ -760,8 +954,11 @@
     }
   };
 
-  BallotPage.prototype.showReceipt = async function (record, mode) {
+  /* ``ballot``: the ballot just cast, held in memory for this page only (its copy can
+     be downloaded now); a kept receipt comes without it unless its check failed. */
+  BallotPage.prototype.showReceipt = async function (record, mode, ballot) {
     var rc = record.parsed || JSON.parse(record.receipt);
+    ballot = ballot || record.ballot || null;
     var box = document.getElementById('ballot-receipt');
     if (!box) {
       box = this.make('section', 'ballot-receipt');
@@ -769,7 +966,7 @@
       else this.root.appendChild(box);
     }
     while (box.firstChild) box.removeChild(box.firstChild);
-    var problem = await this.checkReceipt(rc, record.ballot);
+    var problem = await this.checkReceipt(rc, ballot);
 
     var head = this.make('p', null, box);
     head.className = 'ballot-receipt-title';
@@ -797,19 +994,23 @@
     links.className = 'ballot-receipt-downloads';
     this.downloadLink(links, 'ballot-download-receipt', this.t('download_receipt'),
       'receipt-' + this.poll + '-' + rc.index + '.json', record.receipt);
-    links.appendChild(document.createTextNode(' '));
-    this.downloadLink(links, 'ballot-download-ballot', this.t('download_ballot'),
-      'ballot-' + this.poll + '-' + rc.index + '.json', jcs(record.ballot));
+    if (ballot) {
+      links.appendChild(document.createTextNode(' '));
+      this.downloadLink(links, 'ballot-download-ballot', this.t('download_ballot'),
+        'ballot-' + this.poll + '-' + rc.index + '.json', jcs(ballot));
+    } else {
+      var note = this.make('p', null, box);
+      note.className = 'muted ballot-not-kept';
+      note.textContent = this.t('ballot_not_kept');
+    }
     box.hidden = false;
 
     if (mode !== 'previous') {
-      if (mode === 'already' && record.ballot && record.ballot.choices) {
-        this.showChoices(record.ballot.choices);
-        this.updateCount();
-      }
       this.done = true;
       this.setFormLocked(true);
       if (this.form) this.form.classList.add('is-done');
+      // A kept receipt comes without the choices: an empty, locked form would only puzzle.
+      if (this.form && mode === 'already') this.form.hidden = true;
       this.status(head.textContent, problem ? 'warning' : 'success');
     }
     if (mode === 'cast' && box.scrollIntoView) box.scrollIntoView({ block: 'start' });

@@ -43,6 +43,9 @@ def test_seed_demo(app, client, backend):
     grades = [o["grade"] for o in reports.poll.result["options"]]
     assert grades == ["satisfied", "basic", "dissatisfied"]
     assert {r.reason for r in db.session.scalars(select(Rectification))} >= {"basic", "dissatisfied"}
+    court = next(s for s in reports.subjects if s.body_type == "court")
+    document = client.get(f"/assessments/subjects/{court.id}/document")
+    assert document.mimetype == "application/pdf" and document.data.startswith(b"%PDF-")
     states = sorted(s.state for s in db.session.scalars(select(DeputySuggestion)))
     assert states == ["closed", "filed", "handling", "handling", "handling", "replied"]
     for url in (

@@ -102,6 +102,10 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     # Editing a candidate once its vote has opened is refused.
     edit = staff_client.get(f"/staff/projects/p/{school.id}/edit")
     assert edit.status_code == 409 and "不能再修改" in edit.get_data(as_text=True)
+    # ... and the project page no longer links to that refusal.
+    assert f"/staff/projects/p/{school.id}/edit" not in staff_client.get(f"/projects/p/{school.id}").get_data(
+        as_text=True
+    )
 
     check_in_all(session, deputies)
     ids = options_of(vote)
@@ -255,7 +259,9 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     assert f"/projects/{YEAR}" in archive
 
     # Open data: the BOM for Excel, no private fields anywhere.
-    csv_body = client.get(f"/projects/{YEAR}/suggestions.csv").data
+    csv_response = client.get(f"/projects/{YEAR}/suggestions.csv")
+    assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    csv_body = csv_response.data
     assert csv_body.startswith("\ufeff".encode()) and "中心小学门口加装红绿灯".encode() in csv_body
     assert b"13912345678" not in csv_body and "陈女士".encode() not in csv_body
     rows = json.loads(client.get(f"/projects/{YEAR}/results.json").data)["rows"]

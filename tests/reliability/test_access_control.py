@@ -145,6 +145,7 @@ SAME_FOR_ALL = {
 PUBLIC_POSTS = {
     "voting_api.ballots",
     "voting_api.tokens",
+    "voting.report_lost_token",  # the deputy's own report; tests/voting/test_token_repeat.py
     "auth.login",
     "auth.logout",
     "auth.password",

@@ -131,3 +131,49 @@ def test_token_requests_racing_the_close_are_all_in_the_register_or_refused(app,
     assert issued == {code for code, status, _ in outcomes if status == 200}
     status, output = run_verifier(published, tmp_path)
     assert status == 0, output
+
+
+def test_racing_token_requests_of_one_deputy_make_one_issuance(app, tmp_path):
+    """One deputy's page reloaded while its token request was in flight, many times at
+    once, with two different blinded messages: one issuance; every request with the
+    message that won gets the same signature, every other one 409."""
+    import threading
+
+    from tests.helpers import csrf_from, deputy_client
+    from voting.client import SecretVoter
+    from voting.models import TokenIssuance
+
+    congress, session = make_congress(2)
+    check_in_all(session, congress.deputies)
+    poll = approval_poll(session, options=3, seats=1)
+    public_id = poll.public_id
+    voters = [SecretVoter(poll.manifest), SecretVoter(poll.manifest)]
+    bodies = [v.token_request() for v in voters]
+    prepared = []
+    for i in range(16):
+        client = deputy_client(app, "D001")
+        token = csrf_from(client.get(f"/polls/{public_id}/vote").get_data(as_text=True))
+        prepared.append((client, token, i % 2))
+    start = threading.Barrier(len(prepared))
+
+    def request_token(item):
+        client, token, which = item
+        start.wait()
+        response = client.post(f"/api/polls/{public_id}/tokens", json=bodies[which], headers={"X-CSRFToken": token})
+        return which, response.status_code, response.get_json()
+
+    with ThreadPoolExecutor(max_workers=len(prepared)) as pool:
+        outcomes = list(pool.map(request_token, prepared))
+    winners = {which for which, status, _ in outcomes if status == 200}
+    assert len(winners) == 1, outcomes
+    [winner] = winners
+    signatures = {body["blind_sig"] for which, _, body in outcomes if which == winner}
+    assert len(signatures) == 1, "every repeat of the winning message gets the same signature"
+    for which, status, body in outcomes:
+        if which != winner:
+            assert (status, body["error"]) == (409, "token_already_issued")
+    assert db.session.scalar(select(func.count()).select_from(TokenIssuance)) == 1
+    voter = voters[winner]
+    voter.token_response({"blind_sig": signatures.pop()})
+    response = cast(app, public_id, voter.ballot({"p01": "yes", "p02": "no", "p03": "no"}))
+    assert response.status_code == 201

@@ -19,7 +19,8 @@ from tests.deliberation.factories import make_meeting
 from tests.helpers import approval_poll, cast, check_in_all, close, take_token
 
 ROOT = Path(__file__).resolve().parents[2]
-FULL_WIDTH = "：，。（）；、“”！？"
+# Full-width punctuation (curly quotes “” are English typography too, so they may stay).
+FULL_WIDTH = "：，。（）；、！？"
 # Jinja tags, and the message ids inside them (translated, so they may hold anything).
 JINJA_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.S)
 MESSAGE_ID = re.compile(r"""_\(\s*(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")

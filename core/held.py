@@ -7,7 +7,8 @@ reloaded as often as needed. The payload is stored in the database sealed with
 AES-256-GCM under a fresh key that only this browser's session cookie holds:
 
 * another browser, or another user after a logout (which clears the session), has no
-  key and gets 404;
+  key and gets 404; a hold made while logged in is also bound to that account, and only
+  holds made before anyone logged in are carried over a login;
 * someone reading the database or a backup sees only sealed bytes;
 * the URL carries only the random id of the hold, never the secret, so access logs and
   the Referer hold nothing that reveals it;
@@ -29,6 +30,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app, make_response, session
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import delete, select
 
 from core.errors import fail
@@ -52,17 +54,24 @@ def _aad(hold_id: str, kind: str) -> bytes:
     return f"yishi-held/1\x00{hold_id}\x00{kind}".encode()
 
 
+def _owner() -> str:
+    """Who makes or reads a hold: the account's id, or "" for someone not logged in."""
+    return str(current_user.id) if current_user.is_authenticated else ""
+
+
 def _entries() -> list[list[str]]:
-    """[hold id, key] pairs of this browser's session, oldest first."""
+    """[hold id, key, owner] of this browser's session, oldest first."""
     value = session.get(SESSION_KEY)
     if not isinstance(value, list):
         return []
-    return [e for e in value if isinstance(e, list) and len(e) == 2 and all(isinstance(x, str) for x in e)]
+    return [e for e in value if isinstance(e, list) and len(e) == 3 and all(isinstance(x, str) for x in e)]
 
 
 def _key_for(hold_id: str) -> bytes | None:
-    for entry_id, key in _entries():
-        if secrets.compare_digest(entry_id, hold_id):
+    """The hold's key, if this browser has it and the hold is this account's (or was
+    made before anyone logged in)."""
+    for entry_id, key, owner in _entries():
+        if secrets.compare_digest(entry_id, hold_id) and owner in ("", _owner()):
             return _unb64(key)
     return None
 
@@ -78,8 +87,8 @@ def hold(kind: str, payload: dict) -> str:
     data = zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
     sealed = nonce + AESGCM(key).encrypt(nonce, data, _aad(hold_id, kind))
     db.session.add(HeldSecret(id=hold_id, kind=kind, sealed=sealed))
-    entries = [*_entries(), [hold_id, _b64(key)]]
-    for dropped, _key in entries[:-MAX_HELD]:
+    entries = [*_entries(), [hold_id, _b64(key), _owner()]]
+    for dropped, *_rest in entries[:-MAX_HELD]:
         db.session.execute(delete(HeldSecret).where(HeldSecret.id == dropped))
     session[SESSION_KEY] = entries[-MAX_HELD:]
     return hold_id
@@ -111,7 +120,7 @@ def release(hold_id: str) -> bool:
     Only the browser holding the key may release a hold, so an id seen in a log cannot
     be used to destroy someone's codes. The caller commits."""
     entries = _entries()
-    kept = [e for e in entries if not secrets.compare_digest(e[0], hold_id)]
+    kept = [e for e in entries if not (secrets.compare_digest(e[0], hold_id) and e[2] in ("", _owner()))]
     if len(kept) == len(entries):
         return False
     session[SESSION_KEY] = kept
@@ -131,8 +140,9 @@ def release_kind(kind: str) -> None:
 
 
 def carried() -> list[list[str]]:
-    """The holds to carry over a login, which starts a fresh session (see ``keep``)."""
-    return _entries()
+    """The holds to carry over a login, which starts a fresh session (see ``keep``):
+    only those made before anyone logged in, never another account's."""
+    return [e for e in _entries() if e[2] == ""]
 
 
 def keep(entries: list[list[str]]) -> None:

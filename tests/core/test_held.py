@@ -297,3 +297,20 @@ def test_a_hold_of_another_kind_or_a_tampered_row_is_not_shown(app, staff_client
     row.sealed = row.sealed[:-1] + bytes([row.sealed[-1] ^ 1])
     db.session.commit()
     assert staff_client.get(location).status_code == 404
+
+
+def test_a_hold_stays_with_the_account_that_made_it(app, staff_client):
+    """Even if the login is dropped without a logout (Flask-Login's session protection
+    does that) and someone else logs in on the same browser, they cannot see it."""
+    poll = approval_poll(None, public_id="2027-code-owner", options=2, seats=1, secrecy="code", open_=False)
+    token = csrf_token(staff_client, f"/staff/polls/{poll.id}")
+    location = staff_client.post(f"/staff/polls/{poll.id}/codes", data={"count": "1", "csrf_token": token}).headers[
+        "Location"
+    ]
+    with staff_client.session_transaction() as sess:
+        for key in ("_user_id", "_fresh", "_id"):
+            sess.pop(key, None)
+    make_user("staff2", Role.staff.value)
+    assert login(staff_client, "staff2").status_code == 302
+    assert staff_client.get(location).status_code == 404
+    assert db.session.scalar(select(db.func.count()).select_from(HeldSecret)) == 1  # not lost, only not shown

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from core.forms import EmptyForm
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
-from core.times import to_local, to_utc
+from core.times import local_today, to_local, to_utc
 from deliberation import services
 from deliberation.forms import (
     AgendaItemForm,
@@ -417,7 +417,7 @@ def decision_close(decision_id: int):
 @staff_required
 def followup():
     return render_template(
-        "deliberation/staff/followup.html", replies=services.all_replies(), today=services.local_today(), unit=None
+        "deliberation/staff/followup.html", replies=services.all_replies(), today=local_today(), unit=None
     )
 
 
@@ -429,7 +429,7 @@ def unit():
     return render_template(
         "deliberation/staff/followup.html",
         replies=services.unit_replies(current_user.lead_unit_id),
-        today=services.local_today(),
+        today=local_today(),
         unit=current_user.lead_unit,
     )
 

@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from core.times import local_today
 from deliberation import services
 from deliberation.demo import seed_demo
 from deliberation.models import Decision, Meeting, Opinion, Reply
@@ -12,7 +13,7 @@ from tests.conftest import login, make_user
 
 
 def test_demo_meeting_renders_on_every_page_and_keeps_phones_private(app, staff_client):
-    lines = seed_demo(services.local_today())
+    lines = seed_demo(local_today())
     db.session.commit()
     assert len(lines) == 3 and "回音" in lines[0]
     held, council = db.session.scalars(select(Meeting).order_by(Meeting.id)).all()

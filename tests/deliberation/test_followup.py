@@ -5,6 +5,7 @@ from datetime import timedelta
 from flask import render_template_string
 from sqlalchemy import func, select
 
+from core.times import local_today
 from deliberation import services
 from deliberation.models import Decision, Meeting, Opinion
 from extensions import db
@@ -21,7 +22,7 @@ def test_overdue_follow_ups_reach_the_dashboard_and_units_see_only_their_own(app
         ]
         for i in range(3)
     ]
-    today = services.local_today()
+    today = local_today()
     late = services.assign(opinions[0], ours, today - timedelta(days=3))
     services.assign(opinions[1], theirs, today + timedelta(days=10))
     done = services.assign(opinions[2], ours, today - timedelta(days=5))

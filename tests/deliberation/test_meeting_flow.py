@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from core.models import AuditEntry, utcnow
+from core.times import to_local
 from deliberation import services
 from deliberation.models import Decision, Meeting, Opinion, Signup
 from extensions import db
@@ -20,7 +21,7 @@ TRACK_RE = re.compile(r'id="tracking-code">([A-Z0-9-]+)<')
 
 
 def local(moment) -> str:
-    return services.to_local(moment).strftime("%Y-%m-%dT%H:%M")
+    return to_local(moment).strftime("%Y-%m-%dT%H:%M")
 
 
 def text(response) -> str:

@@ -1,0 +1,66 @@
+"""The polls built on the ballot engine, in three parts by meaning:
+
+* ``polls``: lookup and counts, drafts, one-time codes, opening, lost-token reports;
+* ``casting``: the hot paths of a token request and a cast, and the append to the log;
+* ``closing``: the log checked against its signed state, the count, the board, results.
+
+Views, commands and the other packages import this package and call what it names here.
+The functions flush but never commit, except ``issue_token``, ``cast`` and
+``close_poll``, which are each one transaction by the protocol's rule and commit
+before they return what they promise (a blind signature, a receipt, a board).
+"""
+
+from voting.services.base import LogMismatch, PollError
+from voting.services.casting import CastOutcome, PollFacts, cast, issue_token, poll_facts
+from voting.services.closing import (
+    board_chunks,
+    board_etag,
+    check_log,
+    close_poll,
+    register_entries,
+    results_view,
+)
+from voting.services.polls import (
+    DraftPoll,
+    LostToken,
+    PollCounts,
+    counts,
+    create_poll,
+    generate_codes,
+    get_public_poll,
+    lost_token_reports,
+    open_poll,
+    polls_for_deputy,
+    public_polls,
+    report_lost_token,
+    staff_poll_overview,
+)
+
+__all__ = [
+    "CastOutcome",
+    "DraftPoll",
+    "LogMismatch",
+    "LostToken",
+    "PollCounts",
+    "PollError",
+    "PollFacts",
+    "board_chunks",
+    "board_etag",
+    "cast",
+    "check_log",
+    "close_poll",
+    "counts",
+    "create_poll",
+    "generate_codes",
+    "get_public_poll",
+    "issue_token",
+    "lost_token_reports",
+    "open_poll",
+    "poll_facts",
+    "polls_for_deputy",
+    "public_polls",
+    "register_entries",
+    "report_lost_token",
+    "results_view",
+    "staff_poll_overview",
+]

@@ -11,7 +11,7 @@ import json
 import multiprocessing
 import secrets
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -278,11 +278,8 @@ def simulate_poll(
     if signing_key is None:
         signing_key, _ = signing.generate_keypair()
     public = signing.public_key_of(signing_key)
-    token_numbers = None
     if secrecy == "secret":
         token_key = token_key or blindrsa.generate_token_key()
-        public_numbers = token_key.public_key().public_numbers()
-        token_numbers = blindrsa.public_numbers_json(public_numbers.n, public_numbers.e)
     manifest = make_manifest(
         poll=poll,
         title=title,
@@ -293,65 +290,19 @@ def simulate_poll(
         electorate=electorate,
         signing_key=public,
         opened_at=opened_at,
-        token_key=token_numbers,
+        token_key=_token_key_json(token_key) if secrecy == "secret" else None,
     )
     manifest_sig = signing.sign(signing_key, signing.CONTEXT_MANIFEST, manifest)
-    m_hash = manifest_hash(manifest)
-
-    register: list[dict[str, Any]] | None = None
-    codes: list[str] | None = None
-    credentials: list[dict[str, str]]
     if secrecy == "code":
-        plain = [normalise_code(generate_code()) for _ in range(electorate)]
-        codes = sorted(code_hash(code) for code in plain)
-        credentials = [{"code_hash": code_hash(code)} for code in plain[:count]]
+        register = None
+        codes, credentials = _simulated_codes(electorate, count)
         present = electorate  # in a code poll 实到 is the number of codes
     else:
-        width = len(str(electorate))
-        register = []
-        for i in range(electorate):
-            entry: dict[str, Any] = {
-                "voter": f"D{i + 1:0{width}d}",
-                "name": f"Deputy {i + 1}",
-                "present": i < present,
-            }
-            if secrecy == "secret":
-                entry["token_issued"] = i < count
-            register.append(entry)
-        if secrecy == "secret":
-            assert token_key is not None
-            credentials = [
-                {"token": b64url_encode(token), "token_sig": b64url_encode(sig)}
-                for token, sig in issue_tokens(token_key, count, jobs=jobs)
-            ]
-        else:
-            credentials = [{"voter": register[i]["voter"]} for i in range(count)]
-
+        codes = None
+        register = _simulated_register(secrecy, electorate, present, count)
+        credentials = _simulated_credentials(secrecy, register, count, token_key, jobs)
     start = parse_time(opened_at)
-    frontier = merkle.Frontier()
-    ballots: list[dict[str, Any]] = []
-    receipt_list: list[dict[str, Any]] = []
-    wanted = receipts if not isinstance(receipts, bool) else None
-    for i, choice in enumerate(choices):
-        cast = {
-            "poll": poll,
-            "manifest": m_hash,
-            **credentials[i],
-            "choices": dict(choice),
-        }
-        ballots.append(cast)
-        leaf = ballot_leaf_hash(cast)
-        _, index, root, proof = merkle.append_with_proof(frontier, leaf)
-        if receipts is True or (wanted is not None and i in wanted):
-            head = make_tree_head(
-                poll,
-                index + 1,
-                root.hex(),
-                format_time(start + timedelta(seconds=i + 1)),
-            )
-            head_sig = signing.sign(signing_key, signing.CONTEXT_TREE_HEAD, head)
-            receipt_list.append(make_receipt(head, head_sig, index, leaf.hex(), proof))
-
+    ballots, receipt_list, frontier = _cast_ballots(choices, credentials, manifest, signing_key, start, receipts)
     result = tally(manifest, ballots, present)
     closed_at = format_time(start + timedelta(seconds=count + 60))
     closing = make_closing(
@@ -375,3 +326,89 @@ def simulate_poll(
         codes=codes,
     )
     return board, receipt_list, ballots
+
+
+def _token_key_json(token_key: rsa.RSAPrivateKey | None) -> dict[str, str]:
+    """The manifest's ``token_key`` object for a secret poll's RSA key."""
+    assert token_key is not None
+    public_numbers = token_key.public_key().public_numbers()
+    return blindrsa.public_numbers_json(public_numbers.n, public_numbers.e)
+
+
+def _simulated_codes(electorate: int, count: int) -> tuple[list[str], list[dict[str, str]]]:
+    """A code poll's sorted code hashes, and the credentials of the first ``count`` codes."""
+    plain = [normalise_code(generate_code()) for _ in range(electorate)]
+    codes = sorted(code_hash(code) for code in plain)
+    return codes, [{"code_hash": code_hash(code)} for code in plain[:count]]
+
+
+def _simulated_register(secrecy: str, electorate: int, present: int, count: int) -> list[dict[str, Any]]:
+    """Deputies D1 … in order: the first ``present`` are present and, in a secret
+    poll, the first ``count`` were issued a token."""
+    width = len(str(electorate))
+    register = []
+    for i in range(electorate):
+        entry: dict[str, Any] = {
+            "voter": f"D{i + 1:0{width}d}",
+            "name": f"Deputy {i + 1}",
+            "present": i < present,
+        }
+        if secrecy == "secret":
+            entry["token_issued"] = i < count
+        register.append(entry)
+    return register
+
+
+def _simulated_credentials(
+    secrecy: str,
+    register: list[dict[str, Any]],
+    count: int,
+    token_key: rsa.RSAPrivateKey | None,
+    jobs: int,
+) -> list[dict[str, str]]:
+    """The credentials of ``count`` ballots: blind-signed tokens or the register's first voters."""
+    if secrecy == "secret":
+        assert token_key is not None
+        return [
+            {"token": b64url_encode(token), "token_sig": b64url_encode(sig)}
+            for token, sig in issue_tokens(token_key, count, jobs=jobs)
+        ]
+    return [{"voter": register[i]["voter"]} for i in range(count)]
+
+
+def _cast_ballots(
+    choices: Sequence[Mapping[str, str]],
+    credentials: list[dict[str, str]],
+    manifest: Mapping[str, Any],
+    signing_key: bytes,
+    start: datetime,
+    receipts: bool | Collection[int],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], merkle.Frontier]:
+    """Cast one ballot per choice in order: the ballots, the receipts asked for (tree
+    heads one second apart from ``start``) and the Merkle frontier after the last."""
+    poll = manifest["poll"]
+    m_hash = manifest_hash(manifest)
+    frontier = merkle.Frontier()
+    ballots: list[dict[str, Any]] = []
+    receipt_list: list[dict[str, Any]] = []
+    wanted = receipts if not isinstance(receipts, bool) else None
+    for i, choice in enumerate(choices):
+        cast = {
+            "poll": poll,
+            "manifest": m_hash,
+            **credentials[i],
+            "choices": dict(choice),
+        }
+        ballots.append(cast)
+        leaf = ballot_leaf_hash(cast)
+        _, index, root, proof = merkle.append_with_proof(frontier, leaf)
+        if receipts is True or (wanted is not None and i in wanted):
+            head = make_tree_head(
+                poll,
+                index + 1,
+                root.hex(),
+                format_time(start + timedelta(seconds=i + 1)),
+            )
+            head_sig = signing.sign(signing_key, signing.CONTEXT_TREE_HEAD, head)
+            receipt_list.append(make_receipt(head, head_sig, index, leaf.hex(), proof))
+    return ballots, receipt_list, frontier

@@ -20,7 +20,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing import Pool
 from multiprocessing.pool import AsyncResult
@@ -210,6 +210,13 @@ def _differences(expected: Any, actual: Any, path: str, note: str = "") -> list[
     if type(expected) is type(actual) and expected == actual:
         return []
     return [f"{where}: board says {_what(actual)}, recount gives {_what(expected)}"]
+
+
+def _check_ascending_counts(check: Check, chain: list[tuple[int | None, str]]) -> None:
+    """A fault for each count in ``chain`` that is more than the next one; None is not known."""
+    for (low, low_name), (high, high_name) in itertools.pairwise(chain):
+        if low is not None and high is not None and low > high:
+            check.fail(f"{low} {low_name} is more than {high} {high_name}")
 
 
 # --- reading a board ---------------------------------------------------------
@@ -480,7 +487,30 @@ class Verifier:
         }
 
     def _check_ballots_and_duplicates(self) -> None:
-        check, dup_check = self.checks[2], self.checks[3]
+        """Checks 2 and 3 in one pass over the ballots: each ballot's shape, binding,
+        choices and credential, and no credential used twice."""
+        self._take_ballots()
+        manifest = self.manifest
+        if self.ballots is None or manifest is None:
+            self._ballots_not_checked()
+            return
+        faults: list[tuple[int, str]] = []  # (ballot, detail) for check 2, sorted at the end
+        signatures = self._token_signatures(manifest)
+        settle = self._credential_settler(manifest["secrecy"], signatures, faults)
+        self.choice_pairs = Counter()
+        self._check_each_ballot(manifest, settle, faults, secret=signatures is not None)
+        self._report_ballot_faults(signatures, faults)
+        credential_text = {
+            "secret": "every token signature valid",
+            "named": "every voter in the register and present",
+            "code": "every code hash in codes",
+        }[manifest["secrecy"]]
+        self.checks[2].summary = f": {len(self.ballots)} well-formed ballots, {credential_text}"
+        self.checks[3].summary = f": no {_CREDENTIAL_NAMES[manifest['secrecy']]} used twice"
+
+    def _take_ballots(self) -> None:
+        """Keep the board's ``ballots`` if it is an array; a fault of check 2 if not."""
+        check = self.checks[2]
         ballots = self.board.get("ballots")
         if "ballots" not in self.board:
             check.fail("ballots: missing")
@@ -488,20 +518,33 @@ class Verifier:
             check.fail(f"ballots: must be an array, not {_what(ballots)}")
         else:
             self.ballots = ballots
-        manifest = self.manifest
-        if self.ballots is None or manifest is None:
-            self.leaves = [leaf for _ballot, leaf in self._ballot_entries()]
-            if manifest is None:
-                self._not_checked(2, "the manifest is not valid (check 1)")
-                self._not_checked(3, "the manifest is not valid (check 1)")
-            else:
-                self._not_checked(3, "ballots is not an array (check 2)")
-            return
-        secrecy = manifest["secrecy"]
-        signatures = None
-        if secrecy == "secret":
-            n, e = blindrsa.parse_public_numbers(manifest["token_key"])
-            signatures = _SignatureChecks(n, e, self.pool)
+
+    def _ballots_not_checked(self) -> None:
+        """Without a manifest or a ballots array: only the leaves, for the checks after."""
+        self.leaves = [leaf for _ballot, leaf in self._ballot_entries()]
+        if self.manifest is None:
+            self._not_checked(2, "the manifest is not valid (check 1)")
+            self._not_checked(3, "the manifest is not valid (check 1)")
+        else:
+            self._not_checked(3, "ballots is not an array (check 2)")
+
+    def _token_signatures(self, manifest: dict[str, Any]) -> _SignatureChecks | None:
+        """Where a secret poll's token signatures are checked; None in other polls."""
+        if manifest["secrecy"] != "secret":
+            return None
+        n, e = blindrsa.parse_public_numbers(manifest["token_key"])
+        return _SignatureChecks(n, e, self.pool)
+
+    def _credential_settler(
+        self, secrecy: str, signatures: _SignatureChecks | None, faults: list[tuple[int, str]]
+    ) -> Callable[[int, bytes | str, bytes | None], None]:
+        """``settle(i, key, token_sig)``: ballot ``i``'s credential checks (its token
+        signature queued, its voter in the register and present, or its code hash in
+        codes), and check 3's fault if an earlier ballot used the same credential.
+
+        A closure over locals, as the per-ballot loop calls it for every ballot.
+        """
+        check, dup_check = self.checks[2], self.checks[3]
         register = self._register_map() if secrecy == "named" else None
         codes = self.board.get("codes") if secrecy == "code" else None
         code_set = {c for c in codes if isinstance(c, str)} if isinstance(codes, list) else None
@@ -510,8 +553,6 @@ class Verifier:
         if secrecy == "code" and code_set is None:
             check.fail("code hashes not checked: codes is missing or not an array (check 4)")
         first_use: dict[bytes | str, int] = {}
-        self.choice_pairs = Counter()
-        faults: list[tuple[int, str]] = []
 
         def settle(i: int, key: bytes | str, token_sig: bytes | None) -> None:
             """The credential's own checks, and whether an earlier ballot used it."""
@@ -533,6 +574,18 @@ class Verifier:
             else:
                 first_use[key] = i
 
+        return settle
+
+    def _check_each_ballot(
+        self,
+        manifest: dict[str, Any],
+        settle: Callable[[int, bytes | str, bytes | None], None],
+        faults: list[tuple[int, str]],
+        secret: bool,
+    ) -> None:
+        """The per-ballot loop, tuned for large boards (docs/benchmarks.md): a ballot
+        text that ``ballot_pattern`` matches has passed the shape, binding and choices
+        checks and is its own leaf; any other ballot takes ``_check_parsed_ballot``."""
         texts = isinstance(self.ballots, BallotTexts)
         pattern = ballot_pattern(manifest, self.manifest_hash or "") if texts else None
         option_ids = sorted(option["id"] for option in manifest["options"])
@@ -551,36 +604,53 @@ class Verifier:
                     if self.choice_pairs is not None:
                         self.choice_pairs.update(zip(option_ids, chosen))
                         self.counted += 1
-                    if signatures is not None:
+                    if secret:
                         settle(i, _b64url_matched(groups[width]), _b64url_matched(groups[width + 1]))
                     else:
                         settle(i, groups[width], None)
                     continue
-            ballot, leaf = BallotTexts.parse(item) if texts else (item, self._leaf(item))
-            leaves.append(leaf)
+            self._check_parsed_ballot(manifest, i, item, texts, settle, faults)
+
+    def _check_parsed_ballot(
+        self,
+        manifest: dict[str, Any],
+        i: int,
+        item: Any,
+        texts: bool,
+        settle: Callable[[int, bytes | str, bytes | None], None],
+        faults: list[tuple[int, str]],
+    ) -> None:
+        """Ballot ``i`` through the full checks: parsed (when it is a text), its leaf,
+        shape, binding and choices, then its credential if it has one."""
+        ballot, leaf = BallotTexts.parse(item) if texts else (item, self._leaf(item))
+        self.leaves.append(leaf)
+        try:
+            credential = validate_ballot_shape(manifest, ballot)
+        except ProtocolError as exc:
+            faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+            credential = None
+        else:
             try:
-                credential = validate_ballot_shape(manifest, ballot)
+                check_ballot_binding(manifest, self.manifest_hash or "", ballot)
             except ProtocolError as exc:
                 faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
-                credential = None
-            else:
-                try:
-                    check_ballot_binding(manifest, self.manifest_hash or "", ballot)
-                except ProtocolError as exc:
-                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
-            choices = ballot.get("choices") if isinstance(ballot, dict) else None
-            try:
-                validate_choices(manifest, choices)
-                if self.choice_pairs is not None:
-                    self.choice_pairs.update(choices.items())  # type: ignore[union-attr]
-                    self.counted += 1
-            except ProtocolError as exc:
-                self.choice_pairs = None
-                self.invalid_choices.append(i)
-                if credential is not None:
-                    faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+        choices = ballot.get("choices") if isinstance(ballot, dict) else None
+        try:
+            validate_choices(manifest, choices)
+            if self.choice_pairs is not None:
+                self.choice_pairs.update(choices.items())  # type: ignore[union-attr]
+                self.counted += 1
+        except ProtocolError as exc:
+            self.choice_pairs = None
+            self.invalid_choices.append(i)
             if credential is not None:
-                settle(i, credential.key, credential.token_sig)
+                faults.append((i, f"ballot {i}: {_ballot_detail(exc)}"))
+        if credential is not None:
+            settle(i, credential.key, credential.token_sig)
+
+    def _report_ballot_faults(self, signatures: _SignatureChecks | None, faults: list[tuple[int, str]]) -> None:
+        """Check 2's faults in ballot order, a ballot's token signature fault last."""
+        check = self.checks[2]
         if signatures is not None:
             faults += [
                 (i, f"ballot {i}: token_sig does not verify under manifest.token_key") for i in signatures.bad_indices()
@@ -588,13 +658,6 @@ class Verifier:
         faults.sort(key=lambda fault: fault[0])
         for _, text in faults:
             check.fail(text)
-        credential_text = {
-            "secret": "every token signature valid",
-            "named": "every voter in the register and present",
-            "code": "every code hash in codes",
-        }[secrecy]
-        check.summary = f": {len(self.ballots)} well-formed ballots, {credential_text}"
-        dup_check.summary = f": no {_CREDENTIAL_NAMES[secrecy]} used twice"
 
     def _ballot_entries(self) -> Iterator[tuple[Any, bytes | None]]:
         """Each ballot with its leaf hash, parsed one at a time if the board was
@@ -640,6 +703,24 @@ class Verifier:
         if not isinstance(register, list):
             check.fail(f"register: must be an array, not {_what(register)}")
             return
+        self._check_register_entries(check, register, secrecy)
+        present = sum(1 for e in register if isinstance(e, dict) and e.get("present") is True)
+        issued = sum(1 for e in register if isinstance(e, dict) and e.get("token_issued") is True)
+        self.present = present
+        electorate = manifest["electorate"]
+        if len(register) != electorate:
+            check.fail(f"register: {len(register)} entries, but manifest.electorate is {electorate}")
+        chain: list[tuple[int | None, str]] = [(self._ballot_count(), "ballots")]
+        if secrecy == "secret":
+            chain.append((issued, "tokens issued"))
+        chain += [(present, "present"), (electorate, "electorate")]
+        _check_ascending_counts(check, chain)
+        shown = " <= ".join(f"{v} {name}" for v, name in chain if v is not None)
+        check.summary = f": {shown} = {len(register)} entries"
+
+    @staticmethod
+    def _check_register_entries(check: Check, register: list[Any], secrecy: str) -> None:
+        """Each entry's shape, and voters in strictly ascending order."""
         previous = None
         for i, entry in enumerate(register):
             if not register_entry_ok(secrecy, entry):
@@ -654,22 +735,6 @@ class Verifier:
                         f"register[{i}]: voter {voter!r} is not after {previous!r} (the register is strictly ascending)"
                     )
                 previous = voter
-        present = sum(1 for e in register if isinstance(e, dict) and e.get("present") is True)
-        issued = sum(1 for e in register if isinstance(e, dict) and e.get("token_issued") is True)
-        self.present = present
-        electorate = manifest["electorate"]
-        if len(register) != electorate:
-            check.fail(f"register: {len(register)} entries, but manifest.electorate is {electorate}")
-        cast = self._ballot_count()
-        chain: list[tuple[int | None, str]] = [(cast, "ballots")]
-        if secrecy == "secret":
-            chain.append((issued, "tokens issued"))
-        chain += [(present, "present"), (electorate, "electorate")]
-        for (low, low_name), (high, high_name) in itertools.pairwise(chain):
-            if low is not None and high is not None and low > high:
-                check.fail(f"{low} {low_name} is more than {high} {high_name}")
-        shown = " <= ".join(f"{v} {name}" for v, name in chain if v is not None)
-        check.summary = f": {shown} = {len(register)} entries"
 
     def _check_codes(self, check: Check, manifest: dict[str, Any]) -> None:
         codes = self.board["codes"]
@@ -699,41 +764,65 @@ class Verifier:
 
     def _check_closing(self) -> None:
         check = self.checks[5]
-        for name in self.board:
-            if name not in BOARD_MEMBERS:
-                check.fail(f"board: unknown member {name!r}")
-        if not self.board_is_object:
-            check.fail("board: must be a JSON object")
+        self._check_board_members(check)
         manifest = self.manifest
         if manifest is None:
             self._not_checked(5, "the manifest is not valid (check 1)")
             return
-        if "closing" not in self.board:
-            check.fail("closing: missing")
-            return
-        try:
-            closing = validate_closing(self.board["closing"], manifest["secrecy"])
-        except ProtocolError as exc:
-            check.fail(exc.detail)
+        closing = self._valid_closing(check, manifest["secrecy"])
+        if closing is None:
             return
         if closing["poll"] != manifest["poll"]:
             check.fail(f"closing.poll: {closing['poll']!r} is not manifest.poll")
         if closing["manifest"] != self.manifest_hash:
             check.fail("closing.manifest: is not the manifest's hash")
-        if self.ballots is not None:
-            if closing["size"] != len(self.ballots):
-                check.fail(f"closing.size: {closing['size']}, but the board has {len(self.ballots)} ballots")
-            missing = [i for i, leaf in enumerate(self.leaves) if leaf is None]
-            if missing:
-                check.fail(f"closing.root: not checked: ballot {missing[0]} is not I-JSON")
-            elif merkle.root(self.leaves).hex() != closing["root"]:  # type: ignore[arg-type]
-                check.fail(f"closing.root: is not the Merkle root of the board's {len(self.ballots)} ballots in order")
-        else:
+        self._check_closing_tree(check, closing)
+        self._check_closing_hashes(check, closing, "codes" if manifest["secrecy"] == "code" else "register")
+        if closing["closed_at"] < manifest["opened_at"]:
+            check.fail("closing.closed_at: is before manifest.opened_at")
+        self.closed_at = closing["closed_at"]
+        sig: Any = self.board.get("closing_sig")
+        if "closing_sig" not in self.board:
+            check.fail("closing_sig: missing")
+        elif self.signing_key is None or not signing.verify(self.signing_key, signing.CONTEXT_CLOSING, closing, sig):
+            check.fail("closing_sig: does not verify under manifest.signing_key")
+        check.summary = ": manifest hash, Merkle root and size, register/codes and result hashes match; signature holds"
+
+    def _check_board_members(self, check: Check) -> None:
+        """The board is an object with no member the protocol does not name."""
+        for name in self.board:
+            if name not in BOARD_MEMBERS:
+                check.fail(f"board: unknown member {name!r}")
+        if not self.board_is_object:
+            check.fail("board: must be a JSON object")
+
+    def _valid_closing(self, check: Check, secrecy: str) -> dict[str, Any] | None:
+        """The board's closing if it has the protocol's shape; a fault if not."""
+        if "closing" not in self.board:
+            check.fail("closing: missing")
+            return None
+        try:
+            return validate_closing(self.board["closing"], secrecy)
+        except ProtocolError as exc:
+            check.fail(exc.detail)
+            return None
+
+    def _check_closing_tree(self, check: Check, closing: dict[str, Any]) -> None:
+        """closing.size and closing.root against the board's ballots in order."""
+        if self.ballots is None:
             check.fail("closing.root: not checked: ballots is not an array (check 2)")
-        for name in (
-            "codes" if manifest["secrecy"] == "code" else "register",
-            "result",
-        ):
+            return
+        if closing["size"] != len(self.ballots):
+            check.fail(f"closing.size: {closing['size']}, but the board has {len(self.ballots)} ballots")
+        missing = [i for i, leaf in enumerate(self.leaves) if leaf is None]
+        if missing:
+            check.fail(f"closing.root: not checked: ballot {missing[0]} is not I-JSON")
+        elif merkle.root(self.leaves).hex() != closing["root"]:  # type: ignore[arg-type]
+            check.fail(f"closing.root: is not the Merkle root of the board's {len(self.ballots)} ballots in order")
+
+    def _check_closing_hashes(self, check: Check, closing: dict[str, Any], listing: str) -> None:
+        """The closing's hashes of the listing (register or codes) and of the result."""
+        for name in (listing, "result"):
             if name not in self.board:
                 check.fail(f"closing.{name}: not checked: the board has no {name}")
                 continue
@@ -744,15 +833,6 @@ class Verifier:
                 continue
             if digest != closing[name]:
                 check.fail(f"closing.{name}: is not the hash of the board's {name}")
-        if closing["closed_at"] < manifest["opened_at"]:
-            check.fail("closing.closed_at: is before manifest.opened_at")
-        self.closed_at = closing["closed_at"]
-        sig: Any = self.board.get("closing_sig")
-        if "closing_sig" not in self.board:
-            check.fail("closing_sig: missing")
-        elif self.signing_key is None or not signing.verify(self.signing_key, signing.CONTEXT_CLOSING, closing, sig):
-            check.fail("closing_sig: does not verify under manifest.signing_key")
-        check.summary = ": manifest hash, Merkle root and size, register/codes and result hashes match; signature holds"
 
     # 6 ---------------------------------------------------------------------
 
@@ -793,46 +873,11 @@ class Verifier:
         if manifest is None or self.signing_key is None:
             self._not_checked(7, "the manifest is not valid (check 1)")
             return
-        closed_at = self.closed_at
         board_size = len(self.leaves) if self.ballots is not None else None
         good: list[tuple[str, dict[str, Any]]] = []
         for name, receipt in self.receipts:
-            try:
-                r = validate_receipt(receipt)
-            except ProtocolError as exc:
-                check.fail(f"{name}: {exc.detail}")
-                continue
-            head = r["tree_head"]
-            ok = True
-            if r["poll"] != manifest["poll"]:
-                check.fail(f"{name}: poll {r['poll']!r} is not this board's poll")
-                ok = False
-            if not signing.verify(self.signing_key, signing.CONTEXT_TREE_HEAD, head, r["tree_head_sig"]):
-                check.fail(f"{name}: tree_head_sig does not verify under the poll's key")
-                ok = False
-            if head["timestamp"] < manifest["opened_at"]:
-                check.fail(f"{name}: tree_head.timestamp is before manifest.opened_at")
-            if closed_at is None:
-                check.fail(f"{name}: time not checked: the closing is not valid (check 5)")
-            elif head["timestamp"] > closed_at:
-                check.fail(f"{name}: tree_head.timestamp is after closing.closed_at")
-            proof = [bytes.fromhex(node) for node in r["inclusion"]]
-            if not merkle.verify_inclusion(
-                bytes.fromhex(r["leaf_hash"]),
-                r["index"],
-                head["size"],
-                proof,
-                bytes.fromhex(head["root"]),
-            ):
-                check.fail(
-                    f"{name}: inclusion proof does not show leaf {r['index']} in the tree of size {head['size']}"
-                )
-                ok = False
-            if board_size is None:
-                check.fail(f"{name}: not checked against the board: no ballots array")
-            elif head["size"] > board_size:
-                check.fail(f"{name}: tree_head.size {head['size']} is larger than the board's {board_size} ballots")
-            elif ok:
+            r = self._check_receipt(check, manifest, self.signing_key, name, receipt, board_size)
+            if r is not None:
                 good.append((name, r))
         self._check_receipts_on_board(check, good)
         self._check_head_times(check)
@@ -842,6 +887,52 @@ class Verifier:
         check.summary = f": {count} {holds} on the final board"
         if self.ballot_files:
             check.summary += f", {len(self.ballot_files)} ballot file(s) match"
+
+    def _check_receipt(
+        self, check: Check, manifest: dict[str, Any], key: bytes, name: str, receipt: Any, board_size: int | None
+    ) -> dict[str, Any] | None:
+        """One receipt on its own: shape, poll, tree head signature and time, inclusion
+        proof, size. The receipt, if it is to be checked against the board's ballots."""
+        try:
+            r = validate_receipt(receipt)
+        except ProtocolError as exc:
+            check.fail(f"{name}: {exc.detail}")
+            return None
+        head = r["tree_head"]
+        ok = True
+        if r["poll"] != manifest["poll"]:
+            check.fail(f"{name}: poll {r['poll']!r} is not this board's poll")
+            ok = False
+        if not signing.verify(key, signing.CONTEXT_TREE_HEAD, head, r["tree_head_sig"]):
+            check.fail(f"{name}: tree_head_sig does not verify under the poll's key")
+            ok = False
+        self._check_receipt_time(check, manifest, name, head)
+        proof = [bytes.fromhex(node) for node in r["inclusion"]]
+        if not merkle.verify_inclusion(
+            bytes.fromhex(r["leaf_hash"]),
+            r["index"],
+            head["size"],
+            proof,
+            bytes.fromhex(head["root"]),
+        ):
+            check.fail(f"{name}: inclusion proof does not show leaf {r['index']} in the tree of size {head['size']}")
+            ok = False
+        if board_size is None:
+            check.fail(f"{name}: not checked against the board: no ballots array")
+        elif head["size"] > board_size:
+            check.fail(f"{name}: tree_head.size {head['size']} is larger than the board's {board_size} ballots")
+        elif ok:
+            return r
+        return None
+
+    def _check_receipt_time(self, check: Check, manifest: dict[str, Any], name: str, head: dict[str, Any]) -> None:
+        """A receipt's tree head is timestamped while the poll was open."""
+        if head["timestamp"] < manifest["opened_at"]:
+            check.fail(f"{name}: tree_head.timestamp is before manifest.opened_at")
+        if self.closed_at is None:
+            check.fail(f"{name}: time not checked: the closing is not valid (check 5)")
+        elif head["timestamp"] > self.closed_at:
+            check.fail(f"{name}: tree_head.timestamp is after closing.closed_at")
 
     def _check_receipts_on_board(self, check: Check, receipts: list[tuple[str, dict[str, Any]]]) -> None:
         sizes = [r["tree_head"]["size"] for _, r in receipts]

@@ -91,7 +91,7 @@ def _choices(rng: random.Random, weights: list[tuple[float, float, float]]) -> d
 def seed_demo(today: date) -> list[str]:
     """Create the assessment demo; returns console lines."""
     from voting import services as polls
-    from voting.client import SecretVoter, code_ballot
+    from voting.protocol.client import SecretVoter, code_ballot
 
     rng = random.Random(20271001)
     member_password = secrets.token_urlsafe(9)

@@ -35,7 +35,7 @@ from extensions import db
 from voting import services as polls
 from voting import specs
 from voting.models import Poll
-from voting.tally import rate_percent
+from voting.protocol.tally import rate_percent
 
 PDF_MAGIC = b"%PDF-"
 MAX_PDF_BYTES = 8 * 1024 * 1024

@@ -29,7 +29,7 @@ from bench.stats import OUT, fmt, save, summary
 def cached_key():
     from cryptography.hazmat.primitives import serialization
 
-    from voting.blindrsa import generate_token_key
+    from voting.protocol.blindrsa import generate_token_key
 
     path = OUT / "bench-token-key.pem"
     if not path.exists():
@@ -44,7 +44,7 @@ def cached_key():
 
 
 def cached_tokens(key, count: int) -> list[tuple[bytes, bytes]]:
-    from voting.board import issue_tokens
+    from voting.protocol.board import issue_tokens
 
     path = OUT / f"bench-tokens-{count}.json"
     if not path.exists():
@@ -63,10 +63,11 @@ def build_poll(url: str, instance: Path, size: int):
     from app import create_app
     from core.models import Congress, Deputy, Session
     from extensions import db
-    from voting import blindrsa, keystore, merkle, services, signing, specs
-    from voting.board import make_tree_head
-    from voting.encoding import canonical, format_time
+    from voting import keystore, services, specs
     from voting.models import Ballot, PollVoter, TokenIssuance
+    from voting.protocol import blindrsa, merkle, signing
+    from voting.protocol.board import make_tree_head
+    from voting.protocol.encoding import canonical, format_time
 
     key = cached_key()
     tokens = cached_tokens(key, size)
@@ -145,7 +146,7 @@ def build_poll(url: str, instance: Path, size: int):
 
 
 def _b64(data: bytes) -> str:
-    from voting.encoding import b64url_encode
+    from voting.protocol.encoding import b64url_encode
 
     return b64url_encode(data)
 

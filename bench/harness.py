@@ -300,7 +300,7 @@ class Deputy:
         match = CSRF_RE.search(page.decode())
         self.csrf = match.group(1) or match.group(2)
         status, data = self.http.request("GET", f"/api/polls/{self.public_id}/manifest")
-        from voting.client import SecretVoter
+        from voting.protocol.client import SecretVoter
 
         self.voter = SecretVoter(json.loads(data)["manifest"])
 

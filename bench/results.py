@@ -63,8 +63,8 @@ def closed_poll(url: str, instance: Path, deputies: int) -> str:
     from app import create_app
     from extensions import db
     from voting import services
-    from voting.client import SecretVoter
     from voting.models import Poll, PollVoter
+    from voting.protocol.client import SecretVoter
 
     app = create_app(harness.app_config(url, instance))
     with app.app_context():

@@ -21,7 +21,7 @@ def main(argv=None) -> int:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--reps", type=int, default=3)
     args = parser.parse_args(argv)
-    from voting import blindrsa
+    from voting.protocol import blindrsa
 
     key = blindrsa.generate_token_key(2048)
     signer = blindrsa.BlindSigner(key)

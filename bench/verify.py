@@ -25,8 +25,8 @@ from bench.stats import OUT, fmt, save, summary
 def board_file(size: int, jobs: int) -> Path:
     path = OUT / f"board-{size}-published.json"
     if not path.exists():
-        from voting.blindrsa import generate_token_key
-        from voting.board import board_text, simulate_poll
+        from voting.protocol.blindrsa import generate_token_key
+        from voting.protocol.board import board_text, simulate_poll
 
         OUT.mkdir(exist_ok=True)
         rng = random.Random(size)
@@ -58,7 +58,7 @@ def bare_rsa_loop(path: Path) -> float:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-    from voting.encoding import b64url_decode
+    from voting.protocol.encoding import b64url_decode
 
     board = json.loads(path.read_text())
     key = board["manifest"]["token_key"]

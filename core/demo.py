@@ -98,7 +98,7 @@ def _name(rng: random.Random, taken: set[str]) -> str:
 def seed_demo(today: date) -> list[str]:
     """Create the demo data; returns the console lines with the logins."""
     from voting import services, specs
-    from voting.client import SecretVoter
+    from voting.protocol.client import SecretVoter
 
     rng = random.Random(20270112)
     staff_password = secrets.token_urlsafe(9)

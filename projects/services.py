@@ -22,7 +22,7 @@ from projects.models import (
 from voting import services as polls
 from voting import specs
 from voting.models import Poll
-from voting.tally import rate_percent
+from voting.protocol.tally import rate_percent
 
 SUGGESTION_CATEGORIES = (
     "交通出行",

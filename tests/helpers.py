@@ -10,7 +10,7 @@ from core.models import Deputy, Session
 from extensions import db
 from tests.conftest import csrf_from, login
 from voting import services, specs
-from voting.client import SecretVoter, code_ballot, named_ballot
+from voting.protocol.client import SecretVoter, code_ballot, named_ballot
 
 
 def approval_poll(
@@ -106,7 +106,7 @@ def run_verifier(board_obj: dict, tmp_path: Path, receipts=(), ballots=(), finge
     import contextlib
     import io
 
-    from voting import verify
+    from voting.protocol import verify
 
     board_file = tmp_path / "board.json"
     board_file.write_text(json.dumps(board_obj, ensure_ascii=False))

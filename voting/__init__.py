@@ -1,6 +1,7 @@
-"""Yishi's ballot engine (protocol ``yishi-ballot/1``).
+"""Yishi's polls (protocol ``yishi-ballot/1``).
 
-The pure modules (``encoding``, ``signing``, ``blindrsa``, ``merkle``, ``rules``,
-``tally``, ``board``, ``verify``) import nothing of Flask or the database; the
-web parts of this package live in other submodules that are imported explicitly.
+``voting.protocol`` is the pure ballot engine, which imports nothing of Flask or the
+database; the web side (``models``, ``services``, ``api``, ``views``, ``cli``,
+``keystore``, ``specs``, ``messages``, ``ballot_i18n``, ``charts``) stands beside it
+and is imported explicitly. ``voting.verify`` is the verifier's command.
 """

@@ -9,7 +9,7 @@ from wtforms import ValidationError
 
 from extensions import csrf
 from voting import services
-from voting.encoding import ProtocolError, parse_json
+from voting.protocol.encoding import ProtocolError, parse_json
 from voting.services import PollError
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api")

@@ -57,7 +57,7 @@ def signing_key(master_secret: str, poll_id: str, blob: bytes) -> bytes:
 @lru_cache(maxsize=64)
 def blind_signer(master_secret: str, poll_id: str, blob: bytes):
     """The poll's RFC 9474 signer with its CRT values precomputed (cached)."""
-    from voting.blindrsa import BlindSigner
+    from voting.protocol.blindrsa import BlindSigner
 
     der = unseal(master_secret, poll_id, "token", blob)
     return BlindSigner(serialization.load_der_private_key(der, password=None))

@@ -35,8 +35,8 @@ from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
 from voting.messages import message
 from voting.models import Poll, PollVoter, TokenIssuance
+from voting.protocol.tally import rate_percent
 from voting.services import LogMismatch, PollError
-from voting.tally import rate_percent
 
 bp = Blueprint("voting", __name__)
 
@@ -48,7 +48,8 @@ def inject_ballot_strings():
     return {"ballot_i18n": ballot_i18n}
 
 
-VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
+# The verifier zip: the command and the pure ballot engine, whole.
+VERIFIER_FILES = ("voting/__init__.py", "voting/verify.py", "voting/protocol/*.py")
 
 
 def choice_labels() -> dict[str, str]:
@@ -184,8 +185,9 @@ def verifier_zip():
     root = Path(__file__).resolve().parent
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in VERIFIER_MODULES:
-            archive.write(root / f"{name}.py", f"yishi-verify/voting/{name}.py")
+        for pattern in VERIFIER_FILES:
+            for path in sorted(root.parent.glob(pattern)):
+                archive.write(path, f"yishi-verify/{path.relative_to(root.parent).as_posix()}")
         archive.writestr("yishi-verify/requirements.txt", "cryptography>=42\nrfc8785>=0.1.4\n")
         archive.writestr("yishi-verify/README.txt", _verifier_readme())
     response = Response(buffer.getvalue(), mimetype="application/zip")

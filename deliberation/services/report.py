@@ -17,7 +17,7 @@ from deliberation.services.signups import attendance
 
 def closing_report(meeting: Meeting) -> dict:
     """Attendance, opinions, how many adopted, satisfaction: the closing report."""
-    from voting.tally import rate_percent
+    from voting.protocol.tally import rate_percent
 
     opinions = public_opinions(meeting)
     replies = [o.reply for o in opinions if o.reply is not None]

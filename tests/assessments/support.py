@@ -12,7 +12,7 @@ from core.models import Deputy, User
 from extensions import db
 from tests.conftest import FAST_HASH, PASSWORD
 from voting import services as polls
-from voting.client import SecretVoter, code_ballot
+from voting.protocol.client import SecretVoter, code_ballot
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

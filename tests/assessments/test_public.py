@@ -14,9 +14,9 @@ from extensions import db
 from tests.assessments.support import public_assessment
 from tests.conftest import csrf_token
 from tests.helpers import board, cast, run_verifier
-from voting.client import code_ballot
-from voting.encoding import code_hash, normalise_code
 from voting.models import Ballot, PollCode
+from voting.protocol.client import code_ballot
+from voting.protocol.encoding import code_hash, normalise_code
 
 SLIP_CODE = re.compile(r'data-code="([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4})"')
 CHOICES = ["satisfied", "basic", "dissatisfied", "abstain"]

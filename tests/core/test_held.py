@@ -21,8 +21,8 @@ from extensions import db
 from tests.conftest import csrf_from, csrf_token, login, make_congress, make_user
 from tests.deliberation.factories import make_meeting, sign_up
 from tests.helpers import approval_poll
-from voting.encoding import code_hash, normalise_code
 from voting.models import PollCode
+from voting.protocol.encoding import code_hash, normalise_code
 
 GONE = "这一页只在生成它的浏览器中显示"
 PASSWORD_CELL = re.compile(r'<td>([A-Z]\d{3})</td><td>[^<]*</td><td>[^<]*</td><td class="mono">([^<]+)</td>')

@@ -14,7 +14,7 @@ from deliberation.models import Decision, Meeting, Opinion, Signup
 from extensions import db
 from tests.conftest import csrf_from, csrf_token, login, make_user
 from tests.deliberation.factories import lead_unit, move
-from voting.client import code_ballot
+from voting.protocol.client import code_ballot
 
 CODE_RE = re.compile(r'id="signup-code">([A-Z0-9-]+)<')
 TRACK_RE = re.compile(r'id="tracking-code">([A-Z0-9-]+)<')

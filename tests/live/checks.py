@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.live.crawler import Page, Visitor
 from tests.live.server import ROOT
-from voting.rules import CHOICE_VALUES
+from voting.protocol.rules import CHOICE_VALUES
 
 
 def _json(body: bytes) -> str | None:

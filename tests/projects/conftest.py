@@ -12,7 +12,7 @@ from extensions import db
 from projects import services
 from tests.conftest import make_user
 from voting import services as poll_services
-from voting.client import SecretVoter
+from voting.protocol.client import SecretVoter
 
 TODAY = date(2026, 10, 15)
 YEAR = 2027

@@ -128,7 +128,7 @@ def test_random_json_to_the_token_call(app, poll):
 
 
 def test_wrong_length_blinded_message(app, poll):
-    from voting.encoding import b64url_encode
+    from voting.protocol.encoding import b64url_encode
 
     client = deputy_client(app, "D001")
     token = csrf_token(client, f"/polls/{poll.public_id}/vote")

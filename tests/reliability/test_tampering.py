@@ -27,13 +27,13 @@ def _tamper(poll, how):
     if how == "changed":
         rows[1].body = rows[1].body.replace('"no"', '"yes"')
     elif how == "changed_with_hash":
-        from voting.merkle import leaf_hash
+        from voting.protocol.merkle import leaf_hash
 
         rows[1].body = rows[1].body.replace('"no"', '"yes"')
         rows[1].leaf_hash = leaf_hash(rows[1].body.encode()).hex()
     elif how == "rewritten":
         # A database writer recomputes the whole log state too; only the key could sign it.
-        from voting.merkle import leaf_hash, root
+        from voting.protocol.merkle import leaf_hash, root
 
         rows[1].body = rows[1].body.replace('"no"', '"yes"')
         rows[1].leaf_hash = leaf_hash(rows[1].body.encode()).hex()

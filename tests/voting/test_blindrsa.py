@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from voting import blindrsa
-from voting.encoding import b64url_encode
+from voting.protocol import blindrsa
+from voting.protocol.encoding import b64url_encode
 
 VECTORS = Path(__file__).parent / "vectors" / "known-answers.json"
 RFC9474 = json.loads(VECTORS.read_text())["rfc9474_rsabssa_sha384_pss_randomized"]

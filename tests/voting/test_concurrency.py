@@ -52,7 +52,7 @@ def test_100_threads_cast_the_same_token(app, tmp_path):
 
 
 def _leaf(body):
-    from voting.board import ballot_leaf_hash
+    from voting.protocol.board import ballot_leaf_hash
 
     return ballot_leaf_hash(body["ballot"]).hex()
 
@@ -92,7 +92,7 @@ def test_token_requests_racing_the_close_are_all_in_the_register_or_refused(app,
     import threading
 
     from tests.helpers import csrf_from, deputy_client
-    from voting.client import SecretVoter
+    from voting.protocol.client import SecretVoter
 
     congress, session = make_congress(40, delegations=4)
     check_in_all(session, congress.deputies)
@@ -140,8 +140,8 @@ def test_racing_token_requests_of_one_deputy_make_one_issuance(app, tmp_path):
     import threading
 
     from tests.helpers import csrf_from, deputy_client
-    from voting.client import SecretVoter
     from voting.models import TokenIssuance
+    from voting.protocol.client import SecretVoter
 
     congress, session = make_congress(2)
     check_in_all(session, congress.deputies)

@@ -10,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voting.encoding import (
+from voting.protocol.encoding import (
     CODE_ALPHABET,
     InvalidValue,
     NotJSONError,

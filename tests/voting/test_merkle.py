@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voting import merkle
+from voting.protocol import merkle
 
 VECTORS = Path(__file__).parent / "vectors" / "known-answers.json"
 KNOWN = json.loads(VECTORS.read_text())["rfc9162_merkle"]

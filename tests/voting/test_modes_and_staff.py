@@ -8,8 +8,8 @@ from extensions import db
 from tests.conftest import csrf_from, csrf_token, make_congress
 from tests.helpers import approval_poll, board, cast, check_in_all, close, deputy_client, run_verifier
 from voting import services, specs
-from voting.client import code_ballot, named_ballot
 from voting.models import Ballot, Poll
+from voting.protocol.client import code_ballot, named_ballot
 
 
 def test_named_poll_needs_the_deputys_own_session(app, tmp_path):

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from voting import rules
-from voting.board import make_manifest
-from voting.encoding import ProtocolError, b64url_encode, canonical, int_to_b64url
+from voting.protocol import rules
+from voting.protocol.board import make_manifest
+from voting.protocol.encoding import ProtocolError, b64url_encode, canonical, int_to_b64url
 
 N_2048 = 2**2047 + 1  # any odd 2048-bit number will do for shapes
 TOKEN_KEY = {"n": int_to_b64url(N_2048), "e": "AQAB"}

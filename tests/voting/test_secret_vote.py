@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from extensions import db
 from tests.conftest import login, make_congress
 from tests.helpers import approval_poll, board, cast, check_in_all, close, run_verifier, take_token
-from voting.encoding import b64url_decode, b64url_encode
 from voting.models import Ballot, TokenIssuance
+from voting.protocol.encoding import b64url_decode, b64url_encode
 
 
 def ballot_count() -> int:
@@ -74,7 +74,7 @@ def test_second_token_request_is_409(app, open_poll):
 
 def test_token_needs_check_in_register_login_and_csrf(app, open_poll):
     from tests.helpers import deputy_client
-    from voting.client import SecretVoter
+    from voting.protocol.client import SecretVoter
 
     absent = deputy_client(app, "D006")
     page = absent.get(f"/polls/{open_poll.public_id}/vote").get_data(as_text=True)

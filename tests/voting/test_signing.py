@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from voting import signing
-from voting.encoding import b64url_decode, b64url_encode, canonical
+from voting.protocol import signing
+from voting.protocol.encoding import b64url_decode, b64url_encode, canonical
 
 # RFC 8032 §7.1, TEST 1-3: (secret key, public key, message, signature), hex.
 RFC8032_VECTORS = [

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voting.tally import rate_percent, tally, tally_choices
+from voting.protocol.tally import rate_percent, tally, tally_choices
 
 
 def approval(

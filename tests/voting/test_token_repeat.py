@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from extensions import db
 from tests.conftest import csrf_from, login, make_congress
 from tests.helpers import approval_poll, cast, check_in_all, close, deputy_client, take_token
-from voting.client import SecretVoter
-from voting.encoding import b64url_decode, b64url_encode
 from voting.models import Poll, TokenIssuance
+from voting.protocol.client import SecretVoter
+from voting.protocol.encoding import b64url_decode, b64url_encode
 
 
 @pytest.fixture

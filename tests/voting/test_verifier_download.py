@@ -101,3 +101,34 @@ def test_the_readmes_verifier_line_works_from_the_project_venv(app, tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "FAIL" not in done.stdout
+
+
+def test_the_protocol_package_imports_without_the_web_app_or_gmpy2():
+    """Every module of ``voting.protocol`` imports with Flask, SQLAlchemy, gmpy2 and the
+    app made unimportable: the layout's promise, not only the verifier's."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    modules = sorted(p.stem for p in (root / "voting" / "protocol").glob("*.py") if p.stem != "__init__")
+    assert {"encoding", "merkle", "blindrsa", "signing", "rules", "tally", "board", "verify", "client"} <= set(modules)
+    code = (
+        "import importlib, sys\n"
+        "for name in ('flask', 'flask_babel', 'flask_sqlalchemy', 'sqlalchemy', 'gmpy2', 'werkzeug', 'app',"
+        " 'extensions', 'core'):\n"
+        "    sys.modules[name] = None\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module('voting.protocol.' + name)\n"
+        "print(len(sys.argv))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_zip_ships_the_protocol_package_whole(app):
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    archive = zipfile.ZipFile(io.BytesIO(app.test_client().get("/verify/yishi-verify.zip").data))
+    shipped = {n for n in archive.namelist() if n.startswith("yishi-verify/voting/protocol/")}
+    expected = {f"yishi-verify/voting/protocol/{p.name}" for p in (root / "voting" / "protocol").glob("*.py")}
+    assert shipped == expected

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from voting import blindrsa, board, merkle, signing
-from voting.encoding import b64url_decode, b64url_encode, canonical
-from voting.tally import tally
-from voting.verify import main
+from voting.protocol import blindrsa, board, merkle, signing
+from voting.protocol.encoding import b64url_decode, b64url_encode, canonical
+from voting.protocol.tally import tally
+from voting.protocol.verify import main
 
 ROOT = Path(__file__).resolve().parents[2]
 APPROVAL_CHOICES = [

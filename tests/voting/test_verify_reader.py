@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from voting import blindrsa, board
-from voting.encoding import NotJSONError, parse_json_lenient
-from voting.verify import BallotTexts, Verifier, read_board
+from voting.protocol import blindrsa, board
+from voting.protocol.encoding import NotJSONError, parse_json_lenient
+from voting.protocol.verify import BallotTexts, Verifier, read_board
 
 CHOICES = [
     {"p1": "yes", "p2": "no", "p3": "abstain"},
@@ -142,8 +142,8 @@ def test_any_board_text_gets_the_report_of_the_ordinary_parse(secret_board, edit
 def test_the_ballot_pattern_matches_only_what_the_full_checks_accept(secret_board):
     """Every one-character change of a published ballot: where the pattern still
     matches, the text is the JCS of a ballot that every check accepts."""
-    from voting.encoding import canonical, parse_json
-    from voting.rules import (
+    from voting.protocol.encoding import canonical, parse_json
+    from voting.protocol.rules import (
         ballot_pattern,
         check_ballot_binding,
         manifest_hash,

@@ -13,9 +13,10 @@ from sqlalchemy import Date, DateTime, Time, inspect, select
 from extensions import db
 from tests.conftest import make_congress
 from tests.helpers import approval_poll, cast, check_in_all, close, take_token
-from voting import blindrsa, keystore
-from voting.encoding import b64url_decode
+from voting import keystore
 from voting.models import Ballot, Poll, TokenIssuance
+from voting.protocol import blindrsa
+from voting.protocol.encoding import b64url_decode
 
 
 def test_poll_keys_are_sealed_under_the_kek_and_deleted_at_the_close(app):

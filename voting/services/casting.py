@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from core.models import CheckIn, Deputy
 from extensions import db
-from voting import blindrsa, keystore, merkle, rules, signing
-from voting.board import make_receipt, make_tree_head
-from voting.encoding import (
+from voting import keystore
+from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
+from voting.protocol import blindrsa, merkle, rules, signing
+from voting.protocol.board import make_receipt, make_tree_head
+from voting.protocol.encoding import (
     ProtocolError,
     b64url_decode,
     b64url_encode,
@@ -26,7 +28,6 @@ from voting.encoding import (
     format_time,
     normalise_code,
 )
-from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
 from voting.services.base import PollError, key_encryption_key, utc_now
 from voting.services.polls import get_public_poll
 

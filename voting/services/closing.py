@@ -11,15 +11,16 @@ from sqlalchemy import select
 from core import audit
 from core.models import CheckIn
 from extensions import db
-from voting import keystore, merkle, signing, tally
-from voting.board import board_text_parts, make_closing, make_tree_head
-from voting.encoding import (
+from voting import keystore
+from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
+from voting.protocol import merkle, signing, tally
+from voting.protocol.board import board_text_parts, make_closing, make_tree_head
+from voting.protocol.encoding import (
     b64url_decode,
     canonical,
     format_time,
     sha256_hex,
 )
-from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
 from voting.services.base import LogMismatch, PollError, key_encryption_key, utc_now
 from voting.services.casting import lock_log
 from voting.services.polls import counts

@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from core import audit
 from core.models import CheckIn, Deputy, Session
 from extensions import db
-from voting import blindrsa, keystore, merkle, rules, signing
-from voting.board import make_tree_head
-from voting.encoding import (
+from voting import keystore
+from voting.models import Poll, PollCode, PollVoter, TokenIssuance
+from voting.protocol import blindrsa, merkle, rules, signing
+from voting.protocol.board import make_tree_head
+from voting.protocol.encoding import (
     ProtocolError,
     b64url_encode,
     code_hash,
@@ -24,7 +26,6 @@ from voting.encoding import (
     is_identifier,
     normalise_code,
 )
-from voting.models import Poll, PollCode, PollVoter, TokenIssuance
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------

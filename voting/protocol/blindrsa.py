@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from voting.encoding import b64url_to_int, int_to_b64url
+from voting.protocol.encoding import b64url_to_int, int_to_b64url
 
 HASH_LENGTH = 48  # SHA-384
 SALT_LENGTH = 48

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from voting.encoding import b64url_decode, b64url_encode, canonical
+from voting.protocol.encoding import b64url_decode, b64url_encode, canonical
 
 CONTEXT_MANIFEST = "yishi-ballot/1:manifest"
 CONTEXT_TREE_HEAD = "yishi-ballot/1:tree-head"

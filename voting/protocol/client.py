@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from voting import blindrsa, rules
-from voting.encoding import b64url_decode, b64url_encode, code_hash, normalise_code
+from voting.protocol import blindrsa, rules
+from voting.protocol.encoding import b64url_decode, b64url_encode, code_hash, normalise_code
 
 
 class SecretVoter:

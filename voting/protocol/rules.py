@@ -14,8 +14,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from voting import blindrsa
-from voting.encoding import (
+from voting.protocol import blindrsa
+from voting.protocol.encoding import (
     MAX_INT,
     InvalidValue,
     ProtocolError,

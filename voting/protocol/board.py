@@ -16,8 +16,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from voting import blindrsa, merkle, signing
-from voting.encoding import (
+from voting.protocol import blindrsa, merkle, signing
+from voting.protocol.encoding import (
     b64url_encode,
     canonical,
     code_hash,
@@ -27,8 +27,8 @@ from voting.encoding import (
     parse_time,
     sha256_hex,
 )
-from voting.rules import PROTOCOL, manifest_hash
-from voting.tally import tally
+from voting.protocol.rules import PROTOCOL, manifest_hash
+from voting.protocol.tally import tally
 
 
 def make_manifest(

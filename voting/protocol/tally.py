@@ -9,7 +9,7 @@ from fractions import Fraction
 from itertools import chain
 from typing import Any
 
-from voting.rules import CHOICE_VALUES, parse_fraction
+from voting.protocol.rules import CHOICE_VALUES, parse_fraction
 
 
 def base_value(manifest: Mapping[str, Any], present: int, cast: int) -> int:

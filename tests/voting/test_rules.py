@@ -448,3 +448,31 @@ def test_check_code() -> None:
         lambda: rules.check_code("ABCD-EFGH-JKMN-PQR0", expected),
     )
     fails("bad_code", "code", lambda: rules.check_code("ABCD-EFGH-JKMN-PQRS", "nope"))
+
+
+def test_a_missing_member_is_named_the_same_way_in_every_run():
+    """Which missing member is reported must not depend on the hash seed: the verifier's
+    report is the same for the same board, run after run."""
+    import subprocess
+    import sys
+
+    code = (
+        "from voting.protocol import rules\n"
+        "from voting.protocol.encoding import ProtocolError\n"
+        "try:\n"
+        "    rules.validate_manifest({})\n"
+        "except ProtocolError as exc:\n"
+        "    print(exc.detail)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"},
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1 and "is missing" in outputs.pop()

@@ -114,7 +114,7 @@ def _object(
         raise _fault(field, f"must be an object, not {_what(value)}")
     if value.keys() == required:  # the common case, decided in C
         return value
-    for name in required:
+    for name in sorted(required):  # a fixed order, so the report is the same every run
         if name not in value:
             raise _fault(field, f"member {name!r} is missing")
     for name in value:

@@ -13,7 +13,7 @@ from flask import url_for
 from flask_babel import force_locale
 
 from projects import progress, services
-from projects.models import Project
+from projects.models import SUGGESTION_CATEGORIES, Project, category_label
 
 # Never exported: Suggestion.name, Suggestion.phone.
 SUGGESTION_FIELDS = [
@@ -77,17 +77,17 @@ def suggestions(year: int) -> list[dict]:
     call = services.call_for_year(year)
     if call is None:
         return []
+    with force_locale("zh"):
+        names = {key: category_label(key) for key in SUGGESTION_CATEGORIES}
     rows = []
     for s in call.suggestions:
         project = s.project
-        with force_locale("zh"):
-            category = s.category_label
         rows.append(
             {
                 "id": s.id,
                 "title": s.title,
                 "description": s.description,
-                "category": category,
+                "category": names[s.category],
                 "location": s.location,
                 "status": s.status,
                 "reject_reason": s.reject_reason,

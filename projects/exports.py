@@ -1,5 +1,7 @@
 """Open data: the year's suggestions (without private fields), candidates, results and
-progress, as rows that the CSV and JSON exports share."""
+progress, as rows that the CSV and JSON exports share. The exports do not depend on the
+reader's language: a suggestion's ``category`` is the Chinese name, as before the keys,
+and ``category_key`` (the last column, so earlier columns keep their places) the key."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import io
 from datetime import date
 
 from flask import url_for
+from flask_babel import force_locale
 
 from projects import progress, services
-from projects.models import Project
+from projects.models import SUGGESTION_CATEGORIES, Project, category_label
 
 # Never exported: Suggestion.name, Suggestion.phone.
 SUGGESTION_FIELDS = [
@@ -24,6 +27,7 @@ SUGGESTION_FIELDS = [
     "merged_into",
     "project_id",
     "submitted_on",
+    "category_key",
 ]
 CANDIDATE_FIELDS = [
     "id",
@@ -73,6 +77,8 @@ def suggestions(year: int) -> list[dict]:
     call = services.call_for_year(year)
     if call is None:
         return []
+    with force_locale("zh"):
+        names = {key: category_label(key) for key in SUGGESTION_CATEGORIES}
     rows = []
     for s in call.suggestions:
         project = s.project
@@ -81,13 +87,14 @@ def suggestions(year: int) -> list[dict]:
                 "id": s.id,
                 "title": s.title,
                 "description": s.description,
-                "category": s.category,
+                "category": names[s.category],
                 "location": s.location,
                 "status": s.status,
                 "reject_reason": s.reject_reason,
                 "merged_into": s.merged_into_id,
                 "project_id": project.id if project else None,
                 "submitted_on": s.submitted_at.date().isoformat(),
+                "category_key": s.category,
             }
         )
     return rows

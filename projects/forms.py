@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 
 from core.roster import PHONE_RE
-from projects.services import SUGGESTION_CATEGORIES
+from projects.models import SUGGESTION_CATEGORIES, category_key
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -72,7 +72,10 @@ class SuggestionForm(FlaskForm):
         ],
         description=_l("想解决什么问题、建议怎么做（10–2000 字）"),
     )
-    category = SelectField(_l("类别"), choices=[(c, c) for c in SUGGESTION_CATEGORIES])
+    # A Chinese name (what the form sent before the keys) is taken as its key.
+    category = SelectField(
+        _l("类别"), choices=list(SUGGESTION_CATEGORIES.items()), coerce=lambda v: category_key(v) or v
+    )
     location = StringField(
         _l("地点"),
         filters=[_strip],

@@ -30,6 +30,55 @@ SUGGESTION_STATES = ("pending", "accepted", "merged", "rejected")
 PROJECT_STATES = ("candidate", "elected", "not_elected")
 POLL_KINDS = ("vote", "runoff", "assessment")
 
+# A suggestion's category is stored as its key; the name is translated where it is shown.
+SUGGESTION_CATEGORIES = {
+    "transport": _l("交通出行"),
+    "education": _l("教育"),
+    "health": _l("医疗卫生"),
+    "elderly_care": _l("养老托育"),
+    "housing": _l("住房与社区"),
+    "water_environment": _l("供水与环境"),
+    "rural": _l("农业农村"),
+    "culture_sports": _l("文化体育"),
+    "employment": _l("就业"),
+    "other": _l("其他"),
+}
+# Before migration 0008 the Chinese name itself was stored and sent by forms and links.
+# Frozen here (not derived from the labels) so that an old link still finds its category
+# after a label is reworded.
+LEGACY_CATEGORIES = {
+    "交通出行": "transport",
+    "教育": "education",
+    "医疗卫生": "health",
+    "养老托育": "elderly_care",
+    "住房与社区": "housing",
+    "供水与环境": "water_environment",
+    "农业农村": "rural",
+    "文化体育": "culture_sports",
+    "就业": "employment",
+    "其他": "other",
+}
+
+
+def category_key(value: object) -> str | None:
+    """The category key for ``value``, given as a key or as the Chinese name that
+    earlier forms and links sent; None if it is neither."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if value in SUGGESTION_CATEGORIES:
+        return value
+    return LEGACY_CATEGORIES.get(value)
+
+
+def category_label(key: str) -> str:
+    """A suggestion category's name in the request's language."""
+    return str(SUGGESTION_CATEGORIES[key])
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
 
 class ProposalCall(db.Model):
     """征集: the public call for suggestions of one year."""
@@ -63,13 +112,14 @@ class Suggestion(db.Model):
         CheckConstraint("status != 'rejected' OR reject_reason IS NOT NULL", name="reject_reason"),
         CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_into"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_self"),
+        CheckConstraint(_in("category", SUGGESTION_CATEGORIES), name="category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("proposal_call.id"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(32))  # a key of SUGGESTION_CATEGORIES
     location: Mapped[str] = mapped_column(String(120))
     name: Mapped[str | None] = mapped_column(String(64))  # private
     phone: Mapped[str | None] = mapped_column(String(32))  # private
@@ -96,6 +146,10 @@ class Suggestion(db.Model):
                 "rejected": _l("未采纳"),
             }[self.status]
         )
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
 
     @property
     def project(self) -> Project | None:

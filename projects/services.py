@@ -18,24 +18,13 @@ from projects.models import (
     ProjectPoll,
     ProposalCall,
     Suggestion,
+    category_key,
 )
 from voting import services as polls
 from voting import specs
 from voting.models import Poll
 from voting.protocol.tally import rate_percent
 
-SUGGESTION_CATEGORIES = (
-    "交通出行",
-    "教育",
-    "医疗卫生",
-    "养老托育",
-    "住房与社区",
-    "供水与环境",
-    "农业农村",
-    "文化体育",
-    "就业",
-    "其他",
-)
 GRADE_KEYS = ("satisfied", "basic", "dissatisfied")
 
 
@@ -90,17 +79,21 @@ def submit_suggestion(
     phone: str | None,
     source: str = "web",
 ) -> Suggestion:
-    """A suggestion from the public; refused outside the call's dates."""
+    """A suggestion from the public; refused outside the call's dates. ``category`` is a
+    key of ``SUGGESTION_CATEGORIES`` (or the Chinese name earlier forms sent)."""
     if not call.is_open_on(today):
         raise CycleError(
             409,
             _("本次征集不在开放期内（%(a)s 至 %(b)s）。", a=call.opens_on.isoformat(), b=call.closes_on.isoformat()),
         )
+    key = category_key(category)
+    if key is None:
+        raise CycleError(422, _("没有这个建议类别，请从列表中选择。"))
     suggestion = Suggestion(
         call=call,
         title=title,
         description=description,
-        category=category,
+        category=key,
         location=location,
         name=name or None,
         phone=phone or None,
@@ -112,6 +105,14 @@ def submit_suggestion(
     # Private fields never go to the log either.
     audit.record("projects.suggestion.submit", "suggestion", suggestion.id, {"source": source})
     return suggestion
+
+
+def suggestions_of(call: ProposalCall, category: str | None = None) -> list[Suggestion]:
+    """The call's suggestions in the order they came, those of one category if given."""
+    query = select(Suggestion).where(Suggestion.call_id == call.id)
+    if category is not None:
+        query = query.where(Suggestion.category == category)
+    return list(db.session.scalars(query.order_by(Suggestion.id)))
 
 
 def _root(suggestion: Suggestion) -> Suggestion:

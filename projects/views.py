@@ -30,7 +30,14 @@ from core.times import local_today
 from extensions import db, limiter
 from projects import exports, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
-from projects.models import ProgressPhoto, Project, RectificationItem, Suggestion
+from projects.models import (
+    SUGGESTION_CATEGORIES,
+    ProgressPhoto,
+    Project,
+    RectificationItem,
+    Suggestion,
+    category_key,
+)
 from projects.services import CycleError
 
 bp = Blueprint("projects", __name__)
@@ -102,7 +109,21 @@ def suggestions(year: int):
     call = services.call_for_year(year)
     if call is None:
         abort(404)
-    return render_template("projects/suggestions.html", call=call, year=year)
+    asked = request.args.get("category", "")
+    category = category_key(asked) if asked else None
+    if asked and category is None:
+        fail(400, _("没有这个建议类别，请从列表中选择。"))
+    if category is not None and category != asked:
+        # A link from before the keys, with the Chinese name: the same list under its key.
+        return redirect(url_for("projects.suggestions", year=year, category=category), 301)
+    return render_template(
+        "projects/suggestions.html",
+        call=call,
+        year=year,
+        shown=services.suggestions_of(call, category),
+        category=category,
+        categories=SUGGESTION_CATEGORIES,
+    )
 
 
 @bp.route("/projects/<int:year>/progress")

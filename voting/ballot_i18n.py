@@ -1,4 +1,8 @@
-"""The ballot page's strings for ballot.js, translated on the server."""
+"""The ballot page's strings for ballot.js, translated on the server: their only source.
+
+The page passes them in its ``#ballot-i18n`` JSON block; ballot.js has no texts of its
+own and looks each up by its key. ``tests/voting/test_ballot_strings.py`` checks that the
+keys here are exactly those the script uses, translated, with the placeholders it fills."""
 
 from flask_babel import gettext as _
 

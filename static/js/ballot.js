@@ -2,10 +2,12 @@
  * ballot.js: the deputy's ballot page (protocol yishi-ballot/1).
  *
  * No framework, no inline script: configuration comes from data-* attributes on
- * #ballot-app, strings from <script type="application/json" id="ballot-i18n">
- * and/or data-i18n-* attributes on #ballot-app (the server translates them; the
- * built-in fallbacks below are Chinese). Needs static/js/blindrsa.js loaded first
- * for secret polls.
+ * #ballot-app, and every text from <script type="application/json" id="ballot-i18n">,
+ * which the server fills from voting/ballot_i18n.py in the reader's language. This file
+ * holds no text of its own but NO_STRINGS, shown if that block is missing; each text is
+ * looked up as this.t('…') with the key written out, so that
+ * tests/voting/test_ballot_strings.py can check the keys against ballot_i18n.py.
+ * Needs static/js/blindrsa.js loaded first for secret polls.
  *
  * localStorage (all values JSON):
  *   yishi-vote:<poll>:<manifest_hash>:<voter code>   (secret polls: one per deputy)
@@ -31,50 +33,9 @@
 
   var PROTOCOL = 'yishi-ballot/1';
 
-  var DEFAULT_STRINGS = {
-    loading: '正在载入投票信息…',
-    no_webcrypto: '本浏览器不支持所需的加密功能，请使用较新的浏览器并通过 HTTPS 访问本页。',
-    manifest_error: '无法载入投票信息：{message}',
-    manifest_mismatch: '本页收到的投票信息与服务器声明的不一致，为安全起见不能投票。请联系工作人员。',
-    manifest_bad_signature: '投票信息的签名无效，为安全起见不能投票。请联系工作人员。',
-    storage_unavailable: '本浏览器无法保存数据（可能处于隐私模式）。投票完成前请不要刷新或关闭本页。',
-    token_requesting: '正在领取选票凭证…',
-    token_ready: '已领取选票凭证，可以投票。',
-    token_lost: '服务器已经向您发放过选票凭证，但不是这个浏览器保存的那一张，无法用它投票。请看下面的说明。',
-    token_elsewhere: '这个浏览器里没有您的选票凭证：服务器记录显示，凭证已经在另一个浏览器或另一部手机上领取。请看下面的说明。',
-    resuming: '正在继续上次的投票…',
-    resend_same: '请再点“提交”：会重新发送同一张选票，重复发送是安全的。',
-    ballot_not_kept: '为保护投票秘密，本机不保存您的选择和选票副本；投票后下载的选票副本请自行保管。',
-    token_bad_signature: '服务器返回的凭证签名无效，不能投票。请联系工作人员。',
-    token_error: '领取选票凭证失败：{message}',
-    network_error: '网络连接失败，请检查网络后再试。',
-    http_error: '服务器错误（HTTP {status}），请稍后再试。',
-    yes_count: '已选“同意” {count} 项，最多 {max} 项。',
-    yes_count_nolimit: '已选“同意” {count} 项。',
-    over_limit: '“同意”最多只能选 {max} 项，现在选了 {count} 项，请减少后再提交。',
-    missing_choices: '还有 {count} 项没有选择：{options}',
-    list_separator: '、',
-    code_invalid: '测评码应为 16 位，由字母和数字组成（不含 I、O、0、1），请核对后重新输入。',
-    submitting: '正在提交选票…',
-    submit_error: '提交失败：{message}',
-    pending_resend: '上次提交可能没有送达。已恢复上次的选择，请再次点击“提交”（重复提交同一张选票是安全的）。',
-    cast_ok: '投票成功，您的选票已记录。请下载并保存回执。',
-    already_voted: '您已经在本浏览器投过票，以下是保存的回执。',
-    previous_receipt: '本浏览器保存的上一张回执：',
-    receipt_checked: '回执已在本机核验无误。',
-    receipt_warning: '注意：回执未能在本机核验（{reason}）。请保存回执和选票副本，并告知工作人员。',
-    receipt_index: '选票序号',
-    receipt_size: '当时记录总数',
-    receipt_root: '记录根哈希',
-    download_receipt: '下载回执',
-    download_ballot: '下载选票副本',
-    choice_yes: '同意',
-    choice_no: '不同意',
-    choice_abstain: '弃权',
-    choice_satisfied: '满意',
-    choice_basic: '基本满意',
-    choice_dissatisfied: '不满意'
-  };
+  // The one text not from the page: without the page's texts nothing else can be said.
+  var NO_STRINGS = '本页缺少文字资源，不能投票。请刷新页面；如仍不行，请联系工作人员。' +
+    ' This page is missing its texts, so you cannot vote here. Reload the page; if that does not help, ask the staff.';
 
   var CHOICES = {
     approval: ['yes', 'no', 'abstain'],
@@ -282,29 +243,22 @@
     this.blocked = false;
   }
 
+  /* The page's texts, or null if the block is missing or not a JSON object of strings. */
   BallotPage.prototype.readStrings = function () {
-    var s = {}, k;
-    for (k in DEFAULT_STRINGS) s[k] = DEFAULT_STRINGS[k];
     var block = document.getElementById('ballot-i18n');
-    if (block) {
-      try {
-        var j = JSON.parse(block.textContent || '{}');
-        for (k in j) if (typeof j[k] === 'string') s[k] = j[k];
-      } catch (e) { /* keep defaults */ }
+    if (!block) return null;
+    try {
+      var j = JSON.parse(block.textContent || '');
+      return j && typeof j === 'object' && !Array.isArray(j) ? j : null;
+    } catch (e) {
+      return null;
     }
-    var d = this.root.dataset;
-    for (k in d) {
-      if (k.indexOf('i18n') === 0 && k.length > 4) {
-        // data-i18n-over-limit -> dataset.i18nOverLimit -> over_limit
-        var name = k.slice(4).replace(/[A-Z]/g, function (c) { return '_' + c.toLowerCase(); }).replace(/^_/, '');
-        s[name] = d[k];
-      }
-    }
-    return s;
   };
 
+  /* The text for `key`, with {name} filled from params. Call it with the key written out
+     (never a computed key): the test of the strings finds the keys by reading this file. */
   BallotPage.prototype.t = function (key, params) {
-    var s = this.strings[key] !== undefined ? this.strings[key] : key;
+    var s = this.strings && typeof this.strings[key] === 'string' ? this.strings[key] : key;
     return s.replace(/\{(\w+)\}/g, function (m, p) {
       return params && params[p] !== undefined ? String(params[p]) : m;
     });
@@ -344,19 +298,22 @@
     return 'yishi-' + kind + ':' + this.poll + ':' + this.hash;
   };
 
-  BallotPage.prototype.fail = function (r, template) {
-    var msg;
-    if (r.network) msg = this.t('network_error');
-    else if (r.json && typeof r.json.message === 'string' && r.json.message) msg = r.json.message;
-    else if (r.json && typeof r.json.error === 'string') msg = r.json.error;
-    else msg = this.t('http_error', { status: r.status });
-    return template ? this.t(template, { message: msg }) : msg;
+  /* Why a request failed, for the user: the server's message, or ours. */
+  BallotPage.prototype.reason = function (r) {
+    if (r.network) return this.t('network_error');
+    if (r.json && typeof r.json.message === 'string' && r.json.message) return r.json.message;
+    if (r.json && typeof r.json.error === 'string') return r.json.error;
+    return this.t('http_error', { status: r.status });
   };
 
   /* ---- start ---- */
 
   BallotPage.prototype.start = async function () {
     this.setSubmitEnabled(false);
+    if (!this.strings) {
+      this.block(NO_STRINGS);
+      return;
+    }
     if (!window.crypto || !crypto.subtle || !window.fetch) {
       this.block(this.t('no_webcrypto'));
       return;
@@ -406,7 +363,7 @@
   BallotPage.prototype.loadManifest = async function () {
     var r = await request(this.api + '/manifest', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (!r.ok || !r.json || typeof r.json.manifest !== 'object' || !r.json.manifest) {
-      this.block(this.fail(r, 'manifest_error'));
+      this.block(this.t('manifest_error', { message: this.reason(r) }));
       return false;
     }
     var m = r.json.manifest;
@@ -528,10 +485,22 @@
       input.name = 'choice-' + opt.id;
       input.value = values[i];
       label.appendChild(input);
-      label.appendChild(document.createTextNode(' ' + this.t('choice_' + values[i])));
+      label.appendChild(document.createTextNode(' ' + this.choiceLabel(values[i])));
       fs.appendChild(label);
     }
     if (anchor && anchor.parentNode) anchor.parentNode.insertBefore(fs, anchor); else this.form.appendChild(fs);
+  };
+
+  BallotPage.prototype.choiceLabel = function (value) {
+    switch (value) {
+      case 'yes': return this.t('choice_yes');
+      case 'no': return this.t('choice_no');
+      case 'abstain': return this.t('choice_abstain');
+      case 'satisfied': return this.t('choice_satisfied');
+      case 'basic': return this.t('choice_basic');
+      case 'dissatisfied': return this.t('choice_dissatisfied');
+      default: return value;
+    }
   };
 
   BallotPage.prototype.readChoices = function () {
@@ -655,7 +624,7 @@
       return true;
     }
     if (r.network || r.status >= 500) {
-      this.status(this.fail(r, 'submit_error'), 'error'); // kept: the next load tries again
+      this.status(this.t('submit_error', { message: this.reason(r) }), 'error'); // kept: the next load tries again
       return true;
     }
     return false; // refused: it was never taken
@@ -710,11 +679,11 @@
         }
         if (!reused && now && now.token === st.token) remove(this.voteKey());
         this.vote = null;
-        this.showElsewhere(reused ? 'token_lost' : 'token_elsewhere');
+        this.showElsewhere(reused ? this.t('token_lost') : this.t('token_elsewhere'));
         return false;
       }
       if (r.ok) r = { network: false, status: r.status, json: null };
-      this.status(this.fail(r, 'token_error'), 'error');
+      this.status(this.t('token_error', { message: this.reason(r) }), 'error');
       // Retry through the submit button (network, 5xx, or after checking in / logging in).
       this.setSubmitEnabled(!this.blocked && r.status !== 409 && r.status !== 422);
       return false;
@@ -743,8 +712,8 @@
   };
 
   /* The server has a token for this deputy that this browser does not hold. */
-  BallotPage.prototype.showElsewhere = function (messageKey) {
-    this.block(this.t(messageKey));
+  BallotPage.prototype.showElsewhere = function (message) {
+    this.block(message);
     if (this.form) this.form.hidden = true;
     var box = document.getElementById('ballot-elsewhere');
     if (box) {
@@ -835,7 +804,7 @@
       return;
     }
     if (!r.network && r.status >= 400 && r.status < 500) remove(this.key('pending'));
-    this.status(this.fail(r, 'submit_error'), 'error');
+    this.status(this.t('submit_error', { message: this.reason(r) }), 'error');
   };
 
   /* A secret ballot: kept before it is sent, so that a reload sends the very same
@@ -872,16 +841,16 @@
       if (r.json && (r.json.error === 'poll_closed' || r.json.error === 'already_used')) {
         remove(this.voteKey());
         this.vote = null;
-        this.block(this.fail(r, 'submit_error'));
+        this.block(this.t('submit_error', { message: this.reason(r) }));
         return;
       }
       delete st.body;
       this.saveVote();
       this.setChoicesLocked(false);
-      this.status(this.fail(r, 'submit_error'), 'error');
+      this.status(this.t('submit_error', { message: this.reason(r) }), 'error');
       return;
     }
-    this.status(this.fail(r, 'submit_error') + ' ' + this.t('resend_same'), 'error');
+    this.status(this.t('submit_error', { message: this.reason(r) }) + ' ' + this.t('resend_same'), 'error');
   };
 
   BallotPage.prototype.setChoicesLocked = function (locked) {
@@ -970,21 +939,22 @@
 
     var head = this.make('p', null, box);
     head.className = 'ballot-receipt-title';
-    head.textContent = this.t(mode === 'cast' ? 'cast_ok' : mode === 'already' ? 'already_voted' : 'previous_receipt');
+    head.textContent = mode === 'cast' ? this.t('cast_ok')
+      : mode === 'already' ? this.t('already_voted') : this.t('previous_receipt');
 
     var dl = this.make('dl', null, box);
     var root = rc.tree_head && typeof rc.tree_head.root === 'string' ? rc.tree_head.root : '';
     var rows = [
-      ['receipt_index', String(rc.index)],
-      ['receipt_size', String(rc.tree_head ? rc.tree_head.size : '')],
-      ['receipt_root', root.slice(0, 16) + (root.length > 16 ? '…' : '')]
+      [this.t('receipt_index'), String(rc.index)],
+      [this.t('receipt_size'), String(rc.tree_head ? rc.tree_head.size : '')],
+      [this.t('receipt_root'), root.slice(0, 16) + (root.length > 16 ? '…' : ''), root]
     ];
     for (var i = 0; i < rows.length; i++) {
       var dt = this.make('dt', null, dl);
-      dt.textContent = this.t(rows[i][0]);
+      dt.textContent = rows[i][0];
       var dd = this.make('dd', null, dl);
       dd.textContent = rows[i][1];
-      if (rows[i][0] === 'receipt_root') dd.title = root;
+      if (rows[i].length > 2) dd.title = rows[i][2];
     }
     var check = this.make('p', null, box);
     check.className = problem ? 'ballot-receipt-check is-warning' : 'ballot-receipt-check';

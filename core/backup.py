@@ -83,6 +83,14 @@ def restore(path: Path) -> dict[str, int]:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a Yishi backup file")
     require_schema()
+    here = sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    made_at = sorted(data.get("alembic") or [])
+    if made_at != here:
+        raise ValueError(
+            f"the backup was made at schema revision {', '.join(made_at) or '?'} and this database is at "
+            f"{', '.join(here)}: restore into a database upgraded to the backup's revision "
+            f"(`flask --app app db upgrade {made_at[-1] if made_at else '<revision>'}`), then upgrade it"
+        )
     for table in _tables():
         if db.session.scalar(select(func.count()).select_from(table)):
             raise ValueError(f"the database is not empty (table {table.name}); restore into a new database")

@@ -113,3 +113,23 @@ def test_restore_into_an_unmigrated_database_says_to_upgrade(app, runner, backen
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
             admin.dispose()
+
+
+def test_restore_refuses_a_backup_of_another_schema_revision(app, runner, tmp_path):
+    """A backup is loaded only into a database at its own revision, with the command
+    that makes one: a later migration's constraints could refuse its rows half-way."""
+    import gzip
+
+    dump_file = tmp_path / "yishi-backup.json.gz"
+    assert runner.invoke(args=["backup", str(dump_file)]).exit_code == 0
+    with gzip.open(dump_file, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    assert data["alembic"]  # the revision is recorded
+    data["alembic"] = ["0007"]
+    older = tmp_path / "older.json.gz"
+    with gzip.open(older, "wt", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    result = runner.invoke(args=["restore", str(older)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the backup was made at schema revision 0007")
+    assert "flask --app app db upgrade 0007" in result.output and "Traceback" not in result.output

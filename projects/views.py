@@ -38,7 +38,7 @@ bp = Blueprint("projects", __name__)
 
 def today() -> date:
     """Today in the congress's time zone (tests may fix it with ``YISHI_TODAY``)."""
-    fixed = current_app.config.get("YISHI_TODAY")
+    fixed = current_app.config["YISHI_TODAY"]
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return local_today()
@@ -169,7 +169,7 @@ def photo(name: str):
 
 
 def _suggest_limit() -> str:
-    return current_app.config.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day")
+    return current_app.config["YISHI_SUGGEST_LIMIT"]
 
 
 @bp.route("/suggest", methods=["GET", "POST"])

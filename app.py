@@ -82,7 +82,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from assessments.web import register as register_assessments
-    from bench.endpoints import register as register_bench
     from core import models  # noqa: F401  (register the tables)
     from core.auth import bp as auth_bp
     from core.cli import register_cli
@@ -102,7 +101,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_projects(app)
     register_assessments(app)
     register_deliberation(app)
-    register_bench(app)
     register_error_handlers(app)
     register_cli(app)
 

@@ -1,6 +1,11 @@
-"""Registers this package's blueprints, error handler, template helpers and commands."""
+"""Registers the deliberation package: its blueprints and commands, its navigation, its
+staff dashboard card (``core.hooks``)."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core import hooks
+from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
@@ -13,5 +18,9 @@ def register(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.cli.add_command(meeting_cli)
 
-    # For the staff dashboard: {% include "deliberation/_dashboard.html" %} needs nothing else.
-    app.add_template_global(services.dashboard_items, "deliberation_dashboard_items")
+    registry = hooks.registry(app)
+    registry.add_nav(
+        NavEntry(_l("议事会议"), "deliberation.index", order=40),
+        NavEntry(_l("意见办理"), "deliberation_staff.unit", hooks.lead_units, order=140),
+    )
+    registry.add_panel(Page.DASHBOARD, Panel("deliberation/_dashboard.html", services.dashboard_items, order=40))

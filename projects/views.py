@@ -44,13 +44,8 @@ def today() -> date:
     return local_today()
 
 
-@bp.app_context_processor
-def inject_dashboard():
-    """``projects_dashboard()`` for the staff dashboard partial ``projects/_dashboard.html``."""
-    return {"projects_dashboard": dashboard_context}
-
-
 def dashboard_context() -> dict:
+    """The staff dashboard card's figures (``projects/_dashboard.html``)."""
     day = today()
     return {
         "pending": services.pending_count(),

@@ -41,13 +41,6 @@ from voting.tally import rate_percent
 bp = Blueprint("voting", __name__)
 
 
-@bp.app_context_processor
-def inject_ballot_strings():
-    from voting.ballot_i18n import ballot_i18n
-
-    return {"ballot_i18n": ballot_i18n}
-
-
 VERIFIER_MODULES = ("__init__", "encoding", "signing", "blindrsa", "merkle", "rules", "tally", "verify")
 
 

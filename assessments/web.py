@@ -1,16 +1,16 @@
 """Registers the assessments package: its blueprint and commands, its navigation, its
-staff dashboard card (``core.hooks``)."""
+staff dashboard card and its part of the demo (``core.hooks``)."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core import hooks
-from core.hooks import NavEntry, Page, Panel
+from core.hooks import DemoSeeder, NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
     """The assessment pages and the ``flask assessment`` commands."""
-    from assessments import models  # noqa: F401  (register the tables)
+    from assessments import demo, models  # noqa: F401  (models: register the tables)
     from assessments.cli import assessment_cli
     from assessments.views import bp, dashboard_context
 
@@ -25,3 +25,6 @@ def register(app: Flask) -> None:
     )
     # A function, so the queries run only when the dashboard is shown.
     registry.add_panel(Page.DASHBOARD, Panel("assessments/_dashboard.html", dashboard_context, order=30))
+    registry.add_demo(
+        DemoSeeder("assessments", lambda run: demo.seed_demo(run.today), order=30, logins=demo.committee_logins)
+    )

@@ -7,7 +7,8 @@ A package's ``register(app)`` adds its blueprints and then, through ``registry(a
 * panels on the shared pages (``Panel`` on ``Page.DASHBOARD``, ``Page.HOME`` or
   ``Page.DEPUTY_HOME``): a template partial and a function computing its context, called
   only when that page renders;
-* template globals and filters.
+* template globals and filters;
+* a demo seeder (``DemoSeeder``) that ``flask demo`` calls in order.
 
 ``core`` reads the registry and never imports a pillar package; the pillars import
 ``core``. ``core.web.register`` installs the one context processor that hands the
@@ -17,8 +18,10 @@ templates their navigation.
 from __future__ import annotations
 
 import enum
+import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, render_template
@@ -75,6 +78,37 @@ class Panel:
     order: int = 100
 
 
+@dataclass
+class DemoRun:
+    """What the demo's seeders share: the day the demo is built for, and one random
+    stream (the core roster starts it, the demo vote's ballots continue it, so the demo
+    comes out the same every time)."""
+
+    today: date
+    rng: random.Random = field(default_factory=lambda: random.Random(20270112))
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    """Console lines naming a package's demo accounts with new passwords, and how many
+    accounts they cover (for the audit line)."""
+
+    lines: list[str]
+    accounts: int
+
+
+@dataclass(frozen=True)
+class DemoSeeder:
+    """A package's part of the demo. ``seed`` adds its rows (the caller commits after
+    each seeder) and returns console lines; ``logins``, if given, resets the passwords of
+    the package's own demo accounts for ``flask demo --logins``."""
+
+    name: str
+    seed: Callable[[DemoRun], list[str]]
+    order: int = 100
+    logins: Callable[[], DemoLogins] | None = None
+
+
 class Registry:
     """Everything the packages of one app contributed."""
 
@@ -84,6 +118,7 @@ class Registry:
         self.panels: dict[Page, list[Panel]] = {page: [] for page in Page}
         self.template_globals: dict[str, Any] = {}
         self.template_filters: dict[str, Callable] = {}
+        self.demo: list[DemoSeeder] = []
 
     def add_nav(self, *entries: NavEntry) -> None:
         self.nav.extend(entries)
@@ -102,6 +137,10 @@ class Registry:
         self._unique(name, self.template_filters)
         self.template_filters[name] = function
         self.app.add_template_filter(function, name)
+
+    def add_demo(self, seeder: DemoSeeder) -> None:
+        self.demo.append(seeder)
+        self.demo.sort(key=lambda s: s.order)
 
     def nav_for(self, user) -> list[NavEntry]:
         """The entries ``user`` sees, in order."""

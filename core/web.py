@@ -1,17 +1,17 @@
 """Registers core: its blueprints, error pages, commands, template helpers, its own
-navigation and dashboard cards, and the one context processor of the site."""
+navigation, dashboard cards and demo, and the one context processor of the site."""
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core import hooks
-from core.hooks import NavEntry, Page, Panel
+from core.hooks import DemoSeeder, NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
     """Core first: the registry the pillars' ``register(app)`` add to is made here."""
-    from core import models, times, views  # noqa: F401  (models: register the tables)
+    from core import demo, models, times, views  # noqa: F401  (models: register the tables)
     from core.auth import bp as auth_bp
     from core.cli import register_cli
     from core.errors import register_error_handlers
@@ -37,6 +37,7 @@ def register(app: Flask) -> None:
     )
     registry.add_panel(Page.DASHBOARD, Panel("core/_dashboard_congresses.html", views.dashboard_congresses, order=0))
     registry.add_panel(Page.DASHBOARD, Panel("core/_dashboard_audit.html", order=1000))
+    registry.add_demo(DemoSeeder("core", demo.seed_core, order=0, logins=demo.core_logins))
 
     @app.context_processor
     def inject_globals():

@@ -59,6 +59,20 @@ def imported_packages(path: Path) -> set[str]:
     return found
 
 
+def test_core_imports_no_pillar_and_the_app_factory_no_bench():
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & PILLARS) for path in (ROOT / "core").glob("*.py")
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+    assert "bench" not in imported_packages(ROOT / "app.py")
+
+
+def test_the_import_scan_sees_a_lazy_import_inside_a_function(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from voting.services import public_polls\n    import projects.demo\n")
+    assert imported_packages(module) == {"voting", "projects"}
+
+
 def nav_links(html: str) -> list[tuple[str, str]]:
     """(href, text) of the main navigation's links, without the language switch."""
     nav = re.search(r'<nav aria-label="[^"]*">(.*?)</nav>', html, re.S).group(1)
@@ -133,6 +147,10 @@ def test_a_panel_computes_its_context_only_when_its_page_renders(app, staff_clie
     hooks.registry(app).add_panel(Page.DASHBOARD, Panel("core/_dashboard_audit.html", context, order=5))
     assert staff_client.get("/").status_code == 200 and calls == []
     assert staff_client.get("/dashboard").status_code == 200 and calls == [1]
+
+
+def test_the_demo_seeders_run_in_the_order_the_data_needs(app):
+    assert [s.name for s in hooks.registry(app).demo] == ["core", "projects", "deliberation", "assessments"]
 
 
 def test_a_template_name_is_registered_once(app):

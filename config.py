@@ -60,7 +60,7 @@ def load_config(app) -> None:
         # Rate limits per client address: public posts on meetings, the projects' suggestions.
         YISHI_PUBLIC_POST_LIMIT=env.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute"),
         YISHI_SUGGEST_LIMIT=env.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day"),
-        # Largest progress photo a lead unit may upload, in bytes.
+        # Largest photo attached to a progress report, in bytes.
         YISHI_MAX_PHOTO_BYTES=int(env.get("YISHI_MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
         # The projects' "today" (a date or an ISO date); None: today in YISHI_TIMEZONE. Tests fix it.
         YISHI_TODAY=None,

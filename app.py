@@ -8,14 +8,12 @@ import os
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from core import times
 from core.i18n import select_locale
 from core.routing import DatabaseIntConverter
 from extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -82,41 +80,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
 
     from assessments.web import register as register_assessments
-    from bench.endpoints import register as register_bench
-    from core import models  # noqa: F401  (register the tables)
-    from core.auth import bp as auth_bp
-    from core.cli import register_cli
-    from core.errors import register_error_handlers
-    from core.views import bp as core_bp
+    from core.web import register as register_core
     from deliberation.web import register as register_deliberation
     from projects.web import register as register_projects
     from voting.web import register as register_voting
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
-
-    app.register_blueprint(core_bp)
-    app.register_blueprint(auth_bp)
+    # Core first (it makes the registry of navigation, panels and demo seeders), then
+    # the pillars, each adding its own through ``core.hooks.registry(app)``.
+    register_core(app)
     register_voting(app)
     register_projects(app)
     register_assessments(app)
     register_deliberation(app)
-    register_bench(app)
-    register_error_handlers(app)
-    register_cli(app)
-
-    # Every time shown to people: in the configured zone, with the zone named.
-    app.add_template_filter(times.local_time, "local_time")
-    app.add_template_global(times.zone_name, "zone_name")
-
-    @app.context_processor
-    def inject_globals():
-        return {
-            "languages": app.config["YISHI_LANGUAGES"],
-            "current_language": select_locale(),
-            "current_user": current_user,
-        }
 
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)

@@ -55,8 +55,15 @@ def load_config(app) -> None:
         # Deputies must be checked in to take a ballot token (the server's policy).
         YISHI_REQUIRE_CHECKIN=env.get("YISHI_REQUIRE_CHECKIN", "1") == "1",
         YISHI_RSA_BITS=int(env.get("YISHI_RSA_BITS", 2048)),
+        # Days of notice a deliberative meeting should have (shorter needs a confirmation).
         YISHI_NOTICE_DAYS=int(env.get("YISHI_NOTICE_DAYS", 3)),
+        # Rate limits per client address: public posts on meetings, the projects' suggestions.
         YISHI_PUBLIC_POST_LIMIT=env.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute"),
+        YISHI_SUGGEST_LIMIT=env.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day"),
+        # Largest photo attached to a progress report, in bytes.
+        YISHI_MAX_PHOTO_BYTES=int(env.get("YISHI_MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
+        # The projects' "today" (a date or an ISO date); None: today in YISHI_TIMEZONE. Tests fix it.
+        YISHI_TODAY=None,
         # Unacknowledged one-time secrets (initial passwords, code slips) are kept this long.
         YISHI_HELD_DAYS=int(env.get("YISHI_HELD_DAYS", 7)),
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),

@@ -2,8 +2,9 @@
 assessment of three work reports (cast through the real protocol), a closed public
 assessment with one-time codes, and deputies' suggestions in every state.
 
-Call ``seed_demo(today)`` after ``core.demo.seed_demo`` (it needs the deputies
-D001… of 清溪县第十八届人民代表大会 and the lead units)."""
+``seed_demo(today)`` runs after core's part of the demo (``core.demo.seed_core``: it
+needs the deputies D001… of 清溪县第十八届人民代表大会 and the lead units); ``flask demo``
+calls it through the seeder registered in ``assessments.web``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from sqlalchemy import select
 
 from assessments import services, suggestions
 from core import sessions
+from core.demo import accounts_of, set_password
 from core.demo_files import demo_pdf
+from core.hooks import DemoLogins
 from core.models import Congress, Deputy, LeadUnit, Role, Session, User
 from core.passwords import hash_password
 from extensions import db
@@ -189,6 +192,15 @@ def seed_demo(today: date) -> list[str]:
         "  rectification 整改公示:          /assessments/rectifications",
         "  deputies' suggestions 代表建议:  /assessments/staff/suggestions (lead unit zhujianju replies)",
     ]
+
+
+def committee_logins() -> DemoLogins:
+    """New passwords for the standing committee's members, for ``flask demo --logins``."""
+    members = accounts_of(COMMITTEE)
+    if not members:
+        return DemoLogins([], 0)
+    line = f"  standing committee 常委会: members C001 … C{len(members):03d} / {set_password(members)}"
+    return DemoLogins([line], len(members))
 
 
 def _seed_suggestions(today: date) -> None:

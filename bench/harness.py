@@ -40,7 +40,6 @@ def environment(db_url: str, instance: Path) -> dict[str, str]:
             "YISHI_SECRET_KEY": "bench-secret-key",
             "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
             "YISHI_LOGIN_LIMIT": "100000 per minute",
-            "YISHI_BENCH": "1",
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -78,6 +77,7 @@ def prepare(db_url: str, instance: Path, deputies: int, options: int = 15, *, se
     from werkzeug.security import generate_password_hash
 
     from app import create_app
+    from bench import baseline_app
     from core.models import CheckIn, Congress, Deputy, Session, User
     from extensions import db
     from voting import services, specs
@@ -85,13 +85,7 @@ def prepare(db_url: str, instance: Path, deputies: int, options: int = 15, *, se
     app = create_app(app_config(db_url, instance))
     with app.app_context():
         upgrade(revision="heads")
-        db.session.execute(
-            text(
-                "CREATE TABLE IF NOT EXISTS bench_insert (id "
-                + ("SERIAL" if db.engine.dialect.name == "postgresql" else "INTEGER")
-                + " PRIMARY KEY, payload TEXT NOT NULL)"
-            )
-        )
+        baseline_app.create_table(db.engine)
         congress = Congress(name=f"基准测试县人大 {time.time_ns()}")
         session = Session(congress=congress, name="基准测试会议", starts_on=date.today(), ends_on=date.today())
         db.session.add_all([congress, session])
@@ -168,13 +162,15 @@ def deputy_codes(db_url: str, instance: Path, public_id: str) -> list[str]:
 
 @dataclass
 class Server:
-    """gunicorn serving ``app:create_app()`` on 127.0.0.1."""
+    """gunicorn serving ``app`` (Yishi's ``app:create_app()`` unless told) on 127.0.0.1."""
 
     env: dict[str, str]
     workers: int = 2
     threads: int = 1
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    app: str = "app:create_app()"
+    ready_path: str = "/robots.txt"
 
     @property
     def url(self) -> str:
@@ -196,7 +192,7 @@ class Server:
                 "60",
                 "--log-level",
                 "warning",
-                "app:create_app()",
+                self.app,
             ],
             cwd=ROOT,
             env=self.env,
@@ -209,7 +205,7 @@ class Server:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 try:
-                    conn.request("GET", "/robots.txt")
+                    conn.request("GET", self.ready_path)
                     if conn.getresponse().status == 200:
                         return self
                 finally:
@@ -228,6 +224,12 @@ class Server:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=30)
+
+
+def baseline_server(env: dict[str, str], workers: int = 2, threads: int = 1) -> Server:
+    """The baselines' minimal app (``bench/baseline_app.py``: ``GET /bare``, ``POST
+    /insert``) under the same gunicorn settings as Yishi, on the same database."""
+    return Server(env, workers=workers, threads=threads, app="bench.baseline_app:create_app()", ready_path="/bare")
 
 
 class HTTP:

@@ -1,5 +1,6 @@
 """The results page and the results JSON of a closed poll under concurrent public
-readers, as a ratio to a bare endpoint served by the same gunicorn in the same run.
+readers, as a ratio to a bare endpoint of a separate minimal Flask app
+(``bench/baseline_app.py``) served by gunicorn with the same settings in the same run.
 
     python -m bench.results --db sqlite --reps 3 [--connections 32 --seconds 5]
 
@@ -100,16 +101,19 @@ def main(argv=None) -> int:
         else:
             url = f"sqlite:///{Path(tmp) / 'results.sqlite3'}"
         public_id = closed_poll(url, instance, args.deputies)
-        server = harness.Server(harness.environment(url, instance), workers=args.workers).start()
+        env = harness.environment(url, instance)
+        server = harness.Server(env, workers=args.workers).start()
+        baselines = harness.baseline_server(env, workers=args.workers).start()
         rows = {"bare": [], "page": [], "json": []}
         try:
             for _ in range(args.reps):
-                rows["bare"].append(load(server.port, "/_bench/bare", args.connections, args.seconds))
+                rows["bare"].append(load(baselines.port, "/bare", args.connections, args.seconds))
                 rows["page"].append(load(server.port, f"/polls/{public_id}", args.connections, args.seconds))
                 rows["json"].append(
                     load(server.port, f"/polls/{public_id}/results.json", args.connections, args.seconds)
                 )
         finally:
+            baselines.stop()
             server.stop()
     result = {k: summary(v) for k, v in rows.items()}
     result["page_ratio"] = summary([p / b for p, b in zip(rows["page"], rows["bare"])])

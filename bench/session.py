@@ -1,5 +1,6 @@
 """A session: N deputies take tokens and cast within a window, against gunicorn on
-PostgreSQL or SQLite, with two baselines served by the same server in the same run.
+PostgreSQL or SQLite, with two baselines served in the same run by a separate minimal
+Flask app (``bench/baseline_app.py``) under the same gunicorn settings.
 
     python -m bench.session --db postgresql --deputies 1000 --reps 3
     python -m bench.session --db sqlite --deputies 1000 --reps 3
@@ -73,10 +74,15 @@ def one_run(db: str, deputies: int, window: float, workers: int, tmp: Path, spy:
         url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     public_id = harness.prepare(url, instance, deputies)
     codes = harness.deputy_codes(url, instance, public_id)
-    server = harness.Server(harness.environment(url, instance), workers=workers).start()
+    env = harness.environment(url, instance)
+    baselines = harness.baseline_server(env, workers=workers).start()
     try:
-        bare = baseline(server.port, "GET", "/_bench/bare", 4000)
-        insert = baseline(server.port, "POST", "/_bench/insert", 2000)
+        bare = baseline(baselines.port, "GET", "/bare", 4000)
+        insert = baseline(baselines.port, "POST", "/insert", 2000)
+    finally:
+        baselines.stop()
+    server = harness.Server(env, workers=workers).start()
+    try:
         agents = [harness.Deputy(server.port, code, public_id) for code in codes]
         with ThreadPoolExecutor(16) as pool:  # logging in happens before the vote, as in the hall
             list(pool.map(lambda a: a.login(), agents))

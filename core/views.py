@@ -20,10 +20,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import audit, held, sessions
+from core import audit, held, hooks, sessions
 from core.auth import safe_next
 from core.errors import fail
 from core.forms import CongressForm, EmptyForm, RosterImportForm, SessionForm, StaffCheckinForm
+from core.hooks import Page
 from core.models import AuditEntry, Congress, Deputy, Session
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
@@ -38,9 +39,7 @@ AUDIT_PAGE = 100
 
 @bp.route("/")
 def index():
-    from voting.services import public_polls
-
-    return render_template("core/index.html", polls=public_polls(limit=10))
+    return render_template("core/index.html", panels=hooks.registry().render_panels(Page.HOME))
 
 
 @bp.route("/lang/<code>")
@@ -62,20 +61,22 @@ def set_language(code: str):
 @bp.route("/dashboard")
 @staff_required
 def dashboard():
-    from voting.services import staff_poll_overview
+    """One card per package, each computing its own figures (``core.hooks``)."""
+    return render_template("core/dashboard.html", panels=hooks.registry().render_panels(Page.DASHBOARD))
 
-    congresses = db.session.scalars(select(Congress).order_by(Congress.id)).all()
-    return render_template("core/dashboard.html", congresses=congresses, polls=staff_poll_overview())
+
+def dashboard_congresses() -> dict:
+    """The dashboard card of the congresses and their rosters."""
+    return {"congresses": db.session.scalars(select(Congress).order_by(Congress.id)).all()}
 
 
 @bp.route("/me")
 @deputy_required
 def deputy_home():
-    from voting.services import polls_for_deputy
-
     deputy = current_user.deputy
     items = [(s, s.is_checked_in(deputy.id)) for s in deputy.congress.sessions]
-    return render_template("core/deputy_home.html", deputy=deputy, sessions=items, polls=polls_for_deputy(deputy))
+    panels = hooks.registry().render_panels(Page.DEPUTY_HOME)
+    return render_template("core/deputy_home.html", deputy=deputy, sessions=items, panels=panels)
 
 
 # --- Congresses and the roster -------------------------------------------------------

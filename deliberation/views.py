@@ -36,7 +36,7 @@ bp = Blueprint("deliberation", __name__, url_prefix="/meetings")
 
 
 def public_post_limit() -> str:
-    return current_app.config.get("YISHI_PUBLIC_POST_LIMIT", "20 per minute")
+    return current_app.config["YISHI_PUBLIC_POST_LIMIT"]
 
 
 @bp.route("/")

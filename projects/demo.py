@@ -1,6 +1,7 @@
-"""Demo data of the project cycle, on top of ``core.demo.seed_demo``: the call and its
-suggestions, the 15 candidates linked to the closed demo vote, monitoring groups and
-a few progress reports."""
+"""Demo data of the project cycle, after core's part of the demo (``core.demo``): last
+January's vote on the 15 candidates, with ballots cast through the real protocol (blind
+tokens, signed log), and today's open vote; the call and its suggestions, the 15
+candidates linked to the closed vote, monitoring groups and a few progress reports."""
 
 from __future__ import annotations
 
@@ -9,14 +10,37 @@ from datetime import date
 
 from sqlalchemy import select
 
-from core.demo import LEAD_UNITS, PROJECTS
+from core import sessions
+from core.demo import CURRENT_SESSION, DEMO_CONGRESS, LAST_SESSION, LEAD_UNITS, demo_session
 from core.demo_files import demo_png
+from core.hooks import DemoRun
 from core.models import Congress, Deputy, LeadUnit, User
 from extensions import db
 from projects import progress, services
 from projects.models import Project, ProjectPoll, ProposalCall, Suggestion
+from voting import services as polls
+from voting import specs
 from voting.models import Poll
+from voting.protocol.client import SecretVoter
 
+# (title, lead unit index, investment in 10k yuan, popularity used to simulate votes)
+PROJECTS = [
+    ("城区老旧小区改造提升工程", 0, 12800, 0.86),
+    ("义务教育学校食堂“阳光厨房”建设", 1, 2300, 0.83),
+    ("乡镇卫生院医共体能力提升", 2, 5600, 0.78),
+    ("农村客运公交化改造", 3, 3100, 0.74),
+    ("居家养老服务中心全覆盖", 4, 4200, 0.81),
+    ("城乡供水一体化管网延伸", 5, 9800, 0.72),
+    ("高标准农田建设", 6, 7600, 0.64),
+    ("农贸市场提升改造", 7, 1900, 0.61),
+    ("城市书房和文化驿站建设", 8, 1200, 0.58),
+    ("零工市场和就业驿站建设", 9, 800, 0.56),
+    ("中小学校园周边交通安全设施", 3, 650, 0.52),
+    ("公共充电桩建设", 0, 1500, 0.40),
+    ("婴幼儿照护服务体系建设", 2, 2100, 0.47),
+    ("山塘水库除险加固", 5, 3300, 0.35),
+    ("全民健身场地设施补短板", 8, 980, 0.44),
+]
 PLACES = ["城关镇", "清溪街道", "白鹭镇", "石门乡", "溪口镇", "龙山街道", "桃源镇", "海塘乡"]
 CATEGORIES = [
     "housing",
@@ -42,6 +66,77 @@ REJECTED = [
     ("小区门口禁止停车", "属于日常管理事项，已转龙山街道办理。"),
     ("建议取消农贸市场摊位费", "涉及收费政策调整，已转县市场监管局答复。"),
 ]
+
+
+def seed(run: DemoRun) -> list[str]:
+    """The package's part of the demo (``core.hooks.DemoSeeder``): the votes, then the cycle."""
+    lines = seed_votes(run)
+    db.session.commit()
+    return lines + seed_demo(run.today)
+
+
+def seed_votes(run: DemoRun) -> list[str]:
+    """Last session's closed vote (190 checked in, 188 took tokens, 186 cast) and an open
+    vote of today's session, for trying the ballot page. The ballots continue the demo's
+    random stream, so the result is the same every time."""
+    rng, today = run.rng, run.today
+    congress = db.session.scalar(select(Congress).where(Congress.name == DEMO_CONGRESS))
+    deputies = db.session.scalars(select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)).all()
+    last_year, current = demo_session(LAST_SESSION), demo_session(CURRENT_SESSION)
+    options = specs.option_list([p[0] for p in PROJECTS])
+    titles = [p[0] for p in PROJECTS]
+    poll = polls.create_poll(
+        public_id=f"{today.year}-qingxi-18-4-minsheng",
+        title=f"{today.year}年清溪县民生实事项目票决",
+        ballot="approval",
+        secrecy="secret",
+        options=titles,
+        poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
+        session=last_year,
+        purpose="project_vote",
+    ).poll
+    present = deputies[:190]
+    for deputy in present:
+        sessions.check_in(last_year, deputy, method="staff", by=None)
+    polls.open_poll(poll)
+    db.session.commit()
+    for deputy in present[:188]:
+        voter = SecretVoter(poll.manifest)
+        voter.token_response({"blind_sig": polls.issue_token(poll, deputy, voter.token_request()["blinded_msg"])})
+        if deputy in present[:186]:
+            polls.cast(poll, voter.ballot(_choices(rng, options)))
+    polls.close_poll(poll)
+
+    open_poll = polls.create_poll(
+        public_id=f"{today.year + 1}-qingxi-18-5-minsheng",
+        title=f"{today.year + 1}年清溪县民生实事项目票决（演示）",
+        ballot="approval",
+        secrecy="secret",
+        options=titles,
+        poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
+        session=current,
+        purpose="project_vote",
+    ).poll
+    for deputy in deputies[:20]:
+        sessions.check_in(current, deputy, method="staff", by=None)
+    polls.open_poll(open_poll)
+    return [
+        f"  closed poll 已结束:  /polls/{poll.public_id}",
+        f"  open poll 投票中:    /polls/{open_poll.public_id}",
+    ]
+
+
+def _choices(rng: random.Random, options: list[dict]) -> dict[str, str]:
+    """A plausible ballot: yes by popularity, never more than ten."""
+    ranked = sorted(options, key=lambda o: -PROJECTS[int(o["id"][1:]) - 1][3] * rng.random() ** 0.3)
+    yes = {o["id"] for o in ranked[:10] if rng.random() < PROJECTS[int(o["id"][1:]) - 1][3] + 0.15}
+    choices = {}
+    for o in options:
+        if o["id"] in yes:
+            choices[o["id"]] = "yes"
+        else:
+            choices[o["id"]] = "abstain" if rng.random() < 0.2 else "no"
+    return choices
 
 
 def seed_demo(today: date) -> list[str]:

@@ -25,7 +25,6 @@ from projects.models import (
 )
 from projects.services import CycleError
 
-DEFAULT_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 6
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 
@@ -95,7 +94,7 @@ class Photo:
 
 
 def max_photo_bytes() -> int:
-    return int(current_app.config.get("YISHI_MAX_PHOTO_BYTES", DEFAULT_MAX_PHOTO_BYTES))
+    return current_app.config["YISHI_MAX_PHOTO_BYTES"]
 
 
 def check_photos(files) -> list[Photo]:

@@ -45,19 +45,14 @@ bp = Blueprint("projects", __name__)
 
 def today() -> date:
     """Today in the congress's time zone (tests may fix it with ``YISHI_TODAY``)."""
-    fixed = current_app.config.get("YISHI_TODAY")
+    fixed = current_app.config["YISHI_TODAY"]
     if fixed:
         return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return local_today()
 
 
-@bp.app_context_processor
-def inject_dashboard():
-    """``projects_dashboard()`` for the staff dashboard partial ``projects/_dashboard.html``."""
-    return {"projects_dashboard": dashboard_context}
-
-
 def dashboard_context() -> dict:
+    """The staff dashboard card's figures (``projects/_dashboard.html``)."""
     day = today()
     return {
         "pending": services.pending_count(),
@@ -190,7 +185,7 @@ def photo(name: str):
 
 
 def _suggest_limit() -> str:
-    return current_app.config.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day")
+    return current_app.config["YISHI_SUGGEST_LIMIT"]
 
 
 @bp.route("/suggest", methods=["GET", "POST"])

@@ -41,13 +41,6 @@ from voting.services import LogMismatch, PollError
 bp = Blueprint("voting", __name__)
 
 
-@bp.app_context_processor
-def inject_ballot_strings():
-    from voting.ballot_i18n import ballot_i18n
-
-    return {"ballot_i18n": ballot_i18n}
-
-
 # The verifier zip: the command and the pure ballot engine, whole.
 VERIFIER_FILES = ("voting/__init__.py", "voting/verify.py", "voting/protocol/*.py")
 

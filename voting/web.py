@@ -1,13 +1,37 @@
-"""Registers the voting package's blueprints: the JSON API and the pages."""
+"""Registers the voting package: the JSON API and the pages, its navigation, its panels
+on the shared pages (``core.hooks``), the ballot page's strings and its commands."""
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core import hooks
+from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
+    from voting import services
     from voting.api import bp as api_bp
+    from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
     from voting.views import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.cli.add_command(poll_cli)
+
+    registry = hooks.registry(app)
+    registry.add_nav(
+        NavEntry(_l("票决结果"), "voting.results_index", order=20),
+        NavEntry(_l("如何核验"), "voting.verify_help", order=50),
+    )
+    registry.add_panel(Page.HOME, Panel("voting/_home.html", lambda: {"polls": services.public_polls(limit=10)}))
+    registry.add_panel(
+        Page.DASHBOARD, Panel("voting/_dashboard.html", lambda: {"polls": services.staff_poll_overview()}, order=10)
+    )
+    registry.add_panel(
+        Page.DEPUTY_HOME,
+        Panel("voting/_deputy_home.html", lambda: {"polls": services.polls_for_deputy(current_user.deputy)}),
+    )
+    # The ballot page's translated strings, read by static/js/ballot.js.
+    registry.add_template_global("ballot_i18n", ballot_i18n)

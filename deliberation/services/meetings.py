@@ -117,7 +117,7 @@ def notice_days(meeting: Meeting, today: date | None = None) -> int:
 
 
 def required_notice_days() -> int:
-    return int(current_app.config.get("YISHI_NOTICE_DAYS", 3))
+    return current_app.config["YISHI_NOTICE_DAYS"]
 
 
 def short_notice(meeting: Meeting) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import render_template_string
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -84,8 +83,7 @@ def test_suggestion_lifecycle(app, staff_client):
     assert item.state == "handling"
 
     # The overdue item is on the staff dashboard partial.
-    with app.test_request_context():
-        html = render_template_string('{% include "assessments/_dashboard.html" %}')
+    html = staff_client.get("/dashboard").get_data(as_text=True)
     assert item.title in html and "已逾期" in html
 
     # Staff extend once; the unit replies; a second extension is refused.

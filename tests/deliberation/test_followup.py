@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from flask import render_template_string
 from sqlalchemy import func, select
 
 from core.times import local_today
@@ -30,8 +29,7 @@ def test_overdue_follow_ups_reach_the_dashboard_and_units_see_only_their_own(app
     db.session.commit()
 
     assert [r.id for r in services.overdue_replies()] == [late.id]
-    with app.test_request_context():
-        html = render_template_string('{% include "deliberation/_dashboard.html" %}')
+    html = staff_client.get("/dashboard").get_data(as_text=True)
     assert "逾期 1 件" in html and f"/staff/meetings/replies/{late.id}" in html
     assert "逾期" in staff_client.get("/staff/meetings/followup").get_data(as_text=True)
     result = app.test_cli_runner().invoke(args=["meeting", "overdue"])

@@ -292,15 +292,14 @@ def test_vote_rules(cycle_app, staff_client, units):
     assert _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page="/staff/projects").status_code == 409
 
 
-def test_dashboard_partial_and_archive(cycle_app, client, call, units):
-    from flask import render_template
-
+def test_dashboard_partial_and_archive(cycle_app, client, call, units, staff):
     project = add_candidates(units, ["农村公路提升"])[0]
     project.status = "elected"
     project.planned_completion = date(2026, 9, 30)  # before 'today': late
     db.session.commit()
-    with cycle_app.test_request_context("/dashboard"):
-        html = render_template("projects/_dashboard.html")
+    staff_view = cycle_app.test_client()
+    assert login(staff_view, staff.username).status_code == 302
+    html = staff_view.get("/dashboard").get_data(as_text=True)
     assert 'data-dash="late">1<' in html and "农村公路提升" in html
     board = client.get(f"/projects/{YEAR}/progress").get_data(as_text=True)
     assert 'data-schedule="late"' in board

@@ -13,6 +13,7 @@ from assessments.services import AssessmentError
 from core.errors import DomainError
 from core.models import Congress
 from core.roster import import_roster
+from core.times import local_today
 from extensions import db
 
 assessment_cli = AppGroup("assessment", help="Satisfaction assessments and deputies' suggestions.")
@@ -48,7 +49,7 @@ def close(assessment_id: int):
 @assessment_cli.command("overdue")
 def overdue():
     """Deputies' suggestions past their deadline or due within two weeks."""
-    data = suggestions.due_and_overdue(services.local_today())
+    data = suggestions.due_and_overdue(local_today())
     for label, items in (("overdue", data["overdue"]), ("due", data["due_soon"])):
         for s in items:
             unit = s.lead_unit.name if s.lead_unit else "-"

@@ -73,18 +73,6 @@ def committee_congress_ids() -> set[int]:
     return set(db.session.scalars(select(StandingCommittee.congress_id)))
 
 
-def session_choices(raters: str | None = None) -> list[tuple[int, str]]:
-    """Sessions for a form: congress sessions for deputies, meetings for committees."""
-    committees = committee_congress_ids()
-    rows = db.session.scalars(select(Session).order_by(Session.starts_on.desc(), Session.id.desc())).all()
-    out = []
-    for s in rows:
-        is_committee = s.congress_id in committees
-        if raters is None or (raters == "committee") == is_committee:
-            out.append((s.id, f"{s.congress.name} · {s.name}"))
-    return out
-
-
 # --- Assessments and subjects ---------------------------------------------------------
 
 

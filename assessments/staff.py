@@ -32,14 +32,15 @@ from assessments.models import (
     StandingCommittee,
     body_type_labels,
 )
-from assessments.views import bp, form_or_fail
+from assessments.views import bp
 from core import audit, held
 from core.errors import fail
-from core.forms import EmptyForm, RosterImportForm, SessionForm
+from core.forms import EmptyForm, RosterImportForm, SessionForm, form_or_fail
 from core.models import Session
 from core.permissions import staff_required
 from core.roster import import_roster
-from core.sessions import qr_data_uri
+from core.sessions import qr_data_uri, session_choices
+from core.times import local_today
 from extensions import db
 from voting.messages import message
 from voting.services import LogMismatch
@@ -47,10 +48,14 @@ from voting.services import LogMismatch
 # --- Staff: assessments -----------------------------------------------------------------
 
 
+def _session_choices() -> list[tuple[int, str]]:
+    return session_choices(_("（不属于会议：公众测评）"))
+
+
 def _fill_assessment_form(form: AssessmentForm) -> None:
-    form.session_id.choices = [(0, _("（不属于会议：公众测评）"))] + services.session_choices()
+    form.session_id.choices = _session_choices()
     if request.method == "GET" and not form.year.data:
-        form.year.data = services.local_today().year
+        form.year.data = local_today().year
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -218,7 +223,7 @@ def rectification(item_id: int):
         return redirect(url_for("assessments.rectification", item_id=item.id))
     source = item.subject.assessment
     reassess = ReassessForm(raters=source.raters, session_id=source.session_id or 0)
-    reassess.session_id.choices = [(0, _("（不属于会议：公众测评）"))] + services.session_choices()
+    reassess.session_id.choices = _session_choices()
     return render_template(
         "assessments/rectification.html",
         item=item,
@@ -235,7 +240,7 @@ def rectification_report(item_id: int):
     item = db.get_or_404(Rectification, item_id)
     form = FollowUpForm()
     form_or_fail(form)
-    services.report_follow_up(item, form.follow_up.data, services.local_today())
+    services.report_follow_up(item, form.follow_up.data, local_today())
     db.session.commit()
     flash(_("整改情况报告已保存。"), "success")
     return redirect(url_for("assessments.rectification", item_id=item.id))
@@ -257,7 +262,7 @@ def rectification_close(item_id: int):
 def rectification_reassess(item_id: int):
     item = db.get_or_404(Rectification, item_id)
     form = ReassessForm()
-    form.session_id.choices = [(0, "")] + services.session_choices()
+    form.session_id.choices = _session_choices()
     form_or_fail(form)
     session = db.session.get(Session, form.session_id.data) if form.session_id.data else None
     again = services.start_reassessment(item, raters=form.raters.data, session=session)

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from assessments import services, suggestions
+from assessments import suggestions
 from assessments.forms import (
     AssignForm,
     ExtendForm,
@@ -28,9 +28,11 @@ from assessments.models import (
     DeputySuggestion,
     reply_grade_labels,
 )
-from assessments.views import bp, form_or_fail
+from assessments.views import bp
+from core.forms import form_or_fail
 from core.models import LeadUnit
 from core.permissions import deputy_required, roles_required, staff_required
+from core.times import local_today
 from extensions import db
 from voting.views import choice_labels
 
@@ -44,7 +46,7 @@ def my_suggestions():
     if request.method == "POST":
         form_or_fail(form)
         item = suggestions.file_suggestion(
-            current_user.deputy, title=form.title.data, body=form.body.data, today=services.local_today()
+            current_user.deputy, title=form.title.data, body=form.body.data, today=local_today()
         )
         db.session.commit()
         flash(_("建议已提交，编号 %(id)d。", id=item.id), "success")
@@ -85,7 +87,7 @@ def suggestion(suggestion_id: int):
         rate_form=RateForm(),
         grades=reply_grade_labels(),
         labels=choice_labels(),
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
@@ -96,7 +98,7 @@ def suggestion_assign(suggestion_id: int):
     form = AssignForm()
     form.lead_unit_id.choices = [(u.id, u.name) for u in db.session.scalars(select(LeadUnit))]
     form_or_fail(form)
-    suggestions.assign(item, db.session.get(LeadUnit, form.lead_unit_id.data), services.local_today())
+    suggestions.assign(item, db.session.get(LeadUnit, form.lead_unit_id.data), local_today())
     db.session.commit()
     flash(_("已交办，答复期限 %(due)s。", due=item.due_on.isoformat()), "success")
     return redirect(url_for("assessments.suggestion", suggestion_id=item.id))
@@ -120,7 +122,7 @@ def suggestion_reply(suggestion_id: int):
     item = _suggestion_for_viewer(suggestion_id)
     form = ReplyForm()
     form_or_fail(form)
-    suggestions.reply(item, current_user, grade=form.grade.data, body=form.body.data, today=services.local_today())
+    suggestions.reply(item, current_user, grade=form.grade.data, body=form.body.data, today=local_today())
     db.session.commit()
     flash(_("答复已提交，等待代表评价。"), "success")
     return redirect(url_for("assessments.suggestion", suggestion_id=item.id))
@@ -132,7 +134,7 @@ def suggestion_rate(suggestion_id: int):
     item = _suggestion_for_viewer(suggestion_id)
     form = RateForm()
     form_or_fail(form)
-    suggestions.rate(item, current_user.deputy, form.rating.data, services.local_today())
+    suggestions.rate(item, current_user.deputy, form.rating.data, local_today())
     db.session.commit()
     if item.state == "handling":
         flash(_("您的评价为不满意，建议已退回承办单位重新办理。"), "info")
@@ -152,7 +154,7 @@ def staff_suggestions():
         items=suggestions.all_suggestions(state),
         state=state,
         heading=_("代表建议"),
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
@@ -166,5 +168,5 @@ def unit_suggestions():
         items=suggestions.for_unit(current_user.lead_unit_id),
         state=None,
         heading=_("本单位承办的代表建议"),
-        today=services.local_today(),
+        today=local_today(),
     )

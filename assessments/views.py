@@ -21,24 +21,12 @@ from assessments.models import (
     AssessmentSubject,
     body_type_labels,
 )
-from core.errors import fail
+from core.times import local_today
 from extensions import db
 from voting import charts as voting_charts
 from voting.views import choice_labels, rules_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
-
-
-def form_or_fail(form) -> None:
-    """Validate a POSTed form; on failure answer 422 with the first message."""
-    if form.validate_on_submit():
-        return
-    if "csrf_token" in form.errors:
-        fail(400, _("表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"))
-    for name, errors in form.errors.items():
-        label = getattr(form, name).label.text if hasattr(form, name) else name
-        fail(422, f"{label}{_('：')}{errors[0]}")
-    fail(422, _("提交的内容不符合要求。"))
 
 
 def is_staff() -> bool:
@@ -177,6 +165,6 @@ def document(subject_id: int):
 def dashboard_context(today: date | None = None) -> dict:
     """What the staff dashboard's partial shows: suggestions due and overdue, and
     open rectification items."""
-    data = suggestions.due_and_overdue(today or services.local_today())
+    data = suggestions.due_and_overdue(today or local_today())
     data["rectifications"] = services.open_rectifications()
     return data

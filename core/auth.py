@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from core import audit, held
-from core.forms import EmptyForm, LoginForm, PasswordForm
+from core.forms import EmptyForm, LoginForm, PasswordForm, form_or_fail, form_status
 from core.models import User
 from core.passwords import check_password, hash_password
 from extensions import db, limiter
@@ -68,7 +68,7 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
-    status = 200
+    refused = None
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
         valid = check_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
@@ -84,16 +84,14 @@ def login():
                 return redirect(url_for("auth.password"))
             return redirect(next_url or home_for(user))
         flash(_("账号或密码错误，或账号已停用。"), "error")
-        status = 401
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/login.html", form=form), status
+        refused = 401
+    return render_template("auth/login.html", form=form), form_status(form, refused)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    form = EmptyForm()
-    if form.validate_on_submit() and current_user.is_authenticated:
+    form_or_fail(EmptyForm())
+    if current_user.is_authenticated:
         audit.record("auth.logout", "user", current_user.id)
         db.session.commit()
         logout_user()
@@ -106,11 +104,9 @@ def logout():
 @login_required
 def password():
     form = PasswordForm()
-    status = 200
     if form.validate_on_submit():
         if not check_password(current_user.password_hash, form.current.data):
             form.current.errors.append(_("当前密码不正确。"))
-            status = 422
         else:
             current_user.password_hash = hash_password(form.new.data)
             current_user.must_change_password = False
@@ -118,6 +114,4 @@ def password():
             db.session.commit()
             flash(_("密码已修改。"), "success")
             return redirect(home_for(current_user))
-    elif request.method == "POST":
-        status = 422
-    return render_template("auth/password.html", form=form), status
+    return render_template("auth/password.html", form=form), form_status(form)

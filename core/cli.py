@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import os
-from datetime import date
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from core import audit
 from core.models import Congress, Role, Session, User
 from core.passwords import generate_initial_password, hash_password
 from core.roster import import_roster
+from core.times import local_today
 from extensions import db
 
 
@@ -178,5 +178,5 @@ def register_cli(app: Flask) -> None:
             click.echo("To print the demo logins again (with new passwords) / 重新显示演示账号（重设密码）:")
             click.echo("  .venv/bin/flask --app app demo --logins")
             return
-        for line in seed_demo(today=date.today()):
+        for line in seed_demo(today=local_today()):
             click.echo(line)

@@ -1,11 +1,49 @@
 """Forms of the foundation. Every POST button has a form, so every state change
-carries a CSRF token."""
+carries a CSRF token; ``form_or_fail`` and ``form_status`` answer a form that fails."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from core.errors import fail
+
+
+def _refuse_stale_csrf(form: FlaskForm) -> None:
+    """A missing or expired CSRF token answers 400 with the app's CSRF message (the
+    handler of ``CSRFError``), as when the site-wide check refuses it."""
+    if "csrf_token" in form.errors:
+        raise CSRFError()
+
+
+def form_or_fail(form: FlaskForm, message: str | None = None) -> None:
+    """Go on only with a valid POSTed ``form``; else refuse the request: 400 for a
+    missing or expired CSRF token, otherwise 422 with ``message`` or the first field's
+    label and error, in the user's language."""
+    if form.validate_on_submit():
+        return
+    _refuse_stale_csrf(form)
+    if message:
+        fail(422, message)
+    for name, errors in form.errors.items():
+        if name is None or name not in form:  # the form's own errors (form_errors)
+            fail(422, str(errors[0]))
+        fail(422, f"{form[name].label.text}{_('：')}{errors[0]}")
+    fail(422, _("提交的内容不符合要求。"))
+
+
+def form_status(form: FlaskForm, refused: int | None = None) -> int:
+    """The status of a page that shows ``form`` (again): 200 before it is sent; after a
+    POST that did not go through, ``refused`` (a service's status, e.g. 409) or 422,
+    with the errors on the page. A missing or expired CSRF token answers 400 as in
+    ``form_or_fail``."""
+    if not form.is_submitted():
+        return 200
+    _refuse_stale_csrf(form)
+    return refused or 422
 
 
 class EmptyForm(FlaskForm):

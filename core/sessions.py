@@ -15,6 +15,19 @@ from core.models import CheckIn, Deputy, Session, User
 from extensions import db
 
 
+def session_choices(placeholder: str | None = None, *, where=None) -> list[tuple[int, str]]:
+    """The sessions as a form's choices, newest first: ``(id, "congress · session")``.
+
+    ``placeholder`` adds a first choice 0 (e.g. "not in a session" for a code poll);
+    ``where`` narrows the sessions by an SQL condition on ``Session`` (e.g. the
+    standing committees' meetings only)."""
+    query = select(Session).order_by(Session.starts_on.desc(), Session.id.desc())
+    if where is not None:
+        query = query.where(where)
+    choices = [(s.id, f"{s.congress.name} · {s.name}") for s in db.session.scalars(query)]
+    return choices if placeholder is None else [(0, placeholder), *choices]
+
+
 def check_in(session: Session, deputy: Deputy, *, method: str, by: User | None) -> bool:
     """Record the deputy as present; False when already checked in (idempotent).
 

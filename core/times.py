@@ -32,6 +32,11 @@ def to_utc(local: datetime) -> datetime:
 
 
 def local_today() -> date:
+    """Today in the configured zone: the day every deadline, call and report date is
+    counted in. ``YISHI_TODAY`` (a date or an ISO string) fixes it, for tests."""
+    fixed = current_app.config["YISHI_TODAY"] if has_app_context() else None
+    if fixed:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
     return datetime.now(zone()).date()
 
 

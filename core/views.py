@@ -23,7 +23,15 @@ from sqlalchemy import func, select
 from core import audit, held, hooks, sessions
 from core.auth import safe_next
 from core.errors import fail
-from core.forms import CongressForm, EmptyForm, RosterImportForm, SessionForm, StaffCheckinForm
+from core.forms import (
+    CongressForm,
+    EmptyForm,
+    RosterImportForm,
+    SessionForm,
+    StaffCheckinForm,
+    form_or_fail,
+    form_status,
+)
 from core.hooks import Page
 from core.models import AuditEntry, Congress, Deputy, Session
 from core.passwords import generate_initial_password, hash_password
@@ -104,8 +112,7 @@ def congresses():
         .group_by(Congress.id)
         .order_by(Congress.id)
     ).all()
-    status = 422 if form.errors else 200
-    return render_template("core/congresses.html", items=items, form=form), status
+    return render_template("core/congresses.html", items=items, form=form), form_status(form)
 
 
 @bp.route("/congresses/<int:congress_id>")
@@ -136,16 +143,14 @@ def roster_import(congress_id: int):
         held_id = held.hold_passwords(congress.id, result.created, url_for("core.congress", congress_id=congress.id))
         db.session.commit()
         return redirect(url_for("core.passwords", congress_id=congress.id, held_id=held_id), 303)
-    status = 422 if request.method == "POST" else 200
-    return render_template("core/import.html", congress=congress, form=form, errors=[]), status
+    return render_template("core/import.html", congress=congress, form=form, errors=[]), form_status(form)
 
 
 @bp.route("/deputies/<int:deputy_id>/active", methods=["POST"])
 @staff_required
 def deputy_active(deputy_id: int):
     deputy = db.get_or_404(Deputy, deputy_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     deputy.active = not deputy.active
     audit.record(
         "deputy.activate" if deputy.active else "deputy.deactivate",
@@ -162,8 +167,7 @@ def deputy_active(deputy_id: int):
 @staff_required
 def deputy_delete(deputy_id: int):
     deputy = db.get_or_404(Deputy, deputy_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     congress_id, name = deputy.congress_id, deputy.name
     if not delete_deputy(deputy):
         db.session.rollback()
@@ -177,7 +181,8 @@ def deputy_delete(deputy_id: int):
 @staff_required
 def deputy_reset_password(deputy_id: int):
     deputy = db.get_or_404(Deputy, deputy_id)
-    if not EmptyForm().validate_on_submit() or deputy.user is None:
+    form_or_fail(EmptyForm())
+    if deputy.user is None:
         abort(400)
     password = generate_initial_password()
     deputy.user.password_hash = hash_password(password, initial=True)
@@ -205,8 +210,7 @@ def passwords(congress_id: int, held_id: str):
 @bp.route("/held/<held_id>/noted", methods=["POST"])
 def held_noted(held_id: str):
     """The "我已记下" button: delete a held secret of this browser and go back."""
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     if held.release(held_id):
         db.session.commit()
         flash(_("已删除，这些内容不再显示。"), "success")
@@ -222,10 +226,8 @@ def session_create(congress_id: int):
     congress = db.get_or_404(Congress, congress_id)
     form = SessionForm()
     if not form.validate_on_submit():
-        return (
-            render_template("core/congress.html", congress=congress, session_form=form, button=EmptyForm()),
-            422,
-        )
+        page = render_template("core/congress.html", congress=congress, session_form=form, button=EmptyForm())
+        return page, form_status(form)
     item = Session(
         congress=congress,
         name=form.name.data.strip(),
@@ -265,8 +267,7 @@ def staff_checkin(session_id: int):
     """Staff check a deputy in by the roster button or by typing the deputy code."""
     item = db.get_or_404(Session, session_id)
     form = StaffCheckinForm()
-    if not form.validate_on_submit():
-        fail(422, _("请输入代表证号。"))
+    form_or_fail(form, _("请输入代表证号。"))
     deputy = db.session.scalar(
         select(Deputy).where(Deputy.congress_id == item.congress_id, Deputy.code == form.code.data.strip())
     )
@@ -292,8 +293,7 @@ def session_qr(session_id: int):
 @staff_required
 def session_qr_renew(session_id: int):
     item = db.get_or_404(Session, session_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     sessions.renew_secret(item)
     audit.record("session.qr_renew", "session", item.id)
     db.session.commit()
@@ -305,14 +305,13 @@ def session_qr_renew(session_id: int):
 @deputy_required
 def qr_checkin(secret: str):
     """The page a deputy reaches by scanning the hall's QR code."""
-    item = db.session.scalar(select(Session).where(Session.checkin_secret == secret))
+    item = db.first_or_404(select(Session).where(Session.checkin_secret == secret))
     deputy = current_user.deputy
-    if item is None or item.congress_id != deputy.congress_id:
+    if item.congress_id != deputy.congress_id:
         abort(404)
     form = EmptyForm()
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
+        form_or_fail(form)
         if sessions.check_in(item, deputy, method="qr", by=current_user):
             flash(_("签到成功。"), "success")
         db.session.commit()

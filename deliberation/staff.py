@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.forms import EmptyForm
+from core.forms import EmptyForm, form_or_fail, form_status
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
 from core.times import local_today, to_local, to_utc
@@ -28,7 +28,6 @@ from deliberation.forms import (
     agenda_choices,
 )
 from deliberation.models import Decision, Opinion, Reply, Signup
-from deliberation.services import DeliberationError
 from extensions import db
 from voting.views import hold_codes
 
@@ -64,20 +63,6 @@ def _back(meeting_id: int, anchor: str = ""):
     return redirect(url_for("deliberation_staff.meeting", meeting_id=meeting_id) + anchor)
 
 
-def _opinion(opinion_id: int) -> Opinion:
-    opinion = db.session.get(Opinion, opinion_id)
-    if opinion is None:
-        abort(404)
-    return opinion
-
-
-def _decision(decision_id: int) -> Decision:
-    decision = db.session.get(Decision, decision_id)
-    if decision is None:
-        abort(404)
-    return decision
-
-
 # --- Meetings ------------------------------------------------------------------------
 
 
@@ -98,7 +83,7 @@ def meeting_new():
         db.session.commit()
         flash(_("会议已创建（草稿）。请添加议程后发布公告。"), "success")
         return _back(meeting.id)
-    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=None), 422 if form.errors else 200
+    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=None), form_status(form)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -114,9 +99,7 @@ def meeting_edit(meeting_id: int):
         db.session.commit()
         flash(_("会议信息已保存。"), "success")
         return _back(meeting.id)
-    return render_template(
-        "deliberation/staff/meeting_form.html", form=form, meeting=meeting
-    ), 422 if form.errors else 200
+    return render_template("deliberation/staff/meeting_form.html", form=form, meeting=meeting), form_status(form)
 
 
 @bp.route("/<int:meeting_id>")
@@ -141,8 +124,7 @@ def meeting(meeting_id: int):
 def agenda_add(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = AgendaItemForm()
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("请填写议程标题（不超过 200 字）。"))
+    form_or_fail(form, _("请填写议程标题（不超过 200 字）。"))
     services.add_agenda_item(meeting, form.title.data.strip(), (form.description.data or "").strip())
     db.session.commit()
     return _back(meeting.id, "#agenda")
@@ -153,8 +135,7 @@ def agenda_add(meeting_id: int):
 def announce(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = AnnounceForm()
-    if not form.validate_on_submit():
-        raise DeliberationError(400, _("表单已过期，请刷新页面后重试。"))
+    form_or_fail(form)
     services.announce(meeting, confirm_short_notice=form.confirm_short_notice.data)
     db.session.commit()
     flash(_("公告已发布。"), "success")
@@ -165,8 +146,7 @@ def announce(meeting_id: int):
 @staff_required
 def close(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     services.close_meeting(meeting)
     db.session.commit()
     flash(_("会议已结束，总结报告已公布。"), "success")
@@ -177,8 +157,7 @@ def close(meeting_id: int):
 @staff_required
 def draw(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     drawn, waiting = services.draw_lot(meeting)
     db.session.commit()
     flash(_("抽签完成：入选 %(d)s 人，候补 %(w)s 人。种子已公布。", d=len(drawn), w=len(waiting)), "success")
@@ -223,7 +202,7 @@ def checkin(meeting_id: int):
         return redirect(url_for("deliberation_staff.checkin", meeting_id=meeting.id))
     return render_template(
         "deliberation/staff/checkin.html", meeting=meeting, form=form, counts=services.attendance(meeting)
-    ), 422 if form.errors else 200
+    ), form_status(form)
 
 
 # --- Opinions ------------------------------------------------------------------------
@@ -257,10 +236,9 @@ def opinions(meeting_id: int):
 @bp.route("/opinions/<int:opinion_id>/hide", methods=["POST"])
 @staff_required
 def opinion_hide(opinion_id: int):
-    opinion = _opinion(opinion_id)
+    opinion = db.get_or_404(Opinion, opinion_id)
     form = HideForm(prefix=f"h{opinion.id}")
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("隐藏意见必须填写公开的理由（不超过 200 字）。"))
+    form_or_fail(form, _("隐藏意见必须填写公开的理由（不超过 200 字）。"))
     services.hide_opinion(opinion, form.reason.data)
     db.session.commit()
     flash(_("第 %(n)s 号意见已隐藏，公开页面显示隐藏理由。", n=opinion.number), "success")
@@ -270,9 +248,8 @@ def opinion_hide(opinion_id: int):
 @bp.route("/opinions/<int:opinion_id>/unhide", methods=["POST"])
 @staff_required
 def opinion_unhide(opinion_id: int):
-    opinion = _opinion(opinion_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    opinion = db.get_or_404(Opinion, opinion_id)
+    form_or_fail(EmptyForm())
     services.unhide_opinion(opinion)
     db.session.commit()
     return redirect(url_for("deliberation_staff.opinions", meeting_id=opinion.meeting_id))
@@ -281,11 +258,10 @@ def opinion_unhide(opinion_id: int):
 @bp.route("/opinions/<int:opinion_id>/assign", methods=["POST"])
 @staff_required
 def opinion_assign(opinion_id: int):
-    opinion = _opinion(opinion_id)
+    opinion = db.get_or_404(Opinion, opinion_id)
     form = AssignForm(prefix=f"a{opinion.id}")
     form.lead_unit.choices = [(u.id, u.name) for u in db.session.scalars(select(LeadUnit))]
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("请选择承办单位，办理期限须为有效日期。"))
+    form_or_fail(form, _("请选择承办单位，办理期限须为有效日期。"))
     services.assign(opinion, db.session.get(LeadUnit, form.lead_unit.data), form.due_on.data)
     db.session.commit()
     flash(_("第 %(n)s 号意见已交办。", n=opinion.number), "success")
@@ -314,7 +290,7 @@ def minutes(meeting_id: int):
     speaker_form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
     return render_template(
         "deliberation/staff/minutes.html", meeting=meeting, form=form, speaker_form=speaker_form
-    ), 422 if form.errors else 200
+    ), form_status(form)
 
 
 @bp.route("/<int:meeting_id>/speakers", methods=["POST"])
@@ -323,8 +299,7 @@ def speaker_add(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = SpeakerForm()
     form.agenda_item.choices = agenda_choices(meeting, _("整个议题"))
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("请填写发言人姓名并选择议程。"))
+    form_or_fail(form, _("请填写发言人姓名并选择议程。"))
     services.add_speaker(
         meeting,
         name=form.name.data,
@@ -357,16 +332,15 @@ def decisions(meeting_id: int):
         button=EmptyForm(),
         present=present,
         quorum=services.quorum_met(meeting.members, present),
-    ), 422 if form.errors else 200
+    ), form_status(form)
 
 
 @bp.route("/decisions/<int:decision_id>/hands", methods=["POST"])
 @staff_required
 def decision_hands(decision_id: int):
-    decision = _decision(decision_id)
+    decision = db.get_or_404(Decision, decision_id)
     form = HandsForm(prefix=f"d{decision.id}")
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("同意、不同意、弃权须为不小于 0 的整数。"))
+    form_or_fail(form, _("同意、不同意、弃权须为不小于 0 的整数。"))
     services.record_hands(decision, yes=form.yes.data, no=form.no.data, abstain=form.abstain.data)
     db.session.commit()
     return redirect(url_for("deliberation_staff.decisions", meeting_id=decision.meeting_id))
@@ -375,9 +349,8 @@ def decision_hands(decision_id: int):
 @bp.route("/decisions/<int:decision_id>/codes", methods=["POST"])
 @staff_required
 def decision_codes(decision_id: int):
-    decision = _decision(decision_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    decision = db.get_or_404(Decision, decision_id)
+    form_or_fail(EmptyForm())
     codes = services.issue_vote_codes(decision)
     back = url_for("deliberation_staff.decisions", meeting_id=decision.meeting_id)
     held_id = hold_codes(decision.poll, codes, back)
@@ -388,9 +361,8 @@ def decision_codes(decision_id: int):
 @bp.route("/decisions/<int:decision_id>/open", methods=["POST"])
 @staff_required
 def decision_open(decision_id: int):
-    decision = _decision(decision_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    decision = db.get_or_404(Decision, decision_id)
+    form_or_fail(EmptyForm())
     services.open_vote(decision)
     db.session.commit()
     flash(_("表决已开始。"), "success")
@@ -400,9 +372,8 @@ def decision_open(decision_id: int):
 @bp.route("/decisions/<int:decision_id>/close", methods=["POST"])
 @staff_required
 def decision_close(decision_id: int):
-    decision = _decision(decision_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    decision = db.get_or_404(Decision, decision_id)
+    form_or_fail(EmptyForm())
     meeting_id = decision.meeting_id
     services.close_vote(decision)
     db.session.commit()
@@ -437,9 +408,7 @@ def unit():
 @bp.route("/replies/<int:reply_id>", methods=["GET", "POST"])
 @roles_required("staff", "lead_unit")
 def reply_edit(reply_id: int):
-    reply = db.session.get(Reply, reply_id)
-    if reply is None:
-        abort(404)
+    reply = db.get_or_404(Reply, reply_id)
     if current_user.role == "lead_unit" and current_user.lead_unit_id != reply.lead_unit_id:
         abort(403)
     form = ReplyForm(obj=reply if request.method == "GET" else None)
@@ -449,4 +418,4 @@ def reply_edit(reply_id: int):
         flash(_("办理情况已保存。"), "success")
         target = "deliberation_staff.unit" if current_user.role == "lead_unit" else "deliberation_staff.followup"
         return redirect(url_for(target))
-    return render_template("deliberation/staff/reply_form.html", reply=reply, form=form), 422 if form.errors else 200
+    return render_template("deliberation/staff/reply_form.html", reply=reply, form=form), form_status(form)

@@ -18,6 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from core import held
+from core.forms import form_or_fail, form_status
 from core.sessions import qr_svg
 from deliberation import ical, services
 from deliberation.forms import (
@@ -89,14 +90,13 @@ def signup(meeting_id: int):
         held_id = held.hold("signup", {"signup_id": entry.id, "code": code})
         db.session.commit()
         return redirect(url_for("deliberation.signup_done", meeting_id=meeting.id, held_id=held_id), 303)
-    status = 422 if form.errors else 200
     return render_template(
         "deliberation/signup.html",
         meeting=meeting,
         form=form,
         open=services.signups_open(meeting),
         counts=services.attendance(meeting),
-    ), status
+    ), form_status(form)
 
 
 @bp.route("/<int:meeting_id>/signup/<held_id>")
@@ -104,8 +104,8 @@ def signup_done(meeting_id: int, held_id: str):
     """The sign-up code, for the browser that signed up, until noted."""
     meeting = services.get_public_meeting(meeting_id)
     data = held.read("signup", held_id)
-    entry = db.session.get(Signup, data["signup_id"])
-    if entry is None or entry.meeting_id != meeting.id:
+    entry = db.get_or_404(Signup, data["signup_id"])
+    if entry.meeting_id != meeting.id:
         abort(404)
     code = data["code"]
     checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
@@ -134,7 +134,7 @@ def cancel(meeting_id: int):
         else:
             flash(_("报名序号 %(n)s 已取消。谢谢告知。", n=entry.number), "success")
         return redirect(url_for("deliberation.notice", meeting_id=meeting.id))
-    return render_template("deliberation/cancel.html", meeting=meeting, form=form), 422 if form.errors else 200
+    return render_template("deliberation/cancel.html", meeting=meeting, form=form), form_status(form)
 
 
 @bp.route("/<int:meeting_id>/draw")
@@ -170,10 +170,9 @@ def opinion_new(meeting_id: int):
         held_id = held.hold("opinion", {"opinion_id": opinion.id, "code": code})
         db.session.commit()
         return redirect(url_for("deliberation.opinion_done", meeting_id=meeting.id, held_id=held_id), 303)
-    status = 422 if form.errors else 200
     return render_template(
         "deliberation/opinion_new.html", meeting=meeting, form=form, open=services.opinions_open(meeting)
-    ), status
+    ), form_status(form)
 
 
 @bp.route("/<int:meeting_id>/opinions/sent/<held_id>")
@@ -181,8 +180,8 @@ def opinion_done(meeting_id: int, held_id: str):
     """The opinion's tracking code, for the browser that sent it, until noted."""
     meeting = services.get_public_meeting(meeting_id)
     data = held.read("opinion", held_id)
-    opinion = db.session.get(Opinion, data["opinion_id"])
-    if opinion is None or opinion.meeting_id != meeting.id:
+    opinion = db.get_or_404(Opinion, data["opinion_id"])
+    if opinion.meeting_id != meeting.id:
         abort(404)
     html = render_template(
         "deliberation/opinion_done.html", meeting=meeting, opinion=opinion, code=data["code"], held_id=held_id
@@ -217,7 +216,7 @@ def track():
     if form.validate_on_submit():
         services.find_opinion_by_code(form.code.data)  # a wrong code is answered here
         return _tracking(form.code.data)
-    return render_template("deliberation/track.html", form=form, opinion=None), 422 if form.errors else 200
+    return render_template("deliberation/track.html", form=form, opinion=None), form_status(form)
 
 
 def _tracking(code: str):
@@ -243,8 +242,7 @@ def tracked(held_id: str):
 @limiter.limit(public_post_limit)
 def rate():
     form = RateForm()
-    if not form.validate_on_submit():
-        raise DeliberationError(422, _("请选择满意、基本满意或不满意。"))
+    form_or_fail(form, _("请选择满意、基本满意或不满意。"))
     reply = services.rate_reply(form.code.data, form.rating.data)
     db.session.commit()
     flash(_("感谢您的评价：%(rating)s。", rating=reply.rating_label), "success")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
+from core.times import local_today
 from extensions import db
 
 projects_cli = AppGroup("projects", help="民生实事项目 / livelihood projects")
@@ -36,7 +36,7 @@ def late() -> None:
     """List elected projects past their planned completion date and not done."""
     from projects.progress import late_projects
 
-    for project in late_projects(date.today()):
+    for project in late_projects(local_today()):
         click.echo(f"{project.id}\t{project.year}\t{project.percent}%\t{project.planned_completion}\t{project.title}")
 
 
@@ -47,4 +47,4 @@ def export(year: int, kind: str) -> None:
     """Print YEAR's open data of KIND as JSON."""
     from projects.exports import rows_for
 
-    click.echo(json.dumps(rows_for(kind, year, date.today()), ensure_ascii=False, indent=1))
+    click.echo(json.dumps(rows_for(kind, year, local_today()), ensure_ascii=False, indent=1))

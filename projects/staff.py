@@ -8,10 +8,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.errors import fail
-from core.forms import EmptyForm
+from core.forms import EmptyForm, form_or_fail, form_status
 from core.models import Deputy, LeadUnit, Session
 from core.permissions import staff_required
 from core.routing import bounded_int
+from core.sessions import session_choices
+from core.times import local_today
 from extensions import db
 from projects import imports, progress, services
 from projects.forms import (
@@ -24,14 +26,9 @@ from projects.forms import (
     RejectForm,
     VoteForm,
 )
-from projects.models import MonitoringMember, Suggestion
+from projects.models import MonitoringMember, Project, Suggestion
 from projects.services import CycleError
-from projects.views import bp, get_project, today
-
-
-def _session_choices() -> list[tuple[int, str]]:
-    sessions = db.session.scalars(select(Session).order_by(Session.starts_on.desc())).all()
-    return [(s.id, f"{s.congress.name} · {s.name}") for s in sessions]
+from projects.views import bp
 
 
 def _unit_choices() -> list[tuple[int, str]]:
@@ -47,11 +44,6 @@ def _suggestion_choices(year: int, project=None) -> list[tuple[int, str]]:
         for s in call.suggestions
         if s.status in ("pending", "accepted") and (not s.projects or s.projects[0] is project)
     ]
-
-
-def _valid_post() -> None:
-    if not EmptyForm().validate_on_submit():
-        abort(400)
 
 
 @bp.route("/staff/projects")
@@ -71,7 +63,7 @@ def staff_index():
 def call_new():
     form = CallForm()
     if request.method == "GET":
-        form.year.data = today().year + 1
+        form.year.data = local_today().year + 1
     if form.validate_on_submit():
         call = services.create_call(
             year=form.year.data,
@@ -83,8 +75,7 @@ def call_new():
         db.session.commit()
         flash(_("征集已发布。"), "success")
         return redirect(url_for("projects.staff_year", year=call.year))
-    status = 422 if request.method == "POST" else 200
-    return render_template("projects/call_new.html", form=form), status
+    return render_template("projects/call_new.html", form=form), form_status(form)
 
 
 @bp.route("/staff/projects/<int:year>")
@@ -111,13 +102,6 @@ def staff_year(year: int):
 # --- Moderation ------------------------------------------------------------------------
 
 
-def _suggestion(suggestion_id: int) -> Suggestion:
-    s = db.session.get(Suggestion, suggestion_id)
-    if s is None:
-        abort(404)
-    return s
-
-
 def _back(s: Suggestion):
     return redirect(url_for("projects.staff_year", year=s.call.year) + f"#s{s.id}")
 
@@ -125,8 +109,8 @@ def _back(s: Suggestion):
 @bp.route("/staff/projects/suggestions/<int:suggestion_id>/accept", methods=["POST"])
 @staff_required
 def suggestion_accept(suggestion_id: int):
-    s = _suggestion(suggestion_id)
-    _valid_post()
+    s = db.get_or_404(Suggestion, suggestion_id)
+    form_or_fail(EmptyForm())
     services.accept_suggestion(s)
     db.session.commit()
     flash(_("建议 #%(id)d 已采纳。", id=s.id), "success")
@@ -136,10 +120,9 @@ def suggestion_accept(suggestion_id: int):
 @bp.route("/staff/projects/suggestions/<int:suggestion_id>/reject", methods=["POST"])
 @staff_required
 def suggestion_reject(suggestion_id: int):
-    s = _suggestion(suggestion_id)
+    s = db.get_or_404(Suggestion, suggestion_id)
     form = RejectForm()
-    if not form.validate_on_submit():
-        fail(422, _("请填写不予采纳的理由（不超过 1000 字）。"))
+    form_or_fail(form, _("请填写不予采纳的理由（不超过 1000 字）。"))
     services.reject_suggestion(s, form.reason.data)
     db.session.commit()
     flash(_("建议 #%(id)d 未予采纳，理由已公开。", id=s.id), "success")
@@ -149,10 +132,9 @@ def suggestion_reject(suggestion_id: int):
 @bp.route("/staff/projects/suggestions/<int:suggestion_id>/merge", methods=["POST"])
 @staff_required
 def suggestion_merge(suggestion_id: int):
-    s = _suggestion(suggestion_id)
+    s = db.get_or_404(Suggestion, suggestion_id)
     form = MergeForm()
-    if not form.validate_on_submit():
-        fail(422, _("请填写要合并到的建议编号。"))
+    form_or_fail(form, _("请填写要合并到的建议编号。"))
     services.merge_suggestion(s, db.session.get(Suggestion, form.target.data))
     db.session.commit()
     flash(_("建议 #%(id)d 已合并到 #%(to)d。", id=s.id, to=s.merged_into_id), "success")
@@ -179,6 +161,41 @@ def _chosen(form: CandidateForm) -> list[Suggestion]:
     return chosen
 
 
+def _candidate_page(form: CandidateForm, year: int, project: Project | None):
+    """The candidate form: shown, or saved as a new candidate or as ``project`` edited."""
+    refused = None
+    if form.validate_on_submit():
+        unit = db.session.get(LeadUnit, form.lead_unit_id.data)
+        if unit is None:
+            fail(422, _("请选择承办单位。"))
+        try:
+            fields = {
+                "title": form.title.data,
+                "lead_unit": unit,
+                "investment": form.investment.data,
+                "planned_completion": form.planned_completion.data,
+                "description": form.description.data,
+                "suggestions": _chosen(form),
+            }
+            if project is None:
+                saved = services.create_candidate(year=year, **fields)
+            else:
+                services.update_candidate(project, **fields)
+                saved = project
+        except CycleError as exc:
+            db.session.rollback()
+            if project is not None and exc.status == 409:
+                raise  # an edit the state refuses answers as an error page, not on the form
+            form.form_errors.append(exc.message)
+            refused = exc.status
+        else:
+            db.session.commit()
+            flash(_("候选项目已保存。") if project is None else _("候选项目已更新。"), "success")
+            return redirect(url_for("projects.project_page", project_id=saved.id))
+    page = render_template("projects/candidate_form.html", form=form, year=year, project=project)
+    return page, form_status(form, refused)
+
+
 @bp.route("/staff/projects/<int:year>/candidates/new", methods=["GET", "POST"])
 @staff_required
 def candidate_new(year: int):
@@ -190,71 +207,19 @@ def candidate_new(year: int):
         if first is not None:
             form.title.data = first.title
             form.description.data = first.description
-    status = 200
-    if form.validate_on_submit():
-        unit = db.session.get(LeadUnit, form.lead_unit_id.data)
-        if unit is None:
-            fail(422, _("请选择承办单位。"))
-        try:
-            project = services.create_candidate(
-                year=year,
-                title=form.title.data,
-                lead_unit=unit,
-                investment=form.investment.data,
-                planned_completion=form.planned_completion.data,
-                description=form.description.data,
-                suggestions=_chosen(form),
-            )
-        except CycleError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("候选项目已保存。"), "success")
-            return redirect(url_for("projects.project_page", project_id=project.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/candidate_form.html", form=form, year=year, project=None), status
+    return _candidate_page(form, year, None)
 
 
 @bp.route("/staff/projects/p/<int:project_id>/edit", methods=["GET", "POST"])
 @staff_required
 def candidate_edit(project_id: int):
-    project = get_project(project_id)
+    project = db.get_or_404(Project, project_id)
     if services.is_locked(project):
         fail(409, _("票决已经开始，候选项目“%(title)s”不能再修改。", title=project.title))
     form = _candidate_form(project.year, project)
     if request.method == "GET":
         form.suggestions.data = [s.id for s in project.suggestions]
-    status = 200
-    if form.validate_on_submit():
-        unit = db.session.get(LeadUnit, form.lead_unit_id.data)
-        if unit is None:
-            fail(422, _("请选择承办单位。"))
-        try:
-            services.update_candidate(
-                project,
-                title=form.title.data,
-                lead_unit=unit,
-                investment=form.investment.data,
-                planned_completion=form.planned_completion.data,
-                description=form.description.data,
-                suggestions=_chosen(form),
-            )
-        except CycleError as exc:
-            db.session.rollback()
-            if exc.status == 409:
-                raise
-            form.form_errors.append(exc.message)
-            status = exc.status
-        else:
-            db.session.commit()
-            flash(_("候选项目已更新。"), "success")
-            return redirect(url_for("projects.project_page", project_id=project.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/candidate_form.html", form=form, year=project.year, project=project), status
+    return _candidate_page(form, project.year, project)
 
 
 @bp.route("/staff/projects/<int:year>/import", methods=["GET", "POST"])
@@ -262,7 +227,6 @@ def candidate_edit(project_id: int):
 def candidate_import(year: int):
     form = CandidateImportForm()
     result = None
-    status = 200
     if form.validate_on_submit():
         result = imports.import_candidates(year, form.file.data.read())
         if result.ok:
@@ -270,10 +234,7 @@ def candidate_import(year: int):
             flash(_("已导入 %(n)d 个候选项目。", n=len(result.created)), "success")
             return redirect(url_for("projects.staff_year", year=year))
         db.session.rollback()
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/import.html", form=form, year=year, result=result), status
+    return render_template("projects/import.html", form=form, year=year, result=result), form_status(form)
 
 
 # --- The vote, the run-off, the assessment ---------------------------------------------
@@ -283,11 +244,10 @@ def candidate_import(year: int):
 @staff_required
 def vote_new(year: int):
     form = VoteForm()
-    form.session_id.choices = _session_choices()
+    form.session_id.choices = session_choices()
     count = sum(1 for p in services.candidates(year) if p.status == "candidate")
     if request.method == "GET" and count:
         form.seats.data = max(1, count * 2 // 3)
-    status = 200
     if form.validate_on_submit():
         session = db.session.get(Session, form.session_id.data)
         if session is None:
@@ -303,15 +263,13 @@ def vote_new(year: int):
         db.session.commit()
         flash(_("票决草稿已创建，请核对后开始投票。"), "success")
         return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/vote_new.html", form=form, year=year, count=count), status
+    return render_template("projects/vote_new.html", form=form, year=year, count=count), form_status(form)
 
 
 @bp.route("/staff/projects/<int:year>/vote/apply", methods=["POST"])
 @staff_required
 def vote_apply(year: int):
-    _valid_post()
+    form_or_fail(EmptyForm())
     outcome = services.apply_outcome(year)
     db.session.commit()
     if outcome.needs_runoff:
@@ -324,7 +282,7 @@ def vote_apply(year: int):
 @bp.route("/staff/projects/<int:year>/runoff", methods=["POST"])
 @staff_required
 def runoff_new(year: int):
-    _valid_post()
+    form_or_fail(EmptyForm())
     poll = services.start_runoff(year)
     db.session.commit()
     flash(_("另行票决草稿已创建。"), "success")
@@ -335,7 +293,7 @@ def runoff_new(year: int):
 @staff_required
 def assessment_new(year: int):
     form = AssessmentForm()
-    form.session_id.choices = _session_choices()
+    form.session_id.choices = session_choices()
     if form.validate_on_submit():
         session = db.session.get(Session, form.session_id.data)
         if session is None:
@@ -344,10 +302,9 @@ def assessment_new(year: int):
         db.session.commit()
         flash(_("满意度测评草稿已创建。"), "success")
         return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "projects/assessment_new.html", form=form, year=year, projects=services.elected_projects(year)
-    ), status
+    ), form_status(form)
 
 
 # --- Monitoring groups -----------------------------------------------------------------
@@ -356,9 +313,8 @@ def assessment_new(year: int):
 @bp.route("/staff/projects/p/<int:project_id>/members", methods=["GET", "POST"])
 @staff_required
 def members(project_id: int):
-    project = get_project(project_id)
+    project = db.get_or_404(Project, project_id)
     form = MemberForm()
-    status = 200
     if form.validate_on_submit():
         deputy = db.session.scalar(
             select(Deputy).where(Deputy.code == form.code.data, Deputy.active.is_(True)).order_by(Deputy.id.desc())
@@ -367,18 +323,14 @@ def members(project_id: int):
         db.session.commit()
         flash(_("已加入监督小组。"), "success")
         return redirect(url_for("projects.members", project_id=project.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/members.html", project=project, form=form, button=EmptyForm()), status
+    return render_template("projects/members.html", project=project, form=form, button=EmptyForm()), form_status(form)
 
 
 @bp.route("/staff/projects/members/<int:member_id>/remove", methods=["POST"])
 @staff_required
 def member_remove(member_id: int):
-    member = db.session.get(MonitoringMember, member_id)
-    if member is None:
-        abort(404)
-    _valid_post()
+    member = db.get_or_404(MonitoringMember, member_id)
+    form_or_fail(EmptyForm())
     project_id = member.project_id
     progress.remove_member(member)
     db.session.commit()

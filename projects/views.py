@@ -5,7 +5,6 @@ units (progress reports) and monitoring deputies (inspection notes)."""
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import (
     Blueprint,
@@ -24,7 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from core.errors import fail
-from core.forms import EmptyForm
+from core.forms import EmptyForm, form_or_fail, form_status
 from core.sessions import qr_svg
 from core.times import local_today
 from extensions import db, limiter
@@ -43,17 +42,9 @@ from projects.services import CycleError
 bp = Blueprint("projects", __name__)
 
 
-def today() -> date:
-    """Today in the congress's time zone (tests may fix it with ``YISHI_TODAY``)."""
-    fixed = current_app.config["YISHI_TODAY"]
-    if fixed:
-        return fixed if isinstance(fixed, date) else date.fromisoformat(fixed)
-    return local_today()
-
-
 def dashboard_context() -> dict:
     """The staff dashboard card's figures (``projects/_dashboard.html``)."""
-    day = today()
+    day = local_today()
     return {
         "pending": services.pending_count(),
         "late": progress.late_projects(day),
@@ -66,19 +57,12 @@ def dashboard_context() -> dict:
     }
 
 
-def get_project(project_id: int) -> Project:
-    project = db.session.get(Project, project_id)
-    if project is None:
-        abort(404)
-    return project
-
-
 # --- The archive and the year ----------------------------------------------------------
 
 
 @bp.route("/projects")
 def index():
-    return render_template("projects/index.html", years=services.years(), call=services.open_call(today()))
+    return render_template("projects/index.html", years=services.years(), call=services.open_call(local_today()))
 
 
 @bp.route("/projects/<int:year>")
@@ -123,7 +107,7 @@ def suggestions(year: int):
 
 @bp.route("/projects/<int:year>/progress")
 def progress_board(year: int):
-    day = today()
+    day = local_today()
     rows = progress.board(year, day)
     if not rows and not services.candidates(year):
         abort(404)
@@ -139,7 +123,7 @@ def progress_board(year: int):
 
 @bp.route("/projects/<int:year>/<any(suggestions, candidates, results, progress):kind>.<any(csv, json):fmt>")
 def export(year: int, kind: str, fmt: str):
-    rows = exports.rows_for(kind, year, today())
+    rows = exports.rows_for(kind, year, local_today())
     name = f"yishi-{year}-{kind}.{fmt}"
     if fmt == "json":
         body = json.dumps({"year": year, "kind": kind, "rows": rows}, ensure_ascii=False, indent=1)
@@ -154,7 +138,7 @@ def export(year: int, kind: str, fmt: str):
 
 @bp.route("/projects/p/<int:project_id>")
 def project_page(project_id: int):
-    project = get_project(project_id)
+    project = db.get_or_404(Project, project_id)
     return render_template(
         "projects/project.html",
         project=project,
@@ -162,7 +146,7 @@ def project_page(project_id: int):
         timeline=progress.timeline(project),
         rated=services.assessment(project),
         assessment_poll=services.assessment_poll(project),
-        schedule=progress.schedule(project, today()),
+        schedule=progress.schedule(project, local_today()),
         label=progress.schedule_label,
         can_report=progress.can_report(current_user, project),
         is_member=progress.is_member(current_user, project),
@@ -173,9 +157,7 @@ def project_page(project_id: int):
 
 @bp.route("/projects/photos/<name>")
 def photo(name: str):
-    stored = db.session.scalar(select(ProgressPhoto).where(ProgressPhoto.stored_name == name))
-    if stored is None:
-        abort(404)
+    stored = db.first_or_404(select(ProgressPhoto).where(ProgressPhoto.stored_name == name))
     response = send_from_directory(progress.upload_dir(), stored.stored_name, mimetype=stored.content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -191,17 +173,16 @@ def _suggest_limit() -> str:
 @bp.route("/suggest", methods=["GET", "POST"])
 @limiter.limit(_suggest_limit, methods=["POST"])
 def suggest():
-    call = services.open_call(today())
+    call = services.open_call(local_today())
     form = SuggestionForm()
     source = "qr" if request.values.get("src") == "qr" else "web"
     if call is None:
         # The page is linked from every page: without a call it says so (a POST is refused).
-        status = 200 if request.method == "GET" else 409
-        return render_template("projects/suggest.html", call=None, form=form, source=source), status
+        return render_template("projects/suggest.html", call=None, form=form, source=source), form_status(form, 409)
     if form.validate_on_submit():
         suggestion = services.submit_suggestion(
             call,
-            today=today(),
+            today=local_today(),
             title=form.title.data,
             description=form.description.data,
             category=form.category.data,
@@ -213,16 +194,12 @@ def suggest():
         db.session.commit()
         flash(_("建议已收到，编号 #%(id)d。请收藏本页查看办理情况。", id=suggestion.id), "success")
         return redirect(url_for("projects.suggestion_page", suggestion_id=suggestion.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("projects/suggest.html", call=call, form=form, source=source), status
+    return render_template("projects/suggest.html", call=call, form=form, source=source), form_status(form)
 
 
 @bp.route("/suggestions/<int:suggestion_id>")
 def suggestion_page(suggestion_id: int):
-    suggestion = db.session.get(Suggestion, suggestion_id)
-    if suggestion is None:
-        abort(404)
-    return render_template("projects/suggestion.html", s=suggestion)
+    return render_template("projects/suggestion.html", s=db.get_or_404(Suggestion, suggestion_id))
 
 
 @bp.route("/projects/<int:year>/poster")
@@ -240,16 +217,16 @@ def poster(year: int):
 @bp.route("/projects/p/<int:project_id>/report", methods=["GET", "POST"])
 @login_required
 def report(project_id: int):
-    project = get_project(project_id)
+    project = db.get_or_404(Project, project_id)
     if not progress.can_report(current_user, project):
         abort(403)
     if project.status != "elected":
         fail(409, _("只有当选项目才报送进度。"))
     form = ReportForm()
     if request.method == "GET":
-        form.reported_on.data = today()
+        form.reported_on.data = local_today()
         form.percent.data = project.percent
-    status = 200
+    refused = None
     if form.validate_on_submit():
         written: list[str] = []
         try:
@@ -270,7 +247,7 @@ def report(project_id: int):
             db.session.rollback()
             progress.discard_files(written)
             form.form_errors.append(exc.message)
-            status = exc.status
+            refused = exc.status
         except Exception:
             db.session.rollback()
             progress.discard_files(written)
@@ -278,20 +255,18 @@ def report(project_id: int):
         else:
             flash(_("进度报告已提交。"), "success")
             return redirect(url_for("projects.project_page", project_id=project.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template("projects/report.html", project=project, form=form), status
+    return render_template("projects/report.html", project=project, form=form), form_status(form, refused)
 
 
 @bp.route("/projects/p/<int:project_id>/inspect", methods=["GET", "POST"])
 @login_required
 def inspect(project_id: int):
-    project = get_project(project_id)
+    project = db.get_or_404(Project, project_id)
     if not progress.is_member(current_user, project):
         fail(403, _("只有监督小组的代表才能提交视察记录。"))
     form = NoteForm()
     if request.method == "GET":
-        form.visited_on.data = today()
+        form.visited_on.data = local_today()
     if form.validate_on_submit():
         progress.add_note(
             project,
@@ -303,20 +278,16 @@ def inspect(project_id: int):
         db.session.commit()
         flash(_("视察记录已提交。"), "success")
         return redirect(url_for("projects.project_page", project_id=project.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("projects/inspect.html", project=project, form=form), status
+    return render_template("projects/inspect.html", project=project, form=form), form_status(form)
 
 
 @bp.route("/projects/rectifications/<int:item_id>/done", methods=["POST"])
 @login_required
 def rectification_done(item_id: int):
-    item = db.session.get(RectificationItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(RectificationItem, item_id)
     if not progress.can_report(current_user, item.project):
         abort(403)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form_or_fail(EmptyForm())
     progress.resolve_item(item)
     db.session.commit()
     flash(_("整改事项已标记为完成。"), "success")

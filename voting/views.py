@@ -25,11 +25,11 @@ from sqlalchemy import select
 
 from core import held
 from core.errors import fail
-from core.forms import EmptyForm
+from core.forms import EmptyForm, form_or_fail, form_status
 from core.i18n import select_locale
 from core.models import Session
 from core.permissions import deputy_required, staff_required
-from core.sessions import qr_data_uri
+from core.sessions import qr_data_uri, session_choices
 from extensions import db
 from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
@@ -236,8 +236,7 @@ def report_lost_token(poll_id: str):
     """The deputy says the browser that took their token is lost to them: recorded
     for the staff's list and the minutes (the server cannot know it otherwise)."""
     poll = services.get_public_poll(poll_id)
-    if not EmptyForm().validate_on_submit():
-        fail(400, message("csrf_failed"))
+    form_or_fail(EmptyForm())
     services.report_lost_token(poll, current_user.deputy_id)
     db.session.commit()
     flash(_("已记录：您无法用已领取的凭证投票。请同时告诉会场的工作人员。"), "success")
@@ -253,16 +252,11 @@ def staff_polls():
     return render_template("voting/staff_polls.html", items=services.staff_poll_overview(limit=500))
 
 
-def _session_choices():
-    sessions = db.session.scalars(select(Session).order_by(Session.starts_on.desc())).all()
-    return [(0, _("（测评码投票不属于会议）"))] + [(s.id, f"{s.congress.name} · {s.name}") for s in sessions]
-
-
 @bp.route("/staff/polls/new", methods=["GET", "POST"])
 @staff_required
 def poll_new():
     form = PollForm()
-    form.session_id.choices = _session_choices()
+    form.session_id.choices = session_choices(_("（测评码投票不属于会议）"))
     if form.validate_on_submit():
         titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
         try:
@@ -289,21 +283,13 @@ def poll_new():
             db.session.commit()
             flash(_("投票草稿已保存。"), "success")
             return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("voting/poll_new.html", form=form), status
-
-
-def _staff_poll_or_404(poll_id: int) -> Poll:
-    poll = db.session.get(Poll, poll_id)
-    if poll is None:
-        abort(404)
-    return poll
+    return render_template("voting/poll_new.html", form=form), form_status(form)
 
 
 @bp.route("/staff/polls/<int:poll_id>")
 @staff_required
 def staff_poll(poll_id: int):
-    poll = _staff_poll_or_404(poll_id)
+    poll = db.get_or_404(Poll, poll_id)
     return render_template(
         "voting/staff_poll.html",
         poll=poll,
@@ -317,16 +303,15 @@ def staff_poll(poll_id: int):
 @bp.route("/staff/polls/<int:poll_id>/counts.json")
 @staff_required
 def staff_poll_counts(poll_id: int):
-    c = services.counts(_staff_poll_or_404(poll_id))
+    c = services.counts(db.get_or_404(Poll, poll_id))
     return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
 
 
 @bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])
 @staff_required
 def poll_open(poll_id: int):
-    poll = _staff_poll_or_404(poll_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    poll = db.get_or_404(Poll, poll_id)
+    form_or_fail(EmptyForm())
     services.open_poll(poll)
     db.session.commit()
     flash(_("投票已开始。指纹：%(fp)s", fp=poll.fingerprint), "success")
@@ -336,9 +321,8 @@ def poll_open(poll_id: int):
 @bp.route("/staff/polls/<int:poll_id>/close", methods=["POST"])
 @staff_required
 def poll_close(poll_id: int):
-    poll = _staff_poll_or_404(poll_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    poll = db.get_or_404(Poll, poll_id)
+    form_or_fail(EmptyForm())
     try:
         services.close_poll(poll)
     except LogMismatch as exc:
@@ -351,10 +335,9 @@ def poll_close(poll_id: int):
 @bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])
 @staff_required
 def poll_codes(poll_id: int):
-    poll = _staff_poll_or_404(poll_id)
+    poll = db.get_or_404(Poll, poll_id)
     form = CodesForm()
-    if not form.validate_on_submit():
-        fail(422, _("测评码数量须在 1 到 100000 之间。"))
+    form_or_fail(form, _("测评码数量须在 1 到 100000 之间。"))
     codes = services.generate_codes(poll, form.count.data)
     held_id = hold_codes(poll, codes, url_for("voting.staff_poll", poll_id=poll.id))
     db.session.commit()
@@ -371,7 +354,7 @@ def hold_codes(poll: Poll, codes: list[str], back: str) -> str:
 @staff_required
 def code_slips(poll_id: int, held_id: str):
     """The slips of a batch just made, for the staff member's browser until noted."""
-    poll = _staff_poll_or_404(poll_id)
+    poll = db.get_or_404(Poll, poll_id)
     data = held.read("codes", held_id)
     if data["poll_id"] != poll.id:
         abort(404)

@@ -23,14 +23,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from core.errors import fail
 from core.forms import EmptyForm
 from core.sessions import qr_svg
 from core.times import local_today
 from extensions import db, limiter
 from projects import exports, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
-from projects.models import ProgressPhoto, Project, RectificationItem, Suggestion
+from projects.models import ProgressPhoto, Project, RectificationItem, RectificationItemStatus, Suggestion
 from projects.services import CycleError
 
 bp = Blueprint("projects", __name__)
@@ -56,7 +55,9 @@ def dashboard_context() -> dict:
         "pending": services.pending_count(),
         "late": progress.late_projects(day),
         "open_items": db.session.scalar(
-            select(db.func.count()).select_from(RectificationItem).where(RectificationItem.status == "open")
+            select(db.func.count())
+            .select_from(RectificationItem)
+            .where(RectificationItem.status == RectificationItemStatus.OPEN)
         )
         or 0,
         "call": services.open_call(day),
@@ -227,8 +228,7 @@ def report(project_id: int):
     project = get_project(project_id)
     if not progress.can_report(current_user, project):
         abort(403)
-    if project.status != "elected":
-        fail(409, _("只有当选项目才报送进度。"))
+    progress.check_reportable(project)
     form = ReportForm()
     if request.method == "GET":
         form.reported_on.data = today()
@@ -271,8 +271,7 @@ def report(project_id: int):
 @login_required
 def inspect(project_id: int):
     project = get_project(project_id)
-    if not progress.is_member(current_user, project):
-        fail(403, _("只有监督小组的代表才能提交视察记录。"))
+    progress.check_member(project, current_user.deputy_id)
     form = NoteForm()
     if request.method == "GET":
         form.visited_on.data = today()

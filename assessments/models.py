@@ -4,6 +4,7 @@ committees as rosters; deputies' suggestions (代表建议) and the replies to t
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -30,6 +31,33 @@ GRADES = ("satisfied", "basic", "dissatisfied")
 REPLY_GRADES = ("A", "B", "C", "D")
 
 
+class AssessmentState(StrEnum):
+    """``Assessment.state``, derived from its poll (not stored): subjects may change
+    while a draft; the ballot is fixed once ready; then the poll's own open and closed."""
+
+    DRAFT = "draft"
+    READY = "ready"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RectificationState(StrEnum):
+    """The values of ``Rectification.state``, as stored (the check constraint lists the same)."""
+
+    OPEN = "open"
+    REPORTED = "reported"
+    CLOSED = "closed"
+
+
+class DeputySuggestionState(StrEnum):
+    """The values of ``DeputySuggestion.state``, as stored (the check constraint lists the same)."""
+
+    FILED = "filed"
+    HANDLING = "handling"
+    REPLIED = "replied"
+    CLOSED = "closed"
+
+
 def raters_labels() -> dict[str, str]:
     return {
         "deputies": str(_l("人大代表")),
@@ -54,6 +82,15 @@ def kind_labels() -> dict[str, str]:
         "suggestion": str(_l("代表建议办理")),
         "project": str(_l("民生实事项目")),
         "free": str(_l("其他事项")),
+    }
+
+
+def suggestion_state_labels() -> dict[str, str]:
+    return {
+        DeputySuggestionState.FILED: str(_l("待交办")),
+        DeputySuggestionState.HANDLING: str(_l("办理中")),
+        DeputySuggestionState.REPLIED: str(_l("已答复待评价")),
+        DeputySuggestionState.CLOSED: str(_l("已办结")),
     }
 
 
@@ -111,17 +148,40 @@ class Assessment(db.Model):
     )
 
     @property
-    def state(self) -> str:
-        """'draft' (subjects may change), 'ready' (ballot fixed), 'open', 'closed'."""
+    def state(self) -> AssessmentState:
+        """Draft (subjects may change), ready (ballot fixed), open, closed."""
         if self.poll is None:
-            return "draft"
-        return "ready" if self.poll.state == "draft" else self.poll.state
+            return AssessmentState.DRAFT
+        return AssessmentState.READY if self.poll.is_draft else AssessmentState(self.poll.state)
 
     @property
     def state_label(self) -> str:
         return str(
-            {"draft": _l("准备中"), "ready": _l("待开始"), "open": _l("测评中"), "closed": _l("已结束")}[self.state]
+            {
+                AssessmentState.DRAFT: _l("准备中"),
+                AssessmentState.READY: _l("待开始"),
+                AssessmentState.OPEN: _l("测评中"),
+                AssessmentState.CLOSED: _l("已结束"),
+            }[self.state]
         )
+
+    @property
+    def is_draft(self) -> bool:
+        """No ballot yet: subjects may still be added and removed."""
+        return self.state == AssessmentState.DRAFT
+
+    @property
+    def has_started(self) -> bool:
+        """Its poll has opened (open or closed): public, and the ballot and codes are fixed."""
+        return self.state in (AssessmentState.OPEN, AssessmentState.CLOSED)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AssessmentState.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == AssessmentState.CLOSED
 
     @property
     def raters_label(self) -> str:
@@ -208,7 +268,7 @@ class Rectification(db.Model):
     reason: Mapped[str] = mapped_column(String(16))
     responsible: Mapped[str] = mapped_column(String(120))
     due_on: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(8), default="open", index=True)
+    state: Mapped[str] = mapped_column(String(8), default=RectificationState.OPEN, index=True)
     follow_up: Mapped[str | None] = mapped_column(Text)  # 整改情况报告
     reported_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -231,7 +291,28 @@ class Rectification(db.Model):
 
     @property
     def state_label(self) -> str:
-        return str({"open": _l("整改中"), "reported": _l("已报告整改情况"), "closed": _l("已销号")}[self.state])
+        return str(
+            {
+                RectificationState.OPEN: _l("整改中"),
+                RectificationState.REPORTED: _l("已报告整改情况"),
+                RectificationState.CLOSED: _l("已销号"),
+            }[self.state]
+        )
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for the responsible body's follow-up report."""
+        return self.state == RectificationState.OPEN
+
+    @property
+    def is_reported(self) -> bool:
+        """Followed up, not yet closed: staff may close it."""
+        return self.state == RectificationState.REPORTED
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by staff (销号): no longer public, no longer editable."""
+        return self.state == RectificationState.CLOSED
 
 
 class DeputySuggestion(db.Model):
@@ -249,7 +330,7 @@ class DeputySuggestion(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     filed_on: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(8), default="filed", index=True)
+    state: Mapped[str] = mapped_column(String(8), default=DeputySuggestionState.FILED, index=True)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("lead_unit.id"), index=True)
     due_on: Mapped[date | None] = mapped_column(Date)
     extended: Mapped[bool] = mapped_column(default=False)  # the one extension of this round
@@ -262,11 +343,26 @@ class DeputySuggestion(db.Model):
 
     @property
     def state_label(self) -> str:
-        return str(
-            {"filed": _l("待交办"), "handling": _l("办理中"), "replied": _l("已答复待评价"), "closed": _l("已办结")}[
-                self.state
-            ]
-        )
+        return suggestion_state_labels()[self.state]
+
+    @property
+    def is_assignable(self) -> bool:
+        """Filed or in handling (not yet replied): staff may assign it to a unit."""
+        return self.state in (DeputySuggestionState.FILED, DeputySuggestionState.HANDLING)
+
+    @property
+    def is_handling(self) -> bool:
+        """Assigned to a unit, which owes a reply by ``due_on``."""
+        return self.state == DeputySuggestionState.HANDLING
+
+    @property
+    def is_replied(self) -> bool:
+        """Replied, waiting for the deputy's rating."""
+        return self.state == DeputySuggestionState.REPLIED
+
+    def is_overdue(self, today: date) -> bool:
+        """In handling past its deadline."""
+        return self.is_handling and self.due_on < today
 
     @property
     def last_reply(self) -> SuggestionReply | None:

@@ -25,6 +25,7 @@ from assessments.models import (
     AssessmentSubject,
     DeputySuggestion,
     Rectification,
+    RectificationState,
     StandingCommittee,
 )
 from core import audit
@@ -34,7 +35,7 @@ from core.times import local_today
 from extensions import db
 from voting import services as polls
 from voting import specs
-from voting.models import Poll
+from voting.models import Poll, PollState
 from voting.protocol.tally import rate_percent
 
 PDF_MAGIC = b"%PDF-"
@@ -200,7 +201,7 @@ def add_subject(
 
 
 def _check_room_for_subject(assessment: Assessment) -> None:
-    if assessment.state != "draft":
+    if not assessment.is_draft:
         raise AssessmentError(409, _("选票已经确定，不能再修改测评对象。"))
     if len(assessment.subjects) >= MAX_SUBJECTS:
         raise AssessmentError(422, _("一次测评最多 %(n)d 个测评对象。", n=MAX_SUBJECTS))
@@ -278,7 +279,7 @@ def _remove_file(name: str | None) -> None:
 
 def remove_subject(subject: AssessmentSubject) -> None:
     assessment = subject.assessment
-    if assessment.state != "draft":
+    if not assessment.is_draft:
         raise AssessmentError(409, _("选票已经确定，不能再修改测评对象。"))
     audit.record(
         "assessment.subject_remove", "assessment", assessment.id, {"subject": subject.id, "title": subject.title}
@@ -323,7 +324,7 @@ def generate_codes(assessment: Assessment, count: int) -> list[str]:
     voids the previous one. Only before the assessment opens."""
     if assessment.raters != "public":
         raise AssessmentError(422, _("只有公众测评使用测评码。"))
-    if assessment.state not in ("draft", "ready"):
+    if assessment.has_started:
         raise AssessmentError(409, _("测评已经开始，不能再生成测评码。"))
     if not 1 <= count <= 5000:
         raise AssessmentError(422, _("每批测评码数量须在 1 到 5000 之间。"))
@@ -335,7 +336,7 @@ def generate_codes(assessment: Assessment, count: int) -> list[str]:
 
 def open_assessment(assessment: Assessment) -> None:
     """Open the assessment's poll (the caller commits)."""
-    if assessment.state not in ("draft", "ready"):
+    if assessment.has_started:
         raise AssessmentError(409, _("测评已经开始或已经结束。"))
     poll = prepare_ballot(assessment)
     polls.open_poll(poll)
@@ -345,7 +346,7 @@ def open_assessment(assessment: Assessment) -> None:
 def close_assessment(assessment: Assessment, today: date | None = None) -> list[Rectification]:
     """Close the poll (the engine commits that), then add the rectification items
     (the caller commits them; ``apply_consequences`` may be run again safely)."""
-    if assessment.state != "open":
+    if not assessment.is_open:
         raise AssessmentError(409, _("只有正在进行的测评才能结束。"))
     polls.close_poll(assessment.poll)
     items = apply_consequences(assessment, today or local_today())
@@ -368,7 +369,7 @@ def apply_consequences(assessment: Assessment, today: date) -> list[Rectificatio
     """A rectification item for each subject graded 基本满意 / 不满意 or under the
     threshold; idempotent (one item per subject, by constraint)."""
     poll = assessment.poll
-    if poll is None or poll.state != "closed":
+    if poll is None or not poll.is_closed:
         return []
     by_option = {o["id"]: o for o in poll.result["options"]}
     created = []
@@ -381,7 +382,7 @@ def apply_consequences(assessment: Assessment, today: date) -> list[Rectificatio
             reason=reason,
             responsible=(subject.responsible or _("待明确"))[:120],
             due_on=today + timedelta(days=RECTIFY_DAYS),
-            state="open",
+            state=RectificationState.OPEN,
         )
         db.session.add(item)
         db.session.flush()
@@ -394,7 +395,7 @@ def apply_consequences(assessment: Assessment, today: date) -> list[Rectificatio
 
 
 def update_rectification(item: Rectification, *, responsible: str, due_on: date) -> None:
-    if item.state == "closed":
+    if item.is_closed:
         raise AssessmentError(409, _("整改事项已销号，不能再修改。"))
     responsible = responsible.strip()
     if not responsible or len(responsible) > 120:
@@ -408,21 +409,21 @@ def update_rectification(item: Rectification, *, responsible: str, due_on: date)
 
 def report_follow_up(item: Rectification, text: str, today: date) -> None:
     """The responsible body's follow-up report (整改情况报告)."""
-    if item.state == "closed":
+    if item.is_closed:
         raise AssessmentError(409, _("整改事项已销号。"))
     text = (text or "").strip()
     if not text:
         raise AssessmentError(422, _("请填写整改情况报告。"))
     item.follow_up = text
     item.reported_on = today
-    item.state = "reported"
+    item.state = RectificationState.REPORTED
     audit.record("rectification.report", "rectification", item.id, {"length": len(text)})
 
 
 def close_rectification(item: Rectification) -> None:
-    if item.state != "reported":
+    if not item.is_reported:
         raise AssessmentError(409, _("须先报告整改情况，才能销号。"))
-    item.state = "closed"
+    item.state = RectificationState.CLOSED
     item.closed_at = utcnow()
     audit.record("rectification.close", "rectification", item.id)
 
@@ -433,7 +434,7 @@ def start_reassessment(
     """A 不满意 subject is assessed again after its follow-up report (再次测评)."""
     if item.reason != "dissatisfied":
         raise AssessmentError(409, _("只有评定为不满意的事项需要再次测评。"))
-    if item.state == "open":
+    if item.is_open:
         raise AssessmentError(409, _("须先报告整改情况，才能再次测评。"))
     if item.reassessment_id is not None:
         raise AssessmentError(409, _("已经发起过再次测评。"))
@@ -473,7 +474,7 @@ def open_rectifications() -> list[Rectification]:
     return list(
         db.session.scalars(
             select(Rectification)
-            .where(Rectification.state != "closed")
+            .where(Rectification.state != RectificationState.CLOSED)
             .order_by(Rectification.due_on, Rectification.id)
         )
     )
@@ -496,7 +497,7 @@ class SubjectResult:
 def results(assessment: Assessment) -> dict | None:
     """The closed assessment's result per subject, from the engine's own result."""
     poll = assessment.poll
-    if poll is None or poll.state != "closed":
+    if poll is None or not poll.is_closed:
         return None
     view = polls.results_view(poll)
     by_option = {o["id"]: o for o in view["result"]["options"]}
@@ -522,7 +523,7 @@ def public_assessments(year: int | None = None) -> list[Assessment]:
     query = (
         select(Assessment)
         .join(Poll, Poll.id == Assessment.poll_id)
-        .where(Poll.state != "draft")
+        .where(Poll.state != PollState.DRAFT)
         .order_by(Assessment.year.desc(), Assessment.id.desc())
     )
     if year is not None:
@@ -536,7 +537,7 @@ def public_years() -> list[int]:
 
 def year_overview(year: int) -> dict:
     """The year's closed assessments: each subject's rate and grade, and turnout."""
-    closed = [a for a in public_assessments(year) if a.state == "closed"]
+    closed = [a for a in public_assessments(year) if a.is_closed]
     subjects, turnout = [], []
     grades = {"satisfied": 0, "basic": 0, "dissatisfied": 0, None: 0}
     for a in closed:
@@ -552,7 +553,7 @@ def year_overview(year: int) -> dict:
         "subjects": subjects,
         "turnout": turnout,
         "grades": grades,
-        "open": [a for a in public_assessments(year) if a.state == "open"],
+        "open": [a for a in public_assessments(year) if a.is_open],
     }
 
 

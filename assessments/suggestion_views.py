@@ -26,7 +26,9 @@ from assessments.forms import (
 )
 from assessments.models import (
     DeputySuggestion,
+    DeputySuggestionState,
     reply_grade_labels,
+    suggestion_state_labels,
 )
 from assessments.views import bp
 from core.forms import form_or_fail
@@ -136,7 +138,7 @@ def suggestion_rate(suggestion_id: int):
     form_or_fail(form)
     suggestions.rate(item, current_user.deputy, form.rating.data, local_today())
     db.session.commit()
-    if item.state == "handling":
+    if item.is_handling:
         flash(_("您的评价为不满意，建议已退回承办单位重新办理。"), "info")
     else:
         flash(_("感谢评价，建议已办结。"), "success")
@@ -147,12 +149,16 @@ def suggestion_rate(suggestion_id: int):
 @staff_required
 def staff_suggestions():
     state = request.args.get("state") or None
-    if state not in (None, "filed", "handling", "replied", "closed"):
-        abort(404)
+    if state is not None:
+        try:
+            state = DeputySuggestionState(state)
+        except ValueError:
+            abort(404)
     return render_template(
         "assessments/suggestions_list.html",
         items=suggestions.all_suggestions(state),
         state=state,
+        state_labels=suggestion_state_labels(),
         heading=_("代表建议"),
         today=local_today(),
     )
@@ -167,6 +173,7 @@ def unit_suggestions():
         "assessments/suggestions_list.html",
         items=suggestions.for_unit(current_user.lead_unit_id),
         state=None,
+        state_labels=suggestion_state_labels(),
         heading=_("本单位承办的代表建议"),
         today=local_today(),
     )

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from assessments.models import GRADES, REPLY_GRADES, DeputySuggestion, SuggestionReply
+from assessments.models import GRADES, REPLY_GRADES, DeputySuggestion, DeputySuggestionState, SuggestionReply
 from assessments.services import AssessmentError
 from core import audit
 from core.models import Deputy, LeadUnit, User, utcnow
@@ -32,7 +32,7 @@ def file_suggestion(deputy: Deputy, *, title: str, body: str, today: date) -> De
         raise AssessmentError(422, _("建议标题不能为空且不超过 200 字。"))
     if not body or len(body) > 20000:
         raise AssessmentError(422, _("建议内容不能为空且不超过 20000 字。"))
-    item = DeputySuggestion(deputy=deputy, title=title, body=body, filed_on=today, state="filed")
+    item = DeputySuggestion(deputy=deputy, title=title, body=body, filed_on=today, state=DeputySuggestionState.FILED)
     db.session.add(item)
     db.session.flush()
     audit.record("suggestion.file", "suggestion", item.id, {"title": title}, on_behalf_of=None)
@@ -41,19 +41,19 @@ def file_suggestion(deputy: Deputy, *, title: str, body: str, today: date) -> De
 
 def assign(item: DeputySuggestion, unit: LeadUnit, today: date) -> None:
     """交办: the unit has three months from today to reply."""
-    if item.state not in ("filed", "handling"):
+    if not item.is_assignable:
         raise AssessmentError(409, _("这件建议已经答复，不能再交办。"))
     item.lead_unit = unit
     item.due_on = add_months(today, DEADLINE_MONTHS)
     item.extended = False
-    item.state = "handling"
+    item.state = DeputySuggestionState.HANDLING
     db.session.flush()
     audit.record("suggestion.assign", "suggestion", item.id, {"unit": unit.name, "due_on": item.due_on.isoformat()})
 
 
 def extend(item: DeputySuggestion, new_due: date) -> None:
     """Staff extend the deadline once per round, by at most three months."""
-    if item.state != "handling":
+    if not item.is_handling:
         raise AssessmentError(409, _("只有办理中的建议可以延期。"))
     if item.extended:
         raise AssessmentError(409, _("这件建议已经延期过一次，不能再延期。"))
@@ -70,7 +70,7 @@ def reply(item: DeputySuggestion, user: User, *, grade: str, body: str, today: d
     extended it; past an extended deadline it is accepted and marked late."""
     if user.role != "lead_unit" or user.lead_unit_id is None or user.lead_unit_id != item.lead_unit_id:
         raise AssessmentError(403, _("只有承办这件建议的单位可以答复。"))
-    if item.state != "handling":
+    if not item.is_handling:
         raise AssessmentError(409, _("这件建议现在不需要答复。"))
     if grade not in REPLY_GRADES:
         raise AssessmentError(422, _("请选择答复类别（A、B、C、D）。"))
@@ -92,7 +92,7 @@ def reply(item: DeputySuggestion, user: User, *, grade: str, body: str, today: d
         by_user_id=user.id,
     )
     db.session.add(answer)
-    item.state = "replied"
+    item.state = DeputySuggestionState.REPLIED
     db.session.flush()
     audit.record("suggestion.reply", "suggestion", item.id, {"round": item.round, "grade": grade, "late": answer.late})
     return answer
@@ -107,7 +107,7 @@ def rate(item: DeputySuggestion, deputy: Deputy, rating: str, today: date) -> Su
     answer = item.last_reply
     if answer is None:
         raise AssessmentError(409, _("这件建议还没有答复。"))
-    if answer.rating is not None or item.state != "replied":
+    if answer.rating is not None or not item.is_replied:
         raise AssessmentError(409, _("您已经评价过这次答复，每次答复只能评价一次。"))
     # Only the first rating wins, even when two requests race.
     done = db.session.execute(
@@ -119,12 +119,12 @@ def rate(item: DeputySuggestion, deputy: Deputy, rating: str, today: date) -> Su
         raise AssessmentError(409, _("您已经评价过这次答复，每次答复只能评价一次。"))
     db.session.refresh(answer)
     if rating == "dissatisfied":
-        item.state = "handling"
+        item.state = DeputySuggestionState.HANDLING
         item.round += 1
         item.due_on = add_months(today, DEADLINE_MONTHS)
         item.extended = False
     else:
-        item.state = "closed"
+        item.state = DeputySuggestionState.CLOSED
     audit.record(
         "suggestion.rate",
         "suggestion",
@@ -148,12 +148,14 @@ def for_unit(unit_id: int) -> list[DeputySuggestion]:
         db.session.scalars(
             select(DeputySuggestion)
             .where(DeputySuggestion.lead_unit_id == unit_id)
-            .order_by(DeputySuggestion.state != "handling", DeputySuggestion.due_on, DeputySuggestion.id)
+            .order_by(
+                DeputySuggestion.state != DeputySuggestionState.HANDLING, DeputySuggestion.due_on, DeputySuggestion.id
+            )
         )
     )
 
 
-def all_suggestions(state: str | None = None) -> list[DeputySuggestion]:
+def all_suggestions(state: DeputySuggestionState | None = None) -> list[DeputySuggestion]:
     query = select(DeputySuggestion).order_by(DeputySuggestion.id.desc())
     if state:
         query = query.where(DeputySuggestion.state == state)
@@ -165,7 +167,7 @@ def answered() -> list[DeputySuggestion]:
     return list(
         db.session.scalars(
             select(DeputySuggestion)
-            .where(DeputySuggestion.state.in_(("replied", "closed")))
+            .where(DeputySuggestion.state.in_((DeputySuggestionState.REPLIED, DeputySuggestionState.CLOSED)))
             .order_by(DeputySuggestion.id.desc())
         )
     )
@@ -175,15 +177,17 @@ def due_and_overdue(today: date) -> dict:
     """For the staff dashboard: items in handling that are overdue or due soon."""
     handling = db.session.scalars(
         select(DeputySuggestion)
-        .where(DeputySuggestion.state == "handling")
+        .where(DeputySuggestion.state == DeputySuggestionState.HANDLING)
         .order_by(DeputySuggestion.due_on, DeputySuggestion.id)
     ).all()
     soon = today + timedelta(days=DUE_SOON_DAYS)
     waiting = db.session.scalars(
-        select(DeputySuggestion).where(DeputySuggestion.state == "filed").order_by(DeputySuggestion.id)
+        select(DeputySuggestion)
+        .where(DeputySuggestion.state == DeputySuggestionState.FILED)
+        .order_by(DeputySuggestion.id)
     ).all()
     return {
-        "overdue": [s for s in handling if s.due_on < today],
+        "overdue": [s for s in handling if s.is_overdue(today)],
         "due_soon": [s for s in handling if today <= s.due_on <= soon],
         "unassigned": list(waiting),
         "today": today,

@@ -45,7 +45,7 @@ def index():
 
 def _visible_assessment(assessment_id: int) -> Assessment:
     assessment = db.get_or_404(Assessment, assessment_id)
-    if assessment.state in ("draft", "ready") and not is_staff():
+    if not assessment.has_started and not is_staff():
         abort(404)
     return assessment
 
@@ -150,7 +150,7 @@ def rectifications():
 @bp.route("/subjects/<int:subject_id>/document")
 def document(subject_id: int):
     subject = db.get_or_404(AssessmentSubject, subject_id)
-    if subject.assessment.state in ("draft", "ready") and not is_staff():
+    if not subject.assessment.has_started and not is_staff():
         abort(404)
     path = services.document_path(subject)
     if path is None or not path.exists():

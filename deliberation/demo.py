@@ -14,7 +14,7 @@ from sqlalchemy import select
 from core.models import Congress, LeadUnit
 from core.times import to_utc
 from deliberation import services
-from deliberation.models import Meeting, Opinion, Signup
+from deliberation.models import Meeting, Opinion, ReplyStatus, Signup
 from extensions import db
 
 CONGRESS = "清溪县第十八届人民代表大会"
@@ -191,9 +191,9 @@ def seed_demo(today: date) -> list[str]:
         due = held + timedelta(days=14)
         follow = services.assign(opinion, _unit(unit_name), due if outcome else today - timedelta(days=1))
         if outcome:
-            services.update_reply(follow, status="done", body=reply, outcome=outcome)
+            services.update_reply(follow, status=ReplyStatus.DONE, body=reply, outcome=outcome)
         else:
-            services.update_reply(follow, status="doing", body=None, outcome=None)
+            services.update_reply(follow, status=ReplyStatus.DOING, body=None, outcome=None)
         if rating:
             services.rate_reply(code, rating)
 

@@ -9,6 +9,7 @@ rate a reply in someone's name.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -31,6 +32,41 @@ from core.models import LeadUnit, utcnow
 from extensions import db
 from voting.models import Poll
 
+
+class MeetingState(StrEnum):
+    """The values of ``Meeting.state``: a draft, announced (public, sign-up), closed."""
+
+    DRAFT = "draft"
+    ANNOUNCED = "announced"
+    CLOSED = "closed"
+
+
+class SignupStatus(StrEnum):
+    """The values of ``Signup.status``: applied (waiting for the lot), confirmed,
+    waiting (on the waiting list), cancelled."""
+
+    APPLIED = "applied"
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"
+
+
+class ReplyStatus(StrEnum):
+    """The values of ``Reply.status`` (follow-up of an opinion)."""
+
+    TODO = "todo"
+    DOING = "doing"
+    DONE = "done"
+
+
+class DecisionState(StrEnum):
+    """The values of ``Decision.state``: pending, voting (its code poll is open), recorded."""
+
+    PENDING = "pending"
+    VOTING = "voting"
+    RECORDED = "recorded"
+
+
 MEETING_KINDS = {
     "consultation": _l("民主恳谈会"),
     "council": _l("居民议事会"),
@@ -40,13 +76,17 @@ MEETING_KINDS = {
     "hearing": _l("人民听证"),
     "budget": _l("参与式预算"),
 }
-MEETING_STATES = {"draft": _l("草稿"), "announced": _l("已公告"), "closed": _l("已结束")}
+MEETING_STATES = {
+    MeetingState.DRAFT: _l("草稿"),
+    MeetingState.ANNOUNCED: _l("已公告"),
+    MeetingState.CLOSED: _l("已结束"),
+}
 SIGNUP_MODES = {"open": _l("先到先得（满额后候补）"), "lot": _l("抽签确定")}
 SIGNUP_STATES = {
-    "applied": _l("待抽签"),
-    "confirmed": _l("已确认"),
-    "waiting": _l("候补"),
-    "cancelled": _l("已取消"),
+    SignupStatus.APPLIED: _l("待抽签"),
+    SignupStatus.CONFIRMED: _l("已确认"),
+    SignupStatus.WAITING: _l("候补"),
+    SignupStatus.CANCELLED: _l("已取消"),
 }
 OPINION_CATEGORIES = {
     "suggestion": _l("建议"),
@@ -54,7 +94,7 @@ OPINION_CATEGORIES = {
     "question": _l("询问"),
     "other": _l("其他"),
 }
-FOLLOWUP_STATES = {"todo": _l("待办"), "doing": _l("办理中"), "done": _l("已办结")}
+FOLLOWUP_STATES = {ReplyStatus.TODO: _l("待办"), ReplyStatus.DOING: _l("办理中"), ReplyStatus.DONE: _l("已办结")}
 OUTCOMES = {
     "adopted": _l("采纳"),
     "partly": _l("部分采纳"),
@@ -63,7 +103,11 @@ OUTCOMES = {
 }
 RATINGS = {"satisfied": _l("满意"), "basic": _l("基本满意"), "dissatisfied": _l("不满意")}
 DECISION_METHODS = {"hands": _l("举手表决"), "vote": _l("现场扫码表决")}
-DECISION_STATES = {"pending": _l("待表决"), "voting": _l("表决中"), "recorded": _l("已记录")}
+DECISION_STATES = {
+    DecisionState.PENDING: _l("待表决"),
+    DecisionState.VOTING: _l("表决中"),
+    DecisionState.RECORDED: _l("已记录"),
+}
 
 
 def _in(column: str, values) -> str:
@@ -100,7 +144,7 @@ class Meeting(db.Model):
     signup_deadline: Mapped[datetime] = mapped_column(DateTime)
     # Council members: the quorum is two thirds of them (None: no quorum rule).
     members: Mapped[int | None] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(12), default=MeetingState.DRAFT, index=True)
     congress_id: Mapped[int | None] = mapped_column(ForeignKey("congress.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     announced_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -133,8 +177,21 @@ class Meeting(db.Model):
         return str(MEETING_STATES[self.state])
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == MeetingState.DRAFT
+
+    @property
+    def is_announced(self) -> bool:
+        """Announced and not closed: sign-up, opinions, check-in and decisions happen now."""
+        return self.state == MeetingState.ANNOUNCED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == MeetingState.CLOSED
+
+    @property
     def is_public(self) -> bool:
-        return self.state in ("announced", "closed")
+        return self.state in (MeetingState.ANNOUNCED, MeetingState.CLOSED)
 
     @property
     def is_lot(self) -> bool:
@@ -195,6 +252,24 @@ class Signup(db.Model):
     def status_label(self) -> str:
         return str(SIGNUP_STATES[self.status])
 
+    @property
+    def is_applied(self) -> bool:
+        """Signed up for a lot meeting, before the draw."""
+        return self.status == SignupStatus.APPLIED
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SignupStatus.CONFIRMED
+
+    @property
+    def is_waiting(self) -> bool:
+        """On the waiting list (``queue`` is its place)."""
+        return self.status == SignupStatus.WAITING
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SignupStatus.CANCELLED
+
 
 class Opinion(db.Model):
     """意见: plain text, named or anonymous, on one agenda item (or the whole topic)."""
@@ -250,7 +325,7 @@ class Reply(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     opinion_id: Mapped[int] = mapped_column(ForeignKey("meeting_opinion.id"), unique=True)
     lead_unit_id: Mapped[int] = mapped_column(ForeignKey("lead_unit.id"), index=True)
-    status: Mapped[str] = mapped_column(String(8), default="todo")
+    status: Mapped[str] = mapped_column(String(8), default=ReplyStatus.TODO)
     due_on: Mapped[date] = mapped_column(Date)
     body: Mapped[str | None] = mapped_column(Text)  # the reply, plain text
     outcome: Mapped[str | None] = mapped_column(String(12))
@@ -265,6 +340,15 @@ class Reply(db.Model):
     @property
     def status_label(self) -> str:
         return str(FOLLOWUP_STATES[self.status])
+
+    @property
+    def is_done(self) -> bool:
+        """Replied (办结): the reply and its outcome are written, and it may be rated."""
+        return self.status == ReplyStatus.DONE
+
+    def is_overdue(self, today: date) -> bool:
+        """Not done and past its due date."""
+        return not self.is_done and self.due_on < today
 
     @property
     def outcome_label(self) -> str:
@@ -309,7 +393,7 @@ class Decision(db.Model):
     agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("meeting_agenda_item.id"))
     title: Mapped[str] = mapped_column(String(200))  # the motion
     method: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(8), default="pending")
+    state: Mapped[str] = mapped_column(String(8), default=DecisionState.PENDING)
     poll_id: Mapped[int | None] = mapped_column(ForeignKey("poll.id"), unique=True)
     yes: Mapped[int | None] = mapped_column(Integer)
     no: Mapped[int | None] = mapped_column(Integer)
@@ -331,3 +415,16 @@ class Decision(db.Model):
     @property
     def state_label(self) -> str:
         return str(DECISION_STATES[self.state])
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == DecisionState.PENDING
+
+    @property
+    def is_voting(self) -> bool:
+        """Its code poll is open."""
+        return self.state == DecisionState.VOTING
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.state == DecisionState.RECORDED

@@ -196,7 +196,7 @@ def reply_page(meeting_id: int):
         "deliberation/reply.html",
         meeting=meeting,
         opinions=services.public_opinions(meeting),
-        decisions=[d for d in meeting.decisions if d.state == "recorded"],
+        decisions=[d for d in meeting.decisions if d.is_recorded],
         counts=services.attendance(meeting),
     )
 
@@ -204,7 +204,7 @@ def reply_page(meeting_id: int):
 @bp.route("/<int:meeting_id>/report")
 def report(meeting_id: int):
     meeting = services.get_public_meeting(meeting_id)
-    if meeting.state != "closed":
+    if not meeting.is_closed:
         raise DeliberationError(404, _("会议结束后才公布总结报告。"))
     return render_template("deliberation/report.html", meeting=meeting, report=services.closing_report(meeting))
 

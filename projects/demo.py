@@ -17,7 +17,7 @@ from core.hooks import DemoRun
 from core.models import Congress, Deputy, LeadUnit, User
 from extensions import db
 from projects import progress, services
-from projects.models import Project, ProjectPoll, ProposalCall, Suggestion
+from projects.models import Project, ProjectPoll, ProjectStatus, ProposalCall, Suggestion, SuggestionStatus
 from voting import services as polls
 from voting import specs
 from voting.models import Poll
@@ -166,7 +166,7 @@ def seed_demo(today: date) -> list[str]:
                 category=CATEGORIES[i],
                 location=place,
                 description=f"{place}群众反映迫切，建议将“{title}”列入明年民生实事。",
-                status="accepted",
+                status=SuggestionStatus.ACCEPTED,
                 source="qr" if i % 3 == 0 else "web",
             )
         )
@@ -181,7 +181,7 @@ def seed_demo(today: date) -> list[str]:
             category=target.category,
             location=PLACES[(k + 3) % 8],
             description=f"与#{target.id}相同诉求：{target.description}",
-            status="merged",
+            status=SuggestionStatus.MERGED,
             merged_into=target,
             source="web",
         )
@@ -193,7 +193,7 @@ def seed_demo(today: date) -> list[str]:
             category="other",
             location=rng.choice(PLACES),
             description=t + "，请政府考虑。",
-            status="rejected",
+            status=SuggestionStatus.REJECTED,
             reject_reason=reason,
         )
         for t, reason in REJECTED
@@ -211,7 +211,7 @@ def seed_demo(today: date) -> list[str]:
             lead_unit=units[LEAD_UNITS[unit_index]],
             investment=money,
             planned_completion=completion,
-            status="candidate",
+            status=ProjectStatus.CANDIDATE,
             description=f"{title}，总投资 {money} 万元，由{LEAD_UNITS[unit_index]}牵头实施。",
         )
         project.suggestions.append(main[i])
@@ -223,7 +223,7 @@ def seed_demo(today: date) -> list[str]:
 
     unit_user = db.session.scalar(select(User).where(User.role == "lead_unit").order_by(User.id))
     staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
-    elected = [p for p in projects if p.status == "elected"]
+    elected = [p for p in projects if p.is_elected]
     for n, project in enumerate(elected):
         for k in range(3):
             progress.add_member(project, deputies[(n * 3 + k) % len(deputies)], leader=k == 0)

@@ -8,6 +8,7 @@ vote turns into an elected project (当选项目) or not.
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -26,8 +27,31 @@ from core.models import Deputy, LeadUnit, User, utcnow
 from extensions import db
 from voting.models import Poll
 
-SUGGESTION_STATES = ("pending", "accepted", "merged", "rejected")
-PROJECT_STATES = ("candidate", "elected", "not_elected")
+
+class SuggestionStatus(StrEnum):
+    """The values of ``Suggestion.status``, as stored (the check constraint lists the same)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+class ProjectStatus(StrEnum):
+    """The values of ``Project.status``: a candidate until the vote elects it or not."""
+
+    CANDIDATE = "candidate"
+    ELECTED = "elected"
+    NOT_ELECTED = "not_elected"
+
+
+class RectificationItemStatus(StrEnum):
+    """The values of ``RectificationItem.status``."""
+
+    OPEN = "open"
+    DONE = "done"
+
+
 POLL_KINDS = ("vote", "runoff", "assessment")
 
 # A suggestion's category is stored as its key; the name is translated where it is shown.
@@ -124,7 +148,7 @@ class Suggestion(db.Model):
     name: Mapped[str | None] = mapped_column(String(64))  # private
     phone: Mapped[str | None] = mapped_column(String(32))  # private
     source: Mapped[str] = mapped_column(String(16), default="web")  # web | qr | staff
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=SuggestionStatus.PENDING, index=True)
     reject_reason: Mapped[str | None] = mapped_column(Text)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestion.id"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -140,16 +164,34 @@ class Suggestion(db.Model):
     def status_label(self) -> str:
         return str(
             {
-                "pending": _l("待审核"),
-                "accepted": _l("已采纳"),
-                "merged": _l("已合并"),
-                "rejected": _l("未采纳"),
+                SuggestionStatus.PENDING: _l("待审核"),
+                SuggestionStatus.ACCEPTED: _l("已采纳"),
+                SuggestionStatus.MERGED: _l("已合并"),
+                SuggestionStatus.REJECTED: _l("未采纳"),
             }[self.status]
         )
 
     @property
     def category_label(self) -> str:
         return category_label(self.category)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SuggestionStatus.PENDING
+
+    @property
+    def is_merged(self) -> bool:
+        return self.status == SuggestionStatus.MERGED
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == SuggestionStatus.REJECTED
+
+    @property
+    def may_feed_candidate(self) -> bool:
+        """Pending or accepted: neither rejected nor merged, so it may still become
+        (part of) a candidate project."""
+        return self.status in (SuggestionStatus.PENDING, SuggestionStatus.ACCEPTED)
 
     @property
     def project(self) -> Project | None:
@@ -178,7 +220,7 @@ class Project(db.Model):
     investment: Mapped[int] = mapped_column(Integer)  # 总投资（万元）
     planned_completion: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="candidate", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=ProjectStatus.CANDIDATE, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     lead_unit: Mapped[LeadUnit] = relationship()
@@ -199,7 +241,23 @@ class Project(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str({"candidate": _l("候选"), "elected": _l("当选"), "not_elected": _l("未当选")}[self.status])
+        return str(
+            {
+                ProjectStatus.CANDIDATE: _l("候选"),
+                ProjectStatus.ELECTED: _l("当选"),
+                ProjectStatus.NOT_ELECTED: _l("未当选"),
+            }[self.status]
+        )
+
+    @property
+    def is_candidate(self) -> bool:
+        """Still a candidate: not (yet) decided by a vote."""
+        return self.status == ProjectStatus.CANDIDATE
+
+    @property
+    def is_elected(self) -> bool:
+        """Elected by the deputies' vote: it has a monitoring group and reports progress."""
+        return self.status == ProjectStatus.ELECTED
 
     @property
     def last_report(self) -> ProgressReport | None:
@@ -321,7 +379,7 @@ class RectificationItem(db.Model):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("progress_report.id"))
     note_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_note.id"))
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[str] = mapped_column(String(8), default=RectificationItemStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -330,4 +388,10 @@ class RectificationItem(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str({"open": _l("整改中"), "done": _l("已整改")}[self.status])
+        return str(
+            {RectificationItemStatus.OPEN: _l("整改中"), RectificationItemStatus.DONE: _l("已整改")}[self.status]
+        )
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == RectificationItemStatus.DONE

@@ -21,7 +21,9 @@ from projects.models import (
     ProgressPhoto,
     ProgressReport,
     Project,
+    ProjectStatus,
     RectificationItem,
+    RectificationItemStatus,
 )
 from projects.services import CycleError
 
@@ -47,11 +49,24 @@ def is_member(user, project: Project) -> bool:
     return any(m.deputy_id == user.deputy_id for m in project.members)
 
 
+def check_member(project: Project, deputy_id: int | None) -> None:
+    """Refuse (403) anyone but a deputy of the project's monitoring group: only they
+    write inspection notes."""
+    if deputy_id is None or not any(m.deputy_id == deputy_id for m in project.members):
+        raise CycleError(403, _("只有监督小组的代表才能提交视察记录。"))
+
+
+def check_reportable(project: Project) -> None:
+    """Refuse (409) a progress report on a project that was not elected."""
+    if not project.is_elected:
+        raise CycleError(409, _("只有当选项目才报送进度。"))
+
+
 # --- Monitoring group ------------------------------------------------------------------
 
 
 def add_member(project: Project, deputy: Deputy | None, *, leader: bool = False) -> MonitoringMember:
-    if project.status != "elected":
+    if not project.is_elected:
         raise CycleError(409, _("只有当选项目才设监督小组。"))
     if deputy is None:
         raise CycleError(404, _("找不到这位代表，请检查代表证号。"))
@@ -160,8 +175,7 @@ def add_report(
     photos: list[Photo] = (),
 ) -> tuple[ProgressReport, list[str]]:
     """A progress report; returns it and the names of the files written."""
-    if project.status != "elected":
-        raise CycleError(409, _("只有当选项目才报送进度。"))
+    check_reportable(project)
     if not 0 <= percent <= 100:
         raise CycleError(422, _("完成进度须在 0 到 100 之间。"))
     previous = project.percent if project.reports else 0
@@ -210,8 +224,7 @@ def add_report(
 def add_note(
     project: Project, deputy: Deputy, *, visited_on: date, note: str, rectifications: list[str] = ()
 ) -> InspectionNote:
-    if not any(m.deputy_id == deputy.id for m in project.members):
-        raise CycleError(403, _("只有监督小组的代表才能提交视察记录。"))
+    check_member(project, deputy.id)
     entry = InspectionNote(project=project, deputy=deputy, visited_on=visited_on, note=note)
     db.session.add(entry)
     db.session.flush()
@@ -223,9 +236,9 @@ def add_note(
 
 
 def resolve_item(item: RectificationItem) -> None:
-    if item.status == "done":
+    if item.is_done:
         raise CycleError(409, _("这项整改已经完成。"))
-    item.status = "done"
+    item.status = RectificationItemStatus.DONE
     item.resolved_at = utcnow()
     audit.record("projects.rectification.done", "rectification_item", item.id, {"project": item.project_id})
 
@@ -248,7 +261,7 @@ def schedule_label(key: str) -> str:
 
 def board(year: int, today: date) -> list[dict]:
     projects = db.session.scalars(
-        select(Project).where(Project.year == year, Project.status == "elected").order_by(Project.id)
+        select(Project).where(Project.year == year, Project.status == ProjectStatus.ELECTED).order_by(Project.id)
     ).all()
     return [
         {"project": p, "percent": p.percent, "schedule": schedule(p, today), "last": p.last_report} for p in projects
@@ -257,7 +270,7 @@ def board(year: int, today: date) -> list[dict]:
 
 def late_projects(today: date) -> list[Project]:
     projects = db.session.scalars(
-        select(Project).where(Project.status == "elected", Project.planned_completion < today)
+        select(Project).where(Project.status == ProjectStatus.ELECTED, Project.planned_completion < today)
     ).all()
     return [p for p in projects if p.percent < 100]
 

@@ -16,8 +16,10 @@ from extensions import db
 from projects.models import (
     Project,
     ProjectPoll,
+    ProjectStatus,
     ProposalCall,
     Suggestion,
+    SuggestionStatus,
     category_key,
 )
 from voting import services as polls
@@ -98,7 +100,7 @@ def submit_suggestion(
         name=name or None,
         phone=phone or None,
         source=source,
-        status="pending",
+        status=SuggestionStatus.PENDING,
     )
     db.session.add(suggestion)
     db.session.flush()
@@ -129,11 +131,11 @@ def _check_movable(suggestion: Suggestion) -> None:
 
 
 def accept_suggestion(suggestion: Suggestion) -> None:
-    if suggestion.status == "accepted":
+    if suggestion.status == SuggestionStatus.ACCEPTED:
         raise CycleError(409, _("这条建议已经采纳。"))
-    if suggestion.status == "merged":
+    if suggestion.is_merged:
         raise CycleError(409, _("已合并的建议不能直接采纳。"))
-    suggestion.status = "accepted"
+    suggestion.status = SuggestionStatus.ACCEPTED
     suggestion.reject_reason = None
     suggestion.moderated_at = utcnow()
     audit.record("projects.suggestion.accept", "suggestion", suggestion.id)
@@ -144,9 +146,9 @@ def reject_suggestion(suggestion: Suggestion, reason: str) -> None:
     if not reason:
         raise CycleError(422, _("请填写不予采纳的理由。"))
     _check_movable(suggestion)
-    if suggestion.status == "merged":
+    if suggestion.is_merged:
         raise CycleError(409, _("已合并的建议不能再处理。"))
-    suggestion.status = "rejected"
+    suggestion.status = SuggestionStatus.REJECTED
     suggestion.reject_reason = reason
     suggestion.moderated_at = utcnow()
     audit.record("projects.suggestion.reject", "suggestion", suggestion.id, {"reason": reason})
@@ -159,12 +161,12 @@ def merge_suggestion(suggestion: Suggestion, target: Suggestion | None) -> None:
     target = _root(target)
     if target.id == suggestion.id:
         raise CycleError(422, _("不能把建议合并到它自己。"))
-    if target.status == "rejected":
+    if target.is_rejected:
         raise CycleError(422, _("不能合并到未采纳的建议。"))
     _check_movable(suggestion)
-    if suggestion.status == "merged":
+    if suggestion.is_merged:
         raise CycleError(409, _("这条建议已经合并过了。"))
-    suggestion.status = "merged"
+    suggestion.status = SuggestionStatus.MERGED
     suggestion.merged_into = target
     suggestion.reject_reason = None
     suggestion.moderated_at = utcnow()
@@ -175,7 +177,12 @@ def merge_suggestion(suggestion: Suggestion, target: Suggestion | None) -> None:
 
 
 def pending_count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Suggestion).where(Suggestion.status == "pending")) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Suggestion).where(Suggestion.status == SuggestionStatus.PENDING)
+        )
+        or 0
+    )
 
 
 def public_suggestions(call: ProposalCall) -> list[Suggestion]:
@@ -208,7 +215,7 @@ def candidates(year: int) -> list[Project]:
 def elected_projects(year: int) -> list[Project]:
     return list(
         db.session.scalars(
-            select(Project).where(Project.year == year, Project.status == "elected").order_by(Project.id)
+            select(Project).where(Project.year == year, Project.status == ProjectStatus.ELECTED).order_by(Project.id)
         )
     )
 
@@ -222,7 +229,13 @@ def years() -> list[int]:
 
 def is_locked(project: Project) -> bool:
     """True once a vote or run-off over this project has opened."""
-    return any(pp.kind in ("vote", "runoff") and pp.poll.state != "draft" for pp in project.polls)
+    return any(pp.kind in ("vote", "runoff") and not pp.poll.is_draft for pp in project.polls)
+
+
+def check_editable(project: Project) -> None:
+    """Refuse (409) to edit a candidate once a vote or run-off over it has opened."""
+    if is_locked(project):
+        raise CycleError(409, _("票决已经开始，候选项目“%(title)s”不能再修改。", title=project.title))
 
 
 def _check_can_add(year: int) -> None:
@@ -238,12 +251,12 @@ def _check_title_free(year: int, title: str, project_id: int | None = None) -> N
 
 def _link_suggestions(project: Project, suggestions: list[Suggestion]) -> None:
     for s in suggestions:
-        if s.status in ("rejected", "merged"):
+        if not s.may_feed_candidate:
             raise CycleError(422, _("建议 #%(id)d 未采纳或已合并，不能作为候选项目的来源。", id=s.id))
         if s.projects and s.projects[0] is not project:
             raise CycleError(409, _("建议 #%(id)d 已经形成了另一个候选项目。", id=s.id))
-        if s.status == "pending":
-            s.status = "accepted"
+        if s.is_pending:
+            s.status = SuggestionStatus.ACCEPTED
             s.moderated_at = utcnow()
         if s not in project.suggestions:
             project.suggestions.append(s)
@@ -269,7 +282,7 @@ def create_candidate(
         investment=investment,
         planned_completion=planned_completion,
         description=description,
-        status="candidate",
+        status=ProjectStatus.CANDIDATE,
     )
     db.session.add(project)
     _link_suggestions(project, list(suggestions))
@@ -291,8 +304,7 @@ def update_candidate(
     suggestions: list[Suggestion] = (),
 ) -> None:
     """Edit a candidate; refused (409) once its vote has opened."""
-    if is_locked(project):
-        raise CycleError(409, _("票决已经开始，候选项目“%(title)s”不能再修改。", title=project.title))
+    check_editable(project)
     _check_title_free(project.year, title, project.id)
     old_title = project.title
     project.title = title
@@ -303,7 +315,7 @@ def update_candidate(
     _link_suggestions(project, list(suggestions))
     # A draft ballot follows the new title.
     for pp in project.polls:
-        if pp.poll.state == "draft":
+        if pp.poll.is_draft:
             pp.poll.options = [
                 {"id": o["id"], "title": title if o["id"] == pp.option_id else o["title"]} for o in pp.poll.options
             ]
@@ -335,7 +347,7 @@ def create_vote(
     """The deputies' approval poll (票决) over the year's candidates, as a draft."""
     if vote_poll(year) is not None:
         raise CycleError(409, _("%(year)d 年的票决已经创建。", year=year))
-    projects = [p for p in candidates(year) if p.status == "candidate"]
+    projects = [p for p in candidates(year) if p.is_candidate]
     if len(projects) < 1:
         raise CycleError(422, _("%(year)d 年还没有候选项目。", year=year))
     if not 1 <= seats <= len(projects):
@@ -419,7 +431,12 @@ def apply_outcome(year: int) -> VoteOutcome:
     elected = set(outcome.elected)
     changed = {}
     for project in _option_projects(outcome.vote).values():
-        status = "elected" if project in elected else "candidate" if project in pending else "not_elected"
+        if project in elected:
+            status = ProjectStatus.ELECTED
+        elif project in pending:
+            status = ProjectStatus.CANDIDATE
+        else:
+            status = ProjectStatus.NOT_ELECTED
         if project.status != status:
             project.status = status
             changed[project.id] = status

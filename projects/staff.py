@@ -42,7 +42,7 @@ def _suggestion_choices(year: int, project=None) -> list[tuple[int, str]]:
     return [
         (s.id, f"#{s.id} {s.title}")
         for s in call.suggestions
-        if s.status in ("pending", "accepted") and (not s.projects or s.projects[0] is project)
+        if s.may_feed_candidate and (not s.projects or s.projects[0] is project)
     ]
 
 
@@ -214,8 +214,7 @@ def candidate_new(year: int):
 @staff_required
 def candidate_edit(project_id: int):
     project = db.get_or_404(Project, project_id)
-    if services.is_locked(project):
-        fail(409, _("票决已经开始，候选项目“%(title)s”不能再修改。", title=project.title))
+    services.check_editable(project)
     form = _candidate_form(project.year, project)
     if request.method == "GET":
         form.suggestions.data = [s.id for s in project.suggestions]
@@ -245,7 +244,7 @@ def candidate_import(year: int):
 def vote_new(year: int):
     form = VoteForm()
     form.session_id.choices = session_choices()
-    count = sum(1 for p in services.candidates(year) if p.status == "candidate")
+    count = sum(1 for p in services.candidates(year) if p.is_candidate)
     if request.method == "GET" and count:
         form.seats.data = max(1, count * 2 // 3)
     if form.validate_on_submit():

@@ -34,6 +34,7 @@ from projects.models import (
     ProgressPhoto,
     Project,
     RectificationItem,
+    RectificationItemStatus,
     Suggestion,
     category_key,
 )
@@ -49,7 +50,9 @@ def dashboard_context() -> dict:
         "pending": services.pending_count(),
         "late": progress.late_projects(day),
         "open_items": db.session.scalar(
-            select(db.func.count()).select_from(RectificationItem).where(RectificationItem.status == "open")
+            select(db.func.count())
+            .select_from(RectificationItem)
+            .where(RectificationItem.status == RectificationItemStatus.OPEN)
         )
         or 0,
         "call": services.open_call(day),
@@ -220,8 +223,7 @@ def report(project_id: int):
     project = db.get_or_404(Project, project_id)
     if not progress.can_report(current_user, project):
         abort(403)
-    if project.status != "elected":
-        fail(409, _("只有当选项目才报送进度。"))
+    progress.check_reportable(project)
     form = ReportForm()
     if request.method == "GET":
         form.reported_on.data = local_today()
@@ -262,8 +264,7 @@ def report(project_id: int):
 @login_required
 def inspect(project_id: int):
     project = db.get_or_404(Project, project_id)
-    if not progress.is_member(current_user, project):
-        fail(403, _("只有监督小组的代表才能提交视察记录。"))
+    progress.check_member(project, current_user.deputy_id)
     form = NoteForm()
     if request.method == "GET":
         form.visited_on.data = local_today()

@@ -7,6 +7,7 @@ ballot per credential, gapless leaf numbers (unique index plus a per-poll lock).
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -25,7 +26,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.models import Deputy, Session, utcnow
 from extensions import db
 
-POLL_STATES = ("draft", "open", "closed")
+
+class PollState(StrEnum):
+    """The values of ``Poll.state``, as stored (the check constraint lists the same)."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class Poll(db.Model):
@@ -42,7 +49,7 @@ class Poll(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     ballot: Mapped[str] = mapped_column(String(16))
     secrecy: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(8), default="draft", index=True)
+    state: Mapped[str] = mapped_column(String(8), default=PollState.DRAFT, index=True)
     # What the poll is for, so the pillars can find their polls: 'general',
     # 'project_vote', 'runoff', 'assessment', 'meeting'.
     purpose: Mapped[str] = mapped_column(String(32), default="general")
@@ -81,15 +88,21 @@ class Poll(db.Model):
 
     @property
     def state_label(self) -> str:
-        return str({"draft": _l("草稿"), "open": _l("投票中"), "closed": _l("已结束")}[self.state])
+        return str(
+            {PollState.DRAFT: _l("草稿"), PollState.OPEN: _l("投票中"), PollState.CLOSED: _l("已结束")}[self.state]
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == PollState.DRAFT
 
     @property
     def is_open(self) -> bool:
-        return self.state == "open"
+        return self.state == PollState.OPEN
 
     @property
     def is_closed(self) -> bool:
-        return self.state == "closed"
+        return self.state == PollState.CLOSED
 
 
 class PollVoter(db.Model):

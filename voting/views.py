@@ -34,7 +34,7 @@ from extensions import db
 from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
 from voting.messages import message
-from voting.models import Poll, PollVoter, TokenIssuance
+from voting.models import Poll, PollState, PollVoter, TokenIssuance
 from voting.protocol.tally import rate_percent
 from voting.services import LogMismatch, PollError
 
@@ -168,7 +168,7 @@ def _chart(view: dict):
 
 @bp.route("/verify")
 def verify_help():
-    closed = services.public_polls(limit=5, state="closed")
+    closed = services.public_polls(limit=5, state=PollState.CLOSED)
     return render_template("voting/verify.html", polls=closed)
 
 

@@ -9,6 +9,7 @@ from core import audit
 from core.models import utcnow
 from deliberation.models import (
     Decision,
+    DecisionState,
     Meeting,
 )
 from deliberation.services.common import DeliberationError
@@ -23,10 +24,10 @@ def add_decision(meeting: Meeting, *, title: str, method: str, agenda_item_id: i
     from voting import services as polls
     from voting import specs
 
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("只有已公告、未结束的会议才能表决。"))
     decision = Decision(
-        meeting=meeting, title=title.strip(), method=method, state="pending", agenda_item_id=agenda_item_id
+        meeting=meeting, title=title.strip(), method=method, state=DecisionState.PENDING, agenda_item_id=agenda_item_id
     )
     db.session.add(decision)
     db.session.flush()
@@ -53,7 +54,7 @@ def record_hands(decision: Decision, *, yes: int, no: int, abstain: int) -> None
     """Record a show of hands as counts, with the quorum checked against attendance."""
     if decision.method != "hands":
         raise DeliberationError(409, _("这项决定采用现场扫码表决，结果由投票系统计票。"))
-    if decision.state == "recorded":
+    if decision.is_recorded:
         raise DeliberationError(409, _("这项决定的表决结果已经记录，不能更改。"))
     present = present_count(decision.meeting)
     if yes + no + abstain > present:
@@ -70,7 +71,7 @@ def _record(decision: Decision, *, yes: int, no: int, abstain: int, present: int
     decision.present, decision.members = present, members
     decision.quorum_met = quorum
     decision.passed = quorum and majority
-    decision.state = "recorded"
+    decision.state = DecisionState.RECORDED
     decision.recorded_at = utcnow()
     audit.record(
         "meeting.decision_record",
@@ -92,7 +93,7 @@ def issue_vote_codes(decision: Decision) -> list[str]:
     """One-time codes for everyone checked in, to hand out in the hall; shown once."""
     from voting import services as polls
 
-    if decision.method != "vote" or decision.state != "pending":
+    if decision.method != "vote" or not decision.is_pending:
         raise DeliberationError(409, _("只能为尚未开始的现场表决生成表决码。"))
     present = present_count(decision.meeting)
     if present == 0:
@@ -105,10 +106,10 @@ def issue_vote_codes(decision: Decision) -> list[str]:
 def open_vote(decision: Decision) -> None:
     from voting import services as polls
 
-    if decision.method != "vote" or decision.state != "pending":
+    if decision.method != "vote" or not decision.is_pending:
         raise DeliberationError(409, _("这项表决已经开始或已经结束。"))
     polls.open_poll(decision.poll)
-    decision.state = "voting"
+    decision.state = DecisionState.VOTING
     audit.record("meeting.decision_open", "meeting", decision.meeting_id, {"decision": decision.id})
 
 
@@ -116,10 +117,10 @@ def close_vote(decision: Decision) -> None:
     """Close the poll (the engine commits), then record its counts on the decision."""
     from voting import services as polls
 
-    if decision.method != "vote" or decision.state != "voting":
+    if decision.method != "vote" or not decision.is_voting:
         raise DeliberationError(409, _("这项表决不在进行中。"))
     decision_id = decision.id
-    if decision.poll.state == "open":
+    if decision.poll.is_open:
         polls.close_poll(decision.poll)
     decision = db.session.get(Decision, decision_id)
     result = decision.poll.result

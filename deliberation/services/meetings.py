@@ -17,6 +17,7 @@ from deliberation import lot
 from deliberation.models import (
     AgendaItem,
     Meeting,
+    MeetingState,
     Speaker,
 )
 from deliberation.services.common import MINUTES_ATTRIBUTES, MINUTES_TAGS, DeliberationError
@@ -44,7 +45,9 @@ def get_meeting(meeting_id: int) -> Meeting:
 def upcoming_meetings() -> list[Meeting]:
     return list(
         db.session.scalars(
-            select(Meeting).where(Meeting.state == "announced", Meeting.ends_at >= utcnow()).order_by(Meeting.starts_at)
+            select(Meeting)
+            .where(Meeting.state == MeetingState.ANNOUNCED, Meeting.ends_at >= utcnow())
+            .order_by(Meeting.starts_at)
         )
     )
 
@@ -53,7 +56,10 @@ def past_meetings(limit: int = 50) -> list[Meeting]:
     return list(
         db.session.scalars(
             select(Meeting)
-            .where((Meeting.state == "closed") | ((Meeting.state == "announced") & (Meeting.ends_at < utcnow())))
+            .where(
+                (Meeting.state == MeetingState.CLOSED)
+                | ((Meeting.state == MeetingState.ANNOUNCED) & (Meeting.ends_at < utcnow()))
+            )
             .order_by(Meeting.starts_at.desc())
             .limit(limit)
         )
@@ -66,7 +72,7 @@ def all_meetings() -> list[Meeting]:
 
 def create_meeting(**fields) -> Meeting:
     """A draft meeting; ``fields`` are the model's columns (times in UTC)."""
-    meeting = Meeting(state="draft", **fields)
+    meeting = Meeting(state=MeetingState.DRAFT, **fields)
     _check_meeting(meeting)
     db.session.add(meeting)
     db.session.flush()
@@ -76,9 +82,9 @@ def create_meeting(**fields) -> Meeting:
 
 def update_meeting(meeting: Meeting, **fields) -> None:
     """Edit a meeting; after the notice, the sign-up rules can no longer change."""
-    if meeting.state == "closed":
+    if meeting.is_closed:
         raise DeliberationError(409, _("会议已结束，不能再修改。"))
-    if meeting.state == "announced":
+    if meeting.is_announced:
         for key in ("signup_mode", "capacity", "waitlist"):
             if key in fields and fields[key] != getattr(meeting, key):
                 raise DeliberationError(409, _("公告发布后不能再修改报名方式、名额和候补名额。"))
@@ -99,7 +105,7 @@ def _check_meeting(meeting: Meeting) -> None:
 
 
 def add_agenda_item(meeting: Meeting, title: str, description: str = "") -> AgendaItem:
-    if meeting.state == "closed":
+    if meeting.is_closed:
         raise DeliberationError(409, _("会议已结束，不能再修改议程。"))
     position = (
         db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id)) or 0
@@ -126,7 +132,7 @@ def short_notice(meeting: Meeting) -> bool:
 
 def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
     """Publish the notice. Short notice needs the staff member's explicit confirmation."""
-    if meeting.state != "draft":
+    if not meeting.is_draft:
         raise DeliberationError(409, _("这次会议已经公告过了。"))
     if not meeting.agenda:
         raise DeliberationError(422, _("请先添加至少一项议程，再发布公告。"))
@@ -146,7 +152,7 @@ def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
                 required=required,
             ),
         )
-    meeting.state = "announced"
+    meeting.state = MeetingState.ANNOUNCED
     meeting.announced_at = now
     if meeting.is_lot:
         meeting.lot_seed = secrets.token_hex(16)
@@ -161,11 +167,11 @@ def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
 
 def close_meeting(meeting: Meeting) -> None:
     """End the meeting: no more sign-ups, check-ins or opinions; follow-up goes on."""
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("只有已公告的会议才能结束。"))
-    if any(d.state == "voting" for d in meeting.decisions):
+    if any(d.is_voting for d in meeting.decisions):
         raise DeliberationError(409, _("还有正在进行的表决，请先结束表决。"))
-    meeting.state = "closed"
+    meeting.state = MeetingState.CLOSED
     meeting.closed_at = utcnow()
     audit.record("meeting.close", "meeting", meeting.id, attendance(meeting))
 
@@ -185,7 +191,7 @@ def sanitise_minutes(html: str) -> str:
 
 def save_minutes(meeting: Meeting, html: str) -> bool:
     """Store the minutes sanitised; True when something unsafe or unsupported was removed."""
-    if meeting.state == "draft":
+    if meeting.is_draft:
         raise DeliberationError(409, _("会议尚未公告，不能记录会议纪要。"))
     clean = sanitise_minutes(html)
     meeting.minutes_html = clean
@@ -199,7 +205,7 @@ def _normalised(html: str) -> str:
 
 
 def add_speaker(meeting: Meeting, *, name: str, affiliation: str, summary: str, agenda_item_id: int | None) -> Speaker:
-    if meeting.state == "draft":
+    if meeting.is_draft:
         raise DeliberationError(409, _("会议尚未公告，不能记录发言。"))
     position = (db.session.scalar(select(func.max(Speaker.position)).where(Speaker.meeting_id == meeting.id)) or 0) + 1
     speaker = Speaker(

@@ -18,6 +18,7 @@ from deliberation.models import (
     Meeting,
     Opinion,
     Reply,
+    ReplyStatus,
 )
 from deliberation.services.common import (
     FOLLOWUP_DAYS,
@@ -34,7 +35,7 @@ from extensions import db
 
 
 def opinions_open(meeting: Meeting) -> bool:
-    return meeting.state == "announced" and utcnow() < meeting.ends_at
+    return meeting.is_announced and utcnow() < meeting.ends_at
 
 
 def submit_opinion(
@@ -42,7 +43,7 @@ def submit_opinion(
 ) -> tuple[Opinion, str]:
     """Store an opinion (plain text); returns it and its tracking code (shown once)."""
     meeting = lock_meeting(meeting.id)
-    if meeting.state != "announced" or utcnow() >= meeting.ends_at:
+    if not meeting.is_announced or utcnow() >= meeting.ends_at:
         raise DeliberationError(409, _("会议已结束，意见征集已关闭。会后可以通过“回音”页面查看办理情况。"))
     if (
         agenda_item_id is not None
@@ -116,10 +117,10 @@ def assign(opinion: Opinion, lead_unit: LeadUnit, due_on: date | None = None) ->
     due_on = due_on or local_today() + timedelta(days=FOLLOWUP_DAYS)
     reply = opinion.reply
     if reply is None:
-        reply = Reply(opinion=opinion, lead_unit=lead_unit, due_on=due_on, status="todo")
+        reply = Reply(opinion=opinion, lead_unit=lead_unit, due_on=due_on, status=ReplyStatus.TODO)
         db.session.add(reply)
     else:
-        if reply.status == "done":
+        if reply.is_done:
             raise DeliberationError(409, _("这条意见已经办结，不能再改交办单位。"))
         reply.lead_unit = lead_unit
         reply.due_on = due_on
@@ -136,7 +137,7 @@ def update_reply(reply: Reply, *, status: str, body: str | None, outcome: str | 
     outcome = outcome or None
     if outcome is not None and outcome not in OUTCOMES:
         raise DeliberationError(422, _("办理结果不正确。"))
-    if status == "done" and (body is None or outcome is None):
+    if status == ReplyStatus.DONE and (body is None or outcome is None):
         raise DeliberationError(422, _("办结时必须填写答复内容并选择办理结果。"))
     reply.status = status
     reply.body = body
@@ -152,7 +153,7 @@ def rate_reply(code_text: str | None, rating: str) -> Reply:
         raise DeliberationError(422, _("请选择满意、基本满意或不满意。"))
     opinion = find_opinion_by_code(code_text)
     reply = opinion.reply
-    if reply is None or reply.status != "done":
+    if reply is None or not reply.is_done:
         raise DeliberationError(409, _("这条意见还没有办结答复，办结后才能评价。"))
     done = db.session.execute(
         update(Reply).where(Reply.id == reply.id, Reply.rating.is_(None)).values(rating=rating, rated_at=utcnow())
@@ -169,7 +170,7 @@ def overdue_replies(today: date | None = None) -> list[Reply]:
     return list(
         db.session.scalars(
             select(Reply)
-            .where(Reply.status != "done", Reply.due_on < (today or local_today()))
+            .where(Reply.status != ReplyStatus.DONE, Reply.due_on < (today or local_today()))
             .order_by(Reply.due_on, Reply.id)
         )
     )
@@ -180,13 +181,13 @@ def unit_replies(lead_unit_id: int) -> list[Reply]:
         db.session.scalars(
             select(Reply)
             .where(Reply.lead_unit_id == lead_unit_id)
-            .order_by(Reply.status == "done", Reply.due_on, Reply.id)
+            .order_by(Reply.status == ReplyStatus.DONE, Reply.due_on, Reply.id)
         )
     )
 
 
 def all_replies() -> list[Reply]:
-    return list(db.session.scalars(select(Reply).order_by(Reply.status == "done", Reply.due_on, Reply.id)))
+    return list(db.session.scalars(select(Reply).order_by(Reply.status == ReplyStatus.DONE, Reply.due_on, Reply.id)))
 
 
 def dashboard_items(today: date | None = None) -> dict:

@@ -21,7 +21,7 @@ def closing_report(meeting: Meeting) -> dict:
 
     opinions = public_opinions(meeting)
     replies = [o.reply for o in opinions if o.reply is not None]
-    done = [r for r in replies if r.status == "done"]
+    done = [r for r in replies if r.is_done]
     rating_counts = Counter(r.rating for r in done)
     ratings = {key: rating_counts[key] for key in RATINGS}
     rated = sum(ratings.values())
@@ -42,5 +42,5 @@ def closing_report(meeting: Meeting) -> dict:
         "ratings": ratings,
         "rated": rated,
         "satisfaction": rate_percent(f"{ratings['satisfied'] + ratings['basic']}/{rated}"),
-        "decisions": [d for d in meeting.decisions if d.state == "recorded"],
+        "decisions": [d for d in meeting.decisions if d.is_recorded],
     }

@@ -15,6 +15,7 @@ from deliberation import lot
 from deliberation.models import (
     Meeting,
     Signup,
+    SignupStatus,
 )
 from deliberation.services.common import (
     SIGNUP_CODE_LENGTH,
@@ -29,7 +30,7 @@ from extensions import db
 # --- Sign-up -------------------------------------------------------------------------
 
 
-def _status_count(meeting_id: int, status: str) -> int:
+def _status_count(meeting_id: int, status: SignupStatus) -> int:
     return (
         db.session.scalar(
             select(func.count()).select_from(Signup).where(Signup.meeting_id == meeting_id, Signup.status == status)
@@ -39,19 +40,21 @@ def _status_count(meeting_id: int, status: str) -> int:
 
 
 def signups_open(meeting: Meeting) -> bool:
-    return meeting.state == "announced" and utcnow() < meeting.signup_deadline and not meeting.lot_drawn_at
+    return meeting.is_announced and utcnow() < meeting.signup_deadline and not meeting.lot_drawn_at
 
 
 def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Signup, str]:
     """Register someone; returns the sign-up and its code (shown once, stored hashed)."""
     meeting = lock_meeting(meeting.id)
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("会议已结束，不能再报名。"))
     if utcnow() >= meeting.signup_deadline or meeting.lot_drawn_at:
         raise DeliberationError(409, _("报名已于 %(when)s 截止。", when=local_time(meeting.signup_deadline)))
     phone = normalise_phone(phone)
     duplicate = db.session.scalar(
-        select(Signup.id).where(Signup.meeting_id == meeting.id, Signup.phone == phone, Signup.status != "cancelled")
+        select(Signup.id).where(
+            Signup.meeting_id == meeting.id, Signup.phone == phone, Signup.status != SignupStatus.CANCELLED
+        )
     )
     if duplicate is not None:
         raise DeliberationError(
@@ -59,11 +62,11 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
         )
     queue = None
     if meeting.is_lot:
-        status = "applied"
-    elif _status_count(meeting.id, "confirmed") < meeting.capacity:
-        status = "confirmed"
-    elif _status_count(meeting.id, "waiting") < meeting.waitlist:
-        status = "waiting"
+        status = SignupStatus.APPLIED
+    elif _status_count(meeting.id, SignupStatus.CONFIRMED) < meeting.capacity:
+        status = SignupStatus.CONFIRMED
+    elif _status_count(meeting.id, SignupStatus.WAITING) < meeting.waitlist:
+        status = SignupStatus.WAITING
         queue = (db.session.scalar(select(func.max(Signup.queue)).where(Signup.meeting_id == meeting.id)) or 0) + 1
     else:
         raise DeliberationError(
@@ -122,14 +125,14 @@ def cancel_signup(meeting: Meeting, code_text: str | None) -> tuple[Signup, Sign
         find_signup(meeting, code_text)  # raises the format message
     meeting = lock_meeting(meeting.id)
     signup = find_signup(meeting, code_text)
-    if signup.status == "cancelled":
+    if signup.is_cancelled:
         raise DeliberationError(409, _("这个报名已经取消过了。"))
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("会议已结束，不能再取消报名。"))
     if signup.checked_in_at is not None:
         raise DeliberationError(409, _("已经签到的报名不能取消。"))
-    freed = signup.status == "confirmed"
-    signup.status = "cancelled"
+    freed = signup.is_confirmed
+    signup.status = SignupStatus.CANCELLED
     signup.queue = None
     signup.cancelled_at = utcnow()
     db.session.flush()
@@ -140,18 +143,18 @@ def cancel_signup(meeting: Meeting, code_text: str | None) -> tuple[Signup, Sign
 
 def promote_next(meeting: Meeting) -> Signup | None:
     """Give a free place to the first on the waiting list (caller holds the lock)."""
-    if _status_count(meeting.id, "confirmed") >= meeting.capacity:
+    if _status_count(meeting.id, SignupStatus.CONFIRMED) >= meeting.capacity:
         return None
     first = db.session.scalars(
         select(Signup)
-        .where(Signup.meeting_id == meeting.id, Signup.status == "waiting")
+        .where(Signup.meeting_id == meeting.id, Signup.status == SignupStatus.WAITING)
         .order_by(Signup.queue, Signup.number)
         .limit(1)
         .execution_options(populate_existing=True)
     ).first()
     if first is None:
         return None
-    first.status = "confirmed"
+    first.status = SignupStatus.CONFIRMED
     first.queue = None
     first.promoted_at = utcnow()
     db.session.flush()
@@ -160,13 +163,17 @@ def promote_next(meeting: Meeting) -> Signup | None:
 
 
 def waiting_position(signup: Signup) -> int | None:
-    if signup.status != "waiting":
+    if not signup.is_waiting:
         return None
     return (
         db.session.scalar(
             select(func.count())
             .select_from(Signup)
-            .where(Signup.meeting_id == signup.meeting_id, Signup.status == "waiting", Signup.queue < signup.queue)
+            .where(
+                Signup.meeting_id == signup.meeting_id,
+                Signup.status == SignupStatus.WAITING,
+                Signup.queue < signup.queue,
+            )
         )
         or 0
     ) + 1
@@ -180,7 +187,7 @@ def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
     meeting = lock_meeting(meeting.id)
     if not meeting.is_lot:
         raise DeliberationError(409, _("这次会议不是抽签报名。"))
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("只有已公告、未结束的会议才能抽签。"))
     if meeting.lot_drawn_at is not None:
         raise DeliberationError(409, _("已经抽过签了，抽签结果不能更改。"))
@@ -188,13 +195,15 @@ def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
         raise DeliberationError(409, _("报名截止后才能抽签。"))
     applicants = {
         s.number: s
-        for s in db.session.scalars(select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == "applied"))
+        for s in db.session.scalars(
+            select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == SignupStatus.APPLIED)
+        )
     }
     drawn, waiting = lot.draw(meeting.lot_seed, sorted(applicants), meeting.capacity)
     for number in drawn:
-        applicants[number].status = "confirmed"
+        applicants[number].status = SignupStatus.CONFIRMED
     for place, number in enumerate(waiting, start=1):
-        applicants[number].status = "waiting"
+        applicants[number].status = SignupStatus.WAITING
         applicants[number].queue = place
     meeting.lot_entrants = sorted(applicants)
     meeting.lot_drawn_at = utcnow()
@@ -243,14 +252,14 @@ class CheckInOutcome:
 
 def check_in(meeting: Meeting, code_text: str | None, by: User | None) -> CheckInOutcome:
     """Check a participant in at the door by registration code (typed or scanned)."""
-    if meeting.state != "announced":
+    if not meeting.is_announced:
         raise DeliberationError(409, _("只有已公告、未结束的会议才能签到。"))
     signup = find_signup(meeting, code_text)
-    if signup.status == "cancelled":
+    if signup.is_cancelled:
         raise DeliberationError(409, _("报名序号 %(n)s 已取消，不能签到。", n=signup.number))
-    if signup.status == "waiting":
+    if signup.is_waiting:
         raise DeliberationError(409, _("报名序号 %(n)s 仍在候补名单上，尚未获得参会名额。", n=signup.number))
-    if signup.status == "applied":
+    if signup.is_applied:
         raise DeliberationError(409, _("还没有抽签，报名序号 %(n)s 尚未确定能否参会。", n=signup.number))
     done = db.session.execute(
         update(Signup)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from core.models import CheckIn, Deputy
 from extensions import db
 from voting import keystore
-from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
+from voting.models import Ballot, Poll, PollCode, PollState, PollVoter, TokenIssuance
 from voting.protocol import blindrsa, merkle, rules, signing
 from voting.protocol.board import make_receipt, make_tree_head
 from voting.protocol.encoding import (
@@ -78,7 +78,7 @@ def poll_facts(public_id: str) -> PollFacts:
     if facts is None:
         poll = get_public_poll(public_id)
         facts = PollFacts.of(poll)
-        if poll.state == "open":
+        if poll.is_open:
             if len(cache) >= _FACTS_LIMIT:
                 cache.clear()
             cache[public_id] = facts
@@ -138,7 +138,7 @@ def _token_state_query(dialect: str):
 
 _TOKEN_STATE = {name: _token_state_query(name) for name in ("postgresql", "sqlite")}
 _TOKEN_STILL_OPEN = (
-    update(_POLL).where(_POLL.c.id == bindparam("b_id"), _POLL.c.state == "open").values(state=_POLL.c.state)
+    update(_POLL).where(_POLL.c.id == bindparam("b_id"), _POLL.c.state == PollState.OPEN).values(state=_POLL.c.state)
 )
 _MARK_PRESENT = update(_VOTER).where(_VOTER.c.id == bindparam("b_voter")).values(present=True)
 _LOCK_LOG = (
@@ -238,7 +238,7 @@ def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
     if row is None:
         _forget(facts)
         raise PollError(404, "unknown_poll")
-    if row.state != "open":
+    if row.state != PollState.OPEN:
         _forget(facts)
         raise PollError(409, "poll_closed")
     if row.voter_id is None:
@@ -251,7 +251,10 @@ def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
         blind_sig = _blind_sign(facts, blinded)
         # SQLite took no lock with the read: look at the state again, now, so that a
         # repeat never answers after the close committed (PostgreSQL holds KEY SHARE).
-        if conn.dialect.name != "postgresql" and conn.execute(_POLL_STATE, {"b_id": facts.id}).scalar() != "open":
+        if (
+            conn.dialect.name != "postgresql"
+            and conn.execute(_POLL_STATE, {"b_id": facts.id}).scalar() != PollState.OPEN
+        ):
             _forget(facts)
             raise PollError(409, "poll_closed")
         db.session.rollback()  # nothing was written; this ends the read and its lock
@@ -323,7 +326,7 @@ def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
         stored = _stored_receipt(facts, leaf_hash)
         if stored is not None:
             return CastOutcome(200, stored)
-        if db.session.connection().execute(_POLL_STATE, {"b_id": facts.id}).scalar() != "open":
+        if db.session.connection().execute(_POLL_STATE, {"b_id": facts.id}).scalar() != PollState.OPEN:
             _forget(facts)
             raise PollError(409, "poll_closed") from None
         raise refusal
@@ -418,7 +421,7 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
         if state is None:
             _forget(facts)
             raise PollError(404, "unknown_poll")
-        if state.state != "open":
+        if state.state != PollState.OPEN:
             db.session.rollback()
             _forget(facts)
             stored = _stored_receipt(facts, leaf_hash)

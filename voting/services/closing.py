@@ -12,7 +12,7 @@ from core import audit
 from core.models import CheckIn
 from extensions import db
 from voting import keystore
-from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
+from voting.models import Ballot, Poll, PollCode, PollState, PollVoter, TokenIssuance
 from voting.protocol import merkle, signing, tally
 from voting.protocol.board import board_text_parts, make_closing, make_tree_head
 from voting.protocol.encoding import (
@@ -94,10 +94,10 @@ def register_entries(poll: Poll) -> list[dict]:
 def close_poll(poll: Poll) -> None:
     """Freeze the log, count, sign the closing; commits. Refuses a log that does not
     match its signed state."""
-    if poll.state != "open":
+    if not poll.is_open:
         raise PollError(409, "poll_not_open")
     poll = lock_log(poll)
-    if poll.state != "open":
+    if not poll.is_open:
         db.session.rollback()
         raise PollError(409, "poll_not_open")
     try:
@@ -125,7 +125,7 @@ def close_poll(poll: Poll) -> None:
     poll.result = result
     poll.register_json = listing_jcs.decode()
     poll.closed_at = datetime.strptime(closed_at, "%Y-%m-%dT%H:%M:%SZ")
-    poll.state = "closed"
+    poll.state = PollState.CLOSED
     # Nothing is signed after the close: the private keys are no longer kept.
     poll.signing_key_enc = None
     poll.token_key_enc = None
@@ -173,7 +173,7 @@ def board_etag(poll: Poll) -> str:
 
 def results_view(poll: Poll) -> dict:
     """What the results page, the results JSON and the board's result show: one source."""
-    if poll.state != "closed":
+    if not poll.is_closed:
         raise PollError(404, "board_not_published")
     poll_counts = counts(poll)
     return {

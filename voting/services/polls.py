@@ -14,7 +14,7 @@ from core import audit
 from core.models import CheckIn, Deputy, Session
 from extensions import db
 from voting import keystore
-from voting.models import Poll, PollCode, PollVoter, TokenIssuance
+from voting.models import Poll, PollCode, PollState, PollVoter, TokenIssuance
 from voting.protocol import blindrsa, merkle, rules, signing
 from voting.protocol.board import make_tree_head
 from voting.protocol.encoding import (
@@ -36,13 +36,13 @@ def get_public_poll(public_id: str) -> Poll:
     if not is_identifier(public_id):
         raise PollError(404, "unknown_poll")
     poll = db.session.scalar(select(Poll).where(Poll.public_id == public_id))
-    if poll is None or poll.state == "draft":
+    if poll is None or poll.is_draft:
         raise PollError(404, "unknown_poll")
     return poll
 
 
-def public_polls(limit: int | None = None, state: str | None = None) -> list[Poll]:
-    query = select(Poll).where(Poll.state != "draft").order_by(Poll.opened_at.desc(), Poll.id.desc())
+def public_polls(limit: int | None = None, state: PollState | None = None) -> list[Poll]:
+    query = select(Poll).where(Poll.state != PollState.DRAFT).order_by(Poll.opened_at.desc(), Poll.id.desc())
     if state:
         query = query.where(Poll.state == state)
     if limit:
@@ -56,7 +56,7 @@ def polls_for_deputy(deputy: Deputy) -> list[Poll]:
         db.session.scalars(
             select(Poll)
             .join(PollVoter, PollVoter.poll_id == Poll.id)
-            .where(PollVoter.deputy_id == deputy.id, Poll.state == "open")
+            .where(PollVoter.deputy_id == deputy.id, Poll.state == PollState.OPEN)
             .order_by(Poll.opened_at)
         )
     )
@@ -78,7 +78,7 @@ def counts(poll: Poll) -> PollCounts:
         present = electorate
     else:
         electorate = _count(PollVoter, PollVoter.poll_id == poll.id)
-        present = _present_count(poll) if poll.state != "closed" else poll.result["present"]
+        present = _present_count(poll) if not poll.is_closed else poll.result["present"]
     issued = _count(TokenIssuance, TokenIssuance.poll_id == poll.id)
     return PollCounts(poll, electorate, present, issued, poll.log_size)
 
@@ -151,7 +151,7 @@ def create_poll(
         rules=poll_rules,
         session=session,
         purpose=purpose,
-        state="draft",
+        state=PollState.DRAFT,
         log_frontier=[],
     )
     db.session.add(poll)
@@ -203,7 +203,7 @@ def generate_codes(poll: Poll, count: int) -> list[str]:
     """
     if poll.secrecy != "code":
         raise PollError(422, "not_a_code_poll")
-    if poll.state != "draft":
+    if not poll.is_draft:
         raise PollError(409, "poll_not_draft")
     if not 1 <= count <= 100_000:
         raise PollError(422, "bad_code_count")
@@ -226,7 +226,7 @@ def generate_codes(poll: Poll, count: int) -> list[str]:
 
 def open_poll(poll: Poll) -> None:
     """Fix the register, generate and seal the keys, sign the manifest. Caller commits."""
-    if poll.state != "draft":
+    if not poll.is_draft:
         raise PollError(409, "poll_not_draft")
     master = key_encryption_key()
     if poll.secrecy == "code":
@@ -276,7 +276,7 @@ def open_poll(poll: Poll) -> None:
     poll.log_timestamp = manifest["opened_at"]
     empty_head = make_tree_head(poll.public_id, 0, poll.log_root, poll.log_timestamp)
     poll.log_head_sig = signing.sign(signing_private, signing.CONTEXT_TREE_HEAD, empty_head)
-    poll.state = "open"
+    poll.state = PollState.OPEN
     db.session.flush()
     audit.record("poll.open", "poll", poll.public_id, {"manifest_hash": poll.manifest_hash, "electorate": electorate})
 

@@ -75,6 +75,17 @@ def require_schema() -> None:
 
 def restore(path: Path) -> dict[str, int]:
     """Load a dump into this (migrated, empty) database; the caller commits."""
+    data = _read_backup(path)
+    require_schema()
+    _require_revision(data)
+    _require_empty()
+    counts = {table.name: _insert_rows(table, data["tables"].get(table.name, [])) for table in _tables()}
+    if db.engine.dialect.name == "postgresql":
+        _advance_sequences(counts)
+    return counts
+
+
+def _read_backup(path: Path) -> dict:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
@@ -82,7 +93,11 @@ def restore(path: Path) -> dict[str, int]:
         raise ValueError(f"not a Yishi backup file ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a Yishi backup file")
-    require_schema()
+    return data
+
+
+def _require_revision(data: dict) -> None:
+    """A backup loads only into a database at its own schema revision."""
     here = sorted(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
     made_at = sorted(data.get("alembic") or [])
     if made_at != here:
@@ -91,26 +106,30 @@ def restore(path: Path) -> dict[str, int]:
             f"{', '.join(here)}: restore into a database upgraded to the backup's revision "
             f"(`flask --app app db upgrade {made_at[-1] if made_at else '<revision>'}`), then upgrade it"
         )
+
+
+def _require_empty() -> None:
     for table in _tables():
         if db.session.scalar(select(func.count()).select_from(table)):
             raise ValueError(f"the database is not empty (table {table.name}); restore into a new database")
-    counts = {}
+
+
+def _insert_rows(table, rows: list[dict]) -> int:
+    columns = {c.name: c for c in table.columns}
+    decoded = [{k: _decode(columns[k], v) for k, v in row.items() if k in columns} for row in rows]
+    for start in range(0, len(decoded), 2000):
+        db.session.execute(table.insert(), decoded[start : start + 2000])
+    return len(rows)
+
+
+def _advance_sequences(counts: dict[str, int]) -> None:
+    """PostgreSQL's sequences carry on after the restored ids."""
     for table in _tables():
-        rows = data["tables"].get(table.name, [])
-        columns = {c.name: c for c in table.columns}
-        decoded = [{k: _decode(columns[k], v) for k, v in row.items() if k in columns} for row in rows]
-        for start in range(0, len(decoded), 2000):
-            db.session.execute(table.insert(), decoded[start : start + 2000])
-        counts[table.name] = len(rows)
-    if db.engine.dialect.name == "postgresql":
-        # Sequences carry on after the restored ids.
-        for table in _tables():
-            pk = list(table.primary_key.columns)
-            if len(pk) == 1 and pk[0].autoincrement and counts[table.name]:
-                db.session.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                        f"(SELECT max({pk[0].name}) FROM {table.name}))"
-                    )
+        pk = list(table.primary_key.columns)
+        if len(pk) == 1 and pk[0].autoincrement and counts[table.name]:
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+                    f"(SELECT max({pk[0].name}) FROM {table.name}))"
                 )
-    return counts
+            )

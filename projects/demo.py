@@ -139,23 +139,9 @@ def _choices(rng: random.Random, options: list[dict]) -> dict[str, str]:
     return choices
 
 
-def seed_demo(today: date) -> list[str]:
-    """Create the year's cycle on the demo congress; returns console lines."""
-    rng = random.Random(20270113)
-    year = today.year
-    units = {u.name: u for u in db.session.scalars(select(LeadUnit))}
-    congress = db.session.scalar(select(Congress).where(Congress.name == "清溪县第十八届人民代表大会"))
-    deputies = db.session.scalars(select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)).all()
-    call = ProposalCall(
-        year=year,
-        title=f"{year}年清溪县民生实事项目征集",
-        notice="欢迎群众围绕教育、医疗、养老、交通、住房等方面提出建议。扫码或在网上提交，无需注册。",
-        opens_on=date(year - 1, 9, 1),
-        closes_on=date(year - 1, 11, 30),
-    )
-    db.session.add(call)
-    db.session.flush()
-
+def _suggestions(call: ProposalCall, rng: random.Random) -> tuple[list, list, list]:
+    """One accepted suggestion behind each project, ten merged into them, and the
+    rejected ones with their reasons."""
     main: list[Suggestion] = []
     for i, (title, _unit, _money, _pop) in enumerate(PROJECTS):
         place = PLACES[i % len(PLACES)]
@@ -199,7 +185,12 @@ def seed_demo(today: date) -> list[str]:
         for t, reason in REJECTED
     ]
     db.session.add_all(merged + rejected)
+    return main, merged, rejected
 
+
+def _candidates(year: int, main: list[Suggestion]) -> list[Project]:
+    """The year's candidates, each linked to its option of the demo's closed vote."""
+    units = {u.name: u for u in db.session.scalars(select(LeadUnit))}
     poll = db.session.scalar(select(Poll).where(Poll.public_id == f"{year}-qingxi-18-4-minsheng"))
     option_by_title = {o["title"]: o["id"] for o in poll.options}
     projects = []
@@ -219,11 +210,14 @@ def seed_demo(today: date) -> list[str]:
         db.session.add(ProjectPoll(project=project, poll=poll, kind="vote", option_id=option_by_title[title]))
         projects.append(project)
     db.session.flush()
-    outcome = services.apply_outcome(year)
+    return projects
 
+
+def _progress(today: date, elected: list[Project], deputies: list[Deputy]) -> None:
+    """Monitoring groups and the progress reports due by today, a photo on the first."""
+    year = today.year
     unit_user = db.session.scalar(select(User).where(User.role == "lead_unit").order_by(User.id))
     staff = db.session.scalar(select(User).where(User.role == "staff").order_by(User.id))
-    elected = [p for p in projects if p.is_elected]
     for n, project in enumerate(elected):
         for k in range(3):
             progress.add_member(project, deputies[(n * 3 + k) % len(deputies)], leader=k == 0)
@@ -243,6 +237,28 @@ def seed_demo(today: date) -> list[str]:
                 photos=[progress.Photo(demo_png(), "image/png", "site.png")] if n == 0 else [],
             )
     db.session.flush()
+
+
+def seed_demo(today: date) -> list[str]:
+    """Create the year's cycle on the demo congress; returns console lines."""
+    rng = random.Random(20270113)
+    year = today.year
+    congress = db.session.scalar(select(Congress).where(Congress.name == "清溪县第十八届人民代表大会"))
+    deputies = db.session.scalars(select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)).all()
+    call = ProposalCall(
+        year=year,
+        title=f"{year}年清溪县民生实事项目征集",
+        notice="欢迎群众围绕教育、医疗、养老、交通、住房等方面提出建议。扫码或在网上提交，无需注册。",
+        opens_on=date(year - 1, 9, 1),
+        closes_on=date(year - 1, 11, 30),
+    )
+    db.session.add(call)
+    db.session.flush()
+    main, merged, rejected = _suggestions(call, rng)
+    projects = _candidates(year, main)
+    outcome = services.apply_outcome(year)
+    elected = [p for p in projects if p.is_elected]
+    _progress(today, elected, deputies)
     lines = [
         (
             f"  projects 民生实事:   /projects/{year} ({len(projects)} candidates, {len(elected)} elected, "

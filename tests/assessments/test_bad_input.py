@@ -74,7 +74,7 @@ def test_bad_documents_are_refused_and_nothing_is_stored(app, staff_client, tmp_
         )
         assert r.status_code == status, (extra, r.status_code)
         assert text in r.get_data(as_text=True), extra
-    monkeypatch.setattr(services, "MAX_PDF_BYTES", 1024)  # a small limit keeps the test light
+    monkeypatch.setattr(services.subjects, "MAX_PDF_BYTES", 1024)  # a small limit keeps the test light
     big = PDF + b"0" * 1024
     r = staff_client.post(
         f"/assessments/staff/{assessment.id}/subjects",

@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from assessments import services
 from assessments.models import DeputySuggestion, SuggestionReply
 from assessments.suggestions import add_months
 from core.models import AuditEntry, LeadUnit, User
+from core.times import local_today
 from extensions import db
 from tests.conftest import FAST_HASH, PASSWORD, csrf_from, login, make_congress
 
@@ -61,7 +61,7 @@ def test_suggestion_lifecycle(app, staff_client):
     )
     assert r.status_code == 302
     db.session.refresh(item)
-    today = services.local_today()
+    today = local_today()
     assert item.state == "handling" and item.due_on == add_months(today, 3)
 
     # Only that unit may see and answer it; another deputy does not see it.

@@ -17,9 +17,9 @@ from assessments.models import (
 )
 from core.models import AuditEntry, Deputy, Session
 from extensions import db
-from tests.assessments.support import PDF, check_in, secret_votes
-from tests.conftest import FAST_HASH, PASSWORD, csrf_token
-from tests.helpers import board, cast, run_verifier, take_token
+from tests.assessments.factories import PDF, check_in, secret_votes
+from tests.factories import FAST_HASH, PASSWORD, csrf_token
+from tests.voting.factories import board, cast, run_verifier, take_token
 
 REPORTS = [
     ("government", "县人民政府", "县人民政府关于垃圾分类工作情况的报告"),

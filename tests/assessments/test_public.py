@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from assessments import services
 from assessments.models import Assessment
 from extensions import db
-from tests.assessments.support import public_assessment
-from tests.conftest import csrf_token
-from tests.helpers import board, cast, run_verifier
+from tests.assessments.factories import public_assessment
+from tests.factories import csrf_token
+from tests.voting.factories import board, cast, run_verifier
 from voting.models import Ballot, PollCode
 from voting.protocol.client import code_ballot
 from voting.protocol.encoding import code_hash, normalise_code

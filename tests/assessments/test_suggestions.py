@@ -13,7 +13,7 @@ from assessments.models import DeputySuggestion, SuggestionReply
 from assessments.suggestions import add_months
 from core.models import AuditEntry, LeadUnit, User
 from extensions import db
-from tests.conftest import FAST_HASH, PASSWORD, csrf_from, login, make_congress
+from tests.factories import FAST_HASH, PASSWORD, csrf_from, login, make_congress
 
 
 def _unit_user(name: str, username: str) -> tuple[LeadUnit, User]:

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from assessments import services
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
+from tests.factories import PASSWORD
 from voting.models import Ballot
 
 QR_SRC = re.compile(r"^data:image/svg\+xml;base64,(.+)$")

@@ -5,9 +5,9 @@ from playwright.sync_api import expect
 
 from deliberation import services
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
 from tests.deliberation.factories import lead_unit, make_meeting
+from tests.factories import PASSWORD
 
 
 def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, browser, staff):

@@ -18,9 +18,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD, make_congress
-from tests.helpers import approval_poll, board, check_in_all, close, run_verifier
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
+from tests.factories import PASSWORD, make_congress
+from tests.voting.factories import approval_poll, board, check_in_all, close, run_verifier
 from voting.models import Ballot, TokenIssuance
 
 DEPUTIES = 10

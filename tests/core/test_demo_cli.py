@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.models import User
 from extensions import db
-from tests.conftest import PASSWORD, login, make_user
+from tests.factories import PASSWORD, login, make_user
 
 
 def logins(output: str) -> dict[str, str]:

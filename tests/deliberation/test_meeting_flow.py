@@ -12,8 +12,8 @@ from core.times import to_local
 from deliberation import services
 from deliberation.models import Decision, Meeting, Opinion, Signup
 from extensions import db
-from tests.conftest import csrf_from, csrf_token, login, make_user
 from tests.deliberation.factories import lead_unit, move
+from tests.factories import csrf_from, csrf_token, login, make_user
 from voting.protocol.client import code_ballot
 
 CODE_RE = re.compile(r'id="signup-code">([A-Z0-9-]+)<')

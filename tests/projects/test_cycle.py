@@ -13,9 +13,8 @@ from sqlalchemy import select
 from core.models import AuditEntry, Deputy
 from extensions import db
 from projects.models import ProgressPhoto, Project, Suggestion
-from tests.conftest import csrf_token, login, make_congress
-from tests.helpers import cast, check_in_all, take_token
-from tests.projects.conftest import (
+from tests.factories import csrf_token, login, make_congress
+from tests.projects.factories import (
     PNG,
     YEAR,
     add_candidates,
@@ -23,6 +22,7 @@ from tests.projects.conftest import (
     unit_user,
     vote_in_bulk,
 )
+from tests.voting.factories import cast, check_in_all, take_token
 from voting.models import Poll
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import url_for
 
 from core.routing import DB_INT_MAX, DatabaseIntConverter
-from tests.conftest import csrf_token
+from tests.factories import csrf_token
 
 OTHER_ARGUMENTS = {
     "poll_id": "no-such-poll",

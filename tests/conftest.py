@@ -132,28 +132,30 @@ def database_url(backend, tmp_path: Path) -> str:
 _SQLITE_FILES: list[Path] = []
 
 
-def _pg_second_database(backend) -> str:
+def _pg_second_database(backend, suffix: str = "b") -> str:
     """A second, empty, migrated PostgreSQL database for tests that need two (the
-    backup test restores into it); dropped at the end of the session."""
-    if "second" not in backend:
-        name = backend["url"].rsplit("/", 1)[1] + "_b"
+    backup test restores into it); ``suffix="m"`` is the one ``module_app`` uses. Made
+    once per worker and emptied on each call; dropped at the end of the session."""
+    databases = backend.setdefault("extra", {})
+    if suffix not in databases:
+        name = backend["url"].rsplit("/", 1)[1] + "_" + suffix
         admin = create_engine(_replace_db(backend["url"], "postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        backend["second"] = _replace_db(backend["url"], name)
+        databases[suffix] = _replace_db(backend["url"], name)
         import tempfile
 
-        _migrate(Path(tempfile.mkdtemp()), backend["second"])
+        _migrate(Path(tempfile.mkdtemp()), databases[suffix])
         backend.setdefault("cleanup", []).append(name)
-    engine = create_engine(backend["second"])
+    engine = create_engine(databases[suffix])
     with engine.begin() as conn:
         conn.execute(text("SET session_replication_role = replica"))
         for table in backend["tables"]:
             conn.execute(text(f'DELETE FROM "{table}"'))
     engine.dispose()
-    return backend["second"]
+    return databases[suffix]
 
 
 @pytest.fixture(autouse=True)
@@ -213,3 +215,30 @@ def staff_client(client, staff):
     response = login(client, "staff1")
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture(scope="module")
+def module_app(backend, tmp_path_factory):
+    """One app and database for a whole test module, for a staged scenario
+    (``tests/stages.py``): its stages build on one another through a module-scoped
+    fixture. The database is its own (a copy of the SQLite template, or the worker's
+    ``_m`` PostgreSQL database emptied), so the module's ordinary tests, on ``app``,
+    may run between the stages. Its app context stays pushed until the module ends."""
+    tmp = tmp_path_factory.mktemp("module")
+    path = None
+    if backend["kind"] == "sqlite":
+        folder = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp
+        path = folder / f"yishi-module-{uuid.uuid4().hex}.sqlite3"
+        shutil.copyfile(backend["template"], path)
+        url = f"sqlite:///{path}"
+    else:
+        url = _pg_second_database(backend, "m")
+    app = create_app(base_config(tmp, url))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)

@@ -24,7 +24,8 @@ in the order they are written, each at most once per Scenario: before a stage ru
 stages above it that have not yet run on this Scenario run first, since pytest-xdist may
 give a worker only the later tests of a module (or ``-k`` select one). Once a stage has
 failed, the stages below it are reported as xfailed, naming it; a stage that fails while
-it runs for a later one fails that one too, as ``EarlierStageFailed`` naming it.
+it runs for a later one fails that one too, as ``EarlierStageFailed`` naming it. A stage
+below one marked ``slow`` is marked ``slow`` too, as it runs that one when it has not run.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Stages:
 
     def __init__(self) -> None:
         self._stages: list[Callable[[Scenario], None]] = []
+        self._tests: list[Callable] = []
 
     def __call__(self, func: Callable[[Scenario], None]):
         (name,) = inspect.signature(func).parameters  # a stage takes only the Scenario
@@ -78,4 +80,7 @@ class Stages:
                             raise EarlierStageFailed(f"{stage.__name__} failed when run before this stage") from exc
                     outcomes[stage.__name__] = "passed"
 
+        if any(mark.name == "slow" for test in self._tests for mark in getattr(test, "pytestmark", [])):
+            run = pytest.mark.slow(run)
+        self._tests.append(run)
         return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
@@ -31,6 +32,7 @@ def _vote(page, url: str, first: str, second: str) -> None:
     page.click("#ballot-form button[type=submit]")
 
 
+@pytest.mark.slow
 def test_code_slip_qr_on_a_phone_used_once(app, live_server, page, phone, browser, staff):
     assessment = services.create_assessment(
         title="民主恳谈会公众满意度测评", year=2027, raters="public", session=None, grade_base="cast"

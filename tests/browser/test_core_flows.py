@@ -3,6 +3,8 @@ every public page passes axe."""
 
 import re
 
+import pytest
+
 from tests.browser.factories import assert_accessible, login_in_browser
 from tests.factories import PASSWORD, make_congress, make_user
 
@@ -62,6 +64,7 @@ def test_language_switches_to_english_and_back(app, live_server, page):
     assert "登录" in page.inner_text("h1")
 
 
+@pytest.mark.slow
 def test_public_pages_pass_axe(app, live_server, page):
     from tests.voting.factories import approval_poll, cast, check_in_all, close, take_token
 

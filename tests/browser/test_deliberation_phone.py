@@ -1,6 +1,7 @@
 """On a phone: a resident signs up for a meeting, staff check them in at the door by
 the code from the QR, and the public reply page (回音) shows every opinion's answer."""
 
+import pytest
 from playwright.sync_api import expect
 
 from deliberation import services
@@ -10,6 +11,7 @@ from tests.deliberation.factories import lead_unit, make_meeting
 from tests.factories import PASSWORD
 
 
+@pytest.mark.slow
 def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, browser, staff):
     meeting = make_meeting(capacity=5, waitlist=0)
     opinion, _ = services.submit_opinion(

@@ -41,6 +41,7 @@ def demo(app):
     return lines
 
 
+@pytest.mark.slow
 def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
     base = live_server.url
     year = TODAY.year

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
 import shutil
 import sqlite3
 import uuid
@@ -19,12 +18,11 @@ from sqlalchemy import create_engine, text
 
 from app import create_app
 from config import _database_url
-from core.models import Congress, Deputy, Role, Session, User
+from core.models import Role
 from extensions import db
+from tests.factories import FAST_HASH, login, make_user
 
 PG_ENV = "YISHI_TEST_POSTGRES_URL"
-FAST_HASH = "pbkdf2:sha256:1000"
-PASSWORD = "correct-horse-42"
 
 
 def base_config(tmp: Path, url: str) -> dict:
@@ -134,28 +132,30 @@ def database_url(backend, tmp_path: Path) -> str:
 _SQLITE_FILES: list[Path] = []
 
 
-def _pg_second_database(backend) -> str:
+def _pg_second_database(backend, suffix: str = "b") -> str:
     """A second, empty, migrated PostgreSQL database for tests that need two (the
-    backup test restores into it); dropped at the end of the session."""
-    if "second" not in backend:
-        name = backend["url"].rsplit("/", 1)[1] + "_b"
+    backup test restores into it); ``suffix="m"`` is the one ``module_app`` uses. Made
+    once per worker and emptied on each call; dropped at the end of the session."""
+    databases = backend.setdefault("extra", {})
+    if suffix not in databases:
+        name = backend["url"].rsplit("/", 1)[1] + "_" + suffix
         admin = create_engine(_replace_db(backend["url"], "postgres"), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
-        backend["second"] = _replace_db(backend["url"], name)
+        databases[suffix] = _replace_db(backend["url"], name)
         import tempfile
 
-        _migrate(Path(tempfile.mkdtemp()), backend["second"])
+        _migrate(Path(tempfile.mkdtemp()), databases[suffix])
         backend.setdefault("cleanup", []).append(name)
-    engine = create_engine(backend["second"])
+    engine = create_engine(databases[suffix])
     with engine.begin() as conn:
         conn.execute(text("SET session_replication_role = replica"))
         for table in backend["tables"]:
             conn.execute(text(f'DELETE FROM "{table}"'))
     engine.dispose()
-    return backend["second"]
+    return databases[suffix]
 
 
 @pytest.fixture(autouse=True)
@@ -205,48 +205,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|data-csrf="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1) or match.group(2)
-
-
-def csrf_token(client, url: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a page's form."""
-    return csrf_from(client.get(url).get_data(as_text=True))
-
-
-def login(client, username: str, password: str = PASSWORD):
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-
-
-def make_user(
-    username: str,
-    role: str = "staff",
-    *,
-    deputy: Deputy | None = None,
-    password: str = PASSWORD,
-    must_change: bool = False,
-) -> User:
-    from werkzeug.security import generate_password_hash
-
-    user = User(
-        username=username,
-        display_name=username,
-        role=role,
-        deputy=deputy,
-        password_hash=generate_password_hash(password, method=FAST_HASH),
-        must_change_password=must_change,
-    )
-    db.session.add(user)
-    db.session.commit()
-    return user
-
-
 @pytest.fixture
 def staff(app):
     return make_user("staff1", Role.staff.value)
@@ -259,49 +217,28 @@ def staff_client(client, staff):
     return client
 
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
-
-
-def make_congress(
-    n: int = 10,
-    *,
-    delegations: int = 4,
-    name: str = "测试县第十八届人民代表大会",
-    with_accounts: bool = True,
-    prefix: str = "D",
-):
-    """A congress with ``n`` deputies D001… (``prefix`` changes the D) and one session;
-    accounts share PASSWORD."""
-    from datetime import date
-
-    from werkzeug.security import generate_password_hash
-
-    congress = Congress(name=name)
-    db.session.add(congress)
-    pw_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
-    for i in range(1, n + 1):
-        deputy = Deputy(
-            congress=congress,
-            code=f"{prefix}{i:03d}",
-            name=SURNAMES[i % len(SURNAMES)] + GIVEN[(i * 7) % len(GIVEN)] + GIVEN[i % len(GIVEN)],
-            delegation=f"第{(i % delegations) + 1}代表团",
-        )
-        db.session.add(deputy)
-        if with_accounts:
-            db.session.add(
-                User(
-                    username=deputy.code,
-                    display_name=deputy.name,
-                    role="deputy",
-                    deputy=deputy,
-                    password_hash=pw_hash,
-                    must_change_password=False,
-                )
-            )
-    session = Session(
-        congress=congress, name="第十八届人大第四次会议", starts_on=date(2027, 1, 12), ends_on=date(2027, 1, 15)
-    )
-    db.session.add(session)
-    db.session.commit()
-    return congress, session
+@pytest.fixture(scope="module")
+def module_app(backend, tmp_path_factory):
+    """One app and database for a whole test module, for a staged scenario
+    (``tests/stages.py``): its stages build on one another through a module-scoped
+    fixture. The database is its own (a copy of the SQLite template, or the worker's
+    ``_m`` PostgreSQL database emptied), so the module's ordinary tests, on ``app``,
+    may run between the stages. Its app context stays pushed until the module ends."""
+    tmp = tmp_path_factory.mktemp("module")
+    path = None
+    if backend["kind"] == "sqlite":
+        folder = Path("/dev/shm") if Path("/dev/shm").is_dir() else tmp
+        path = folder / f"yishi-module-{uuid.uuid4().hex}.sqlite3"
+        shutil.copyfile(backend["template"], path)
+        url = f"sqlite:///{path}"
+    else:
+        url = _pg_second_database(backend, "m")
+    app = create_app(base_config(tmp, url))
+    app.test_client_class = Client
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)

@@ -10,8 +10,8 @@ from assessments import services
 from assessments.models import Assessment, AssessmentSubject
 from core.models import AuditEntry
 from extensions import db
-from tests.assessments.support import PDF, make_committee, public_assessment
-from tests.conftest import csrf_token, make_congress
+from tests.assessments.factories import PDF, make_committee, public_assessment
+from tests.factories import csrf_token, make_congress
 from voting.models import Poll
 
 

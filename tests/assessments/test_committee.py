@@ -1,11 +1,14 @@
-"""A standing committee of 40 members rates three special work reports."""
+"""A standing committee of 40 members rates three special work reports. One story, a
+test per stage (tests/stages.py)."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
+from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -17,9 +20,10 @@ from assessments.models import (
 )
 from core.models import AuditEntry, Deputy, Session
 from extensions import db
-from tests.assessments.support import PDF, check_in, secret_votes
-from tests.conftest import FAST_HASH, PASSWORD, csrf_token
-from tests.helpers import board, cast, run_verifier, take_token
+from tests.assessments.factories import PDF, check_in, secret_votes
+from tests.factories import FAST_HASH, PASSWORD, csrf_token, login, make_user
+from tests.stages import Scenario, Stages
+from tests.voting.factories import board, cast, run_verifier, take_token
 
 REPORTS = [
     ("government", "县人民政府", "县人民政府关于垃圾分类工作情况的报告"),
@@ -27,19 +31,38 @@ REPORTS = [
     ("procuratorate", "县人民检察院", "县人民检察院关于公益诉讼工作情况的报告"),
 ]
 
+stage = Stages()
+
 
 def _roster_csv(n: int) -> bytes:
     lines = ["代表证号,姓名,代表团,手机"] + [f"C{i:03d},委员{i:02d},常委会,1390000{i:04d}" for i in range(1, n + 1)]
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path):
-    c = staff_client
-    # The committee and its roster of 40, imported from CSV through the staff page.
-    token = csrf_token(c, "/assessments/staff/committees")
+def _members(committee_id: int) -> list[Deputy]:
+    committee = db.session.get(StandingCommittee, committee_id)
+    return db.session.scalars(
+        select(Deputy).where(Deputy.congress_id == committee.congress_id).order_by(Deputy.code)
+    ).all()
+
+
+@pytest.fixture(scope="module")
+def reports(module_app, tmp_path_factory):
+    """Staff logged in; a folder for the verifier's files."""
+    make_user("staff1")
+    staff_client = module_app.test_client()
+    assert login(staff_client, "staff1").status_code == 302
+    return Scenario(app=module_app, c=staff_client, tmp=tmp_path_factory.mktemp("verifier"))
+
+
+@stage
+def test_the_committee_and_its_roster_of_40_imported_from_csv(reports):
+    c = reports.c
+    token = reports.token = csrf_token(c, "/assessments/staff/committees")
     r = c.post("/assessments/staff/committees", data={"name": "测试县人大常委会", "csrf_token": token})
     assert r.status_code == 302
     committee = db.session.scalar(select(StandingCommittee))
+    reports.committee_id = committee.id
     r = c.post(
         f"/assessments/staff/committees/{committee.id}/import",
         data={"file": (io.BytesIO(_roster_csv(40)), "roster.csv"), "csrf_token": token},
@@ -53,22 +76,24 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     )
     assert r.status_code == 302
     meeting = db.session.scalar(select(Session).where(Session.congress_id == committee.congress_id))
-    members = db.session.scalars(
-        select(Deputy).where(Deputy.congress_id == committee.congress_id).order_by(Deputy.code)
-    ).all()
+    reports.meeting_id = meeting.id
+    members = _members(committee.id)
     assert len(members) == 40
     check_in(meeting, members[:38])
     page = c.get(f"/assessments/staff/committees/{committee.id}").get_data(as_text=True)
     assert "C040" in page and "1390000" not in page  # phones are never shown
 
-    # The assessment: three work reports, one with an uploaded PDF, two with links.
+
+@stage
+def test_three_work_reports_one_with_an_uploaded_pdf_two_with_links(reports):
+    app, c, token = reports.app, reports.c, reports.token
     r = c.post(
         "/assessments/staff",
         data={
             "title": "2027年常委会专项工作报告满意度测评",
             "year": "2027",
             "raters": "committee",
-            "session_id": str(meeting.id),
+            "session_id": str(reports.meeting_id),
             "grade_base": "electorate",
             "rectify_below": "80",
             "csrf_token": token,
@@ -76,6 +101,7 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     )
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     assessment = db.session.scalar(select(Assessment))
+    reports.assessment_id = assessment.id
     for i, (body_type, body, title) in enumerate(REPORTS):
         data = {
             "kind": "work_report",
@@ -94,10 +120,16 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
         assert r.status_code == 302, r.get_data(as_text=True)[:500]
     subjects = assessment.subjects
     assert [s.body_name for s in subjects] == ["县人民政府", "县人民法院", "县人民检察院"]
-    stored = list((tmp_path / "uploads" / "assessments").iterdir())
+    reports.subject_ids = [s.id for s in subjects]
+    stored = list((Path(app.config["YISHI_UPLOAD_DIR"]) / "assessments").iterdir())
     assert len(stored) == 1 and re.fullmatch(r"[0-9a-f]{32}\.pdf", stored[0].name)
     assert stored[0].name != "report.pdf"
 
+
+@stage
+def test_opening_fixes_the_manifest_and_nothing_is_visible_before_the_close(reports):
+    app, c, token = reports.app, reports.c, reports.token
+    assessment = db.session.get(Assessment, reports.assessment_id)
     r = c.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token})
     assert r.status_code == 302
     db.session.refresh(assessment)
@@ -107,11 +139,16 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert poll.manifest["rules"] == {"grade_base": "electorate", "rectify_below": "4/5"}
     assert [o["title"] for o in poll.manifest["options"]] == [t for _, _, t in REPORTS]
 
-    # Nothing is visible before the close.
     assert c.get(f"/api/polls/{poll.public_id}/board").status_code == 404
     public = app.test_client().get(f"/assessments/{assessment.id}").get_data(as_text=True)
     assert "result-table" not in public and "测评结束后公布结果" in public
 
+
+@stage
+def test_37_members_rate_in_secret_one_through_the_ballot_page(reports):
+    app = reports.app
+    poll = db.session.get(Assessment, reports.assessment_id).poll
+    members = _members(reports.committee_id)
     # One member takes a token over HTTP (committee members use the deputies' ballot page).
     account = members[0].user
     account.password_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
@@ -135,7 +172,13 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
         r = cast(app, poll, body)
         assert r.status_code == 201, r.get_json()
         receipts.append(r.get_json())
+    reports.first_receipt, reports.first_ballot = receipts[0], bodies[0]["ballot"]
 
+
+@stage
+def test_the_close_grades_each_report_and_lists_two_for_rectification(reports):
+    app, c, token = reports.app, reports.c, reports.token
+    assessment = db.session.get(Assessment, reports.assessment_id)
     r = c.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token})
     assert r.status_code == 302
     db.session.refresh(assessment)
@@ -149,6 +192,7 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
         (2, "basic", "县人民法院"),
         (3, "dissatisfied", "县人民检察院"),
     ]
+    reports.worst_id = items[1].id
 
     page = app.test_client().get(f"/assessments/{assessment.id}")
     html = page.get_data(as_text=True)
@@ -156,29 +200,36 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert 'data-turnout="electorate">40<' in html and 'data-turnout="cast">37<' in html
     assert "恰好一半不够" in html and "80.0%" in html
     assert '<svg class="chart"' in html and 'data-grade="dissatisfied"' in html
-    doc = app.test_client().get(f"/assessments/subjects/{subjects[0].id}/document")
+    doc = app.test_client().get(f"/assessments/subjects/{reports.subject_ids[0]}/document")
     assert doc.status_code == 200 and doc.mimetype == "application/pdf" and doc.data == PDF
     listing = app.test_client().get("/assessments/rectifications").get_data(as_text=True)
     assert "县人民检察院" in listing and "县人民法院" in listing
     year = app.test_client().get("/assessments/year/2027").get_data(as_text=True)
     assert 'id="year-rate-title"' in year and 'id="year-turnout"' in year
 
-    # The board verifies, with a member's receipt.
+
+@stage
+def test_the_board_verifies_with_a_members_receipt(reports):
+    assessment = db.session.get(Assessment, reports.assessment_id)
     status, out = run_verifier(
-        board(app, assessment.poll),
-        tmp_path,
-        receipts=[receipts[0]],
-        ballots=[bodies[0]["ballot"]],
+        board(reports.app, assessment.poll),
+        reports.tmp,
+        receipts=[reports.first_receipt],
+        ballots=[reports.first_ballot],
         fingerprint=assessment.poll.fingerprint,
     )
     assert status == 0, out
 
+
+@stage
+def test_not_satisfied_needs_a_follow_up_report_before_a_reassessment_and_closing_clears_it(reports):
     # 不满意: follow-up report, then a re-assessment; closing the item removes it from the list.
-    worst = items[1]
+    app, c, meeting_id = reports.app, reports.c, reports.meeting_id
+    worst = db.session.get(Rectification, reports.worst_id)
     token = csrf_token(c, f"/assessments/staff/rectifications/{worst.id}")
     r = c.post(
         f"/assessments/staff/rectifications/{worst.id}/reassess",
-        data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token},
+        data={"raters": "committee", "session_id": str(meeting_id), "csrf_token": token},
     )
     assert r.status_code == 409 and "须先报告整改情况" in r.get_data(as_text=True)
     r = c.post(
@@ -188,7 +239,7 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     assert r.status_code == 302
     r = c.post(
         f"/assessments/staff/rectifications/{worst.id}/reassess",
-        data={"raters": "committee", "session_id": str(meeting.id), "csrf_token": token},
+        data={"raters": "committee", "session_id": str(meeting_id), "csrf_token": token},
     )
     assert r.status_code == 302
     db.session.refresh(worst)
@@ -200,6 +251,9 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
     listing = app.test_client().get("/assessments/rectifications").get_data(as_text=True)
     assert "县人民检察院" not in listing and "县人民法院" in listing
 
+
+@stage
+def test_every_state_change_is_in_the_audit_log(reports):
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {
         "committee.create",
@@ -214,4 +268,4 @@ def test_committee_assessment_of_three_work_reports(app, staff_client, tmp_path)
         "rectification.close",
     } <= actions
     assert db.session.scalar(select(func.count()).select_from(AssessmentSubject)) == 4
-    json.dumps(assessment.poll.result)
+    json.dumps(db.session.get(Assessment, reports.assessment_id).poll.result)

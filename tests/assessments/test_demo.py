@@ -12,7 +12,7 @@ from assessments.demo import seed_demo
 from assessments.models import Assessment, DeputySuggestion, Rectification
 from core.models import LeadUnit, User
 from extensions import db
-from tests.conftest import FAST_HASH, make_congress
+from tests.factories import FAST_HASH, make_congress
 
 
 def test_seed_demo(app, client, backend):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from assessments import services
 from assessments.models import Rectification
 from extensions import db
-from tests.assessments.support import ballots_of, cast_codes, column, public_assessment
+from tests.assessments.factories import ballots_of, cast_codes, column, public_assessment
 
 
 def _run(base: str, pattern: dict[str, list[str]], n_codes: int, rectify_below: str | None = None):

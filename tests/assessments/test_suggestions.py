@@ -1,9 +1,11 @@
-"""Deputies' suggestions: filed, assigned, replied within the deadline, rated once."""
+"""Deputies' suggestions: filed, assigned, replied within the deadline, rated once. The
+lifecycle is one story, a test per stage (tests/stages.py)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -12,7 +14,10 @@ from assessments.suggestions import add_months
 from core.models import AuditEntry, LeadUnit, User
 from core.times import local_today
 from extensions import db
-from tests.conftest import FAST_HASH, PASSWORD, csrf_from, login, make_congress
+from tests.factories import FAST_HASH, PASSWORD, csrf_from, login, make_congress, make_user
+from tests.stages import Scenario, Stages
+
+stage = Stages()
 
 
 def _unit_user(name: str, username: str) -> tuple[LeadUnit, User]:
@@ -40,12 +45,30 @@ def _token(c, url: str) -> str:
     return csrf_from(c.get(url).get_data(as_text=True))
 
 
-def test_suggestion_lifecycle(app, staff_client):
+@pytest.fixture(scope="module")
+def lifecycle(module_app):
+    """Three deputies, two lead units with their accounts, staff logged in."""
+    app = module_app
     make_congress(3)
     housing, housing_user = _unit_user("县住房和城乡建设局", "zhujianju")
     _unit_user("县教育局", "jiaoyuju")
-    deputy = _client(app, "D001")
-    token = _token(deputy, "/assessments/suggestions/mine")
+    make_user("staff1")
+    return Scenario(
+        app=app,
+        staff_client=_client(app, "staff1"),
+        housing_id=housing.id,
+        housing_user_id=housing_user.id,
+    )
+
+
+def _item(lifecycle) -> DeputySuggestion:
+    return db.session.get(DeputySuggestion, lifecycle.item_id)
+
+
+@stage
+def test_a_deputy_files_a_suggestion(lifecycle):
+    deputy = lifecycle.deputy = _client(lifecycle.app, "D001")
+    token = lifecycle.token = _token(deputy, "/assessments/suggestions/mine")
     r = deputy.post(
         "/assessments/suggestions/mine",
         data={"title": "关于老旧小区加装电梯的建议", "body": "建议简化审批、加大补助。", "csrf_token": token},
@@ -53,27 +76,38 @@ def test_suggestion_lifecycle(app, staff_client):
     assert r.status_code == 302
     item = db.session.scalar(select(DeputySuggestion))
     assert item.state == "filed" and item.deputy.code == "D001"
+    lifecycle.item_id = item.id
 
-    # Staff assign it: three months to reply.
-    staff_token = _token(staff_client, f"/assessments/suggestions/{item.id}")
+
+@stage
+def test_staff_assign_it_with_three_months_to_reply(lifecycle):
+    staff_client, item = lifecycle.staff_client, _item(lifecycle)
+    staff_token = lifecycle.staff_token = _token(staff_client, f"/assessments/suggestions/{item.id}")
     r = staff_client.post(
-        f"/assessments/suggestions/{item.id}/assign", data={"lead_unit_id": str(housing.id), "csrf_token": staff_token}
+        f"/assessments/suggestions/{item.id}/assign",
+        data={"lead_unit_id": str(lifecycle.housing_id), "csrf_token": staff_token},
     )
     assert r.status_code == 302
     db.session.refresh(item)
-    today = local_today()
+    today = lifecycle.today = local_today()
     assert item.state == "handling" and item.due_on == add_months(today, 3)
 
-    # Only that unit may see and answer it; another deputy does not see it.
-    other_unit = _client(app, "jiaoyuju")
-    assert other_unit.get(f"/assessments/suggestions/{item.id}").status_code == 404
-    assert _client(app, "D002").get(f"/assessments/suggestions/{item.id}").status_code == 404
 
-    # Past the deadline without an extension: refused, nothing stored.
-    item.due_on = today - timedelta(days=1)
+@stage
+def test_only_that_unit_sees_it_and_another_deputy_does_not(lifecycle):
+    app, item_id = lifecycle.app, lifecycle.item_id
+    other_unit = _client(app, "jiaoyuju")
+    assert other_unit.get(f"/assessments/suggestions/{item_id}").status_code == 404
+    assert _client(app, "D002").get(f"/assessments/suggestions/{item_id}").status_code == 404
+
+
+@stage
+def test_a_reply_past_the_deadline_without_an_extension_is_refused_and_stores_nothing(lifecycle):
+    item = _item(lifecycle)
+    item.due_on = lifecycle.today - timedelta(days=1)
     db.session.commit()
-    unit = _client(app, "zhujianju")
-    unit_token = _token(unit, f"/assessments/suggestions/{item.id}")
+    unit = lifecycle.unit = _client(lifecycle.app, "zhujianju")
+    unit_token = lifecycle.unit_token = _token(unit, f"/assessments/suggestions/{item.id}")
     r = unit.post(
         f"/assessments/suggestions/{item.id}/reply", data={"grade": "A", "body": "已完成。", "csrf_token": unit_token}
     )
@@ -82,11 +116,17 @@ def test_suggestion_lifecycle(app, staff_client):
     db.session.refresh(item)
     assert item.state == "handling"
 
-    # The overdue item is on the staff dashboard partial.
-    html = staff_client.get("/dashboard").get_data(as_text=True)
-    assert item.title in html and "已逾期" in html
 
-    # Staff extend once; the unit replies; a second extension is refused.
+@stage
+def test_the_overdue_item_is_on_the_staff_dashboard(lifecycle):
+    html = lifecycle.staff_client.get("/dashboard").get_data(as_text=True)
+    assert _item(lifecycle).title in html and "已逾期" in html
+
+
+@stage
+def test_staff_extend_once_and_the_unit_replies(lifecycle):
+    staff_client, staff_token, today = lifecycle.staff_client, lifecycle.staff_token, lifecycle.today
+    item = _item(lifecycle)
     r = staff_client.post(
         f"/assessments/suggestions/{item.id}/extend",
         data={"due_on": (today + timedelta(days=30)).isoformat(), "csrf_token": staff_token},
@@ -97,14 +137,18 @@ def test_suggestion_lifecycle(app, staff_client):
         data={"due_on": (today + timedelta(days=40)).isoformat(), "csrf_token": staff_token},
     )
     assert r.status_code == 409 and "已经延期过一次" in r.get_data(as_text=True)
-    r = unit.post(
-        f"/assessments/suggestions/{item.id}/reply", data={"grade": "D", "body": "留作参考。", "csrf_token": unit_token}
+    r = lifecycle.unit.post(
+        f"/assessments/suggestions/{item.id}/reply",
+        data={"grade": "D", "body": "留作参考。", "csrf_token": lifecycle.unit_token},
     )
     assert r.status_code == 302
     db.session.refresh(item)
     assert item.state == "replied" and item.last_reply.grade == "D" and item.last_reply.late is False
 
-    # The deputy rates it 不满意: back to the unit for a second round.
+
+@stage
+def test_not_satisfied_sends_it_back_for_a_second_round_and_a_reply_is_rated_once(lifecycle):
+    deputy, token, item = lifecycle.deputy, lifecycle.token, _item(lifecycle)
     r = deputy.post(f"/assessments/suggestions/{item.id}/rate", data={"rating": "dissatisfied", "csrf_token": token})
     assert r.status_code == 302
     db.session.refresh(item)
@@ -115,9 +159,13 @@ def test_suggestion_lifecycle(app, staff_client):
     first = db.session.scalar(select(SuggestionReply).where(SuggestionReply.round == 1))
     assert first.rating == "dissatisfied"
 
-    r = unit.post(
+
+@stage
+def test_the_second_reply_rated_closes_it(lifecycle):
+    deputy, token, item = lifecycle.deputy, lifecycle.token, _item(lifecycle)
+    r = lifecycle.unit.post(
         f"/assessments/suggestions/{item.id}/reply",
-        data={"grade": "B", "body": "已列入明年计划，今年完成两个小区试点。", "csrf_token": unit_token},
+        data={"grade": "B", "body": "已列入明年计划，今年完成两个小区试点。", "csrf_token": lifecycle.unit_token},
     )
     assert r.status_code == 302
     r = deputy.post(f"/assessments/suggestions/{item.id}/rate", data={"rating": "basic", "csrf_token": token})
@@ -129,6 +177,9 @@ def test_suggestion_lifecycle(app, staff_client):
     page = deputy.get(f"/assessments/suggestions/{item.id}").get_data(as_text=True)
     assert "第 2 次答复" in page
 
+
+@stage
+def test_every_step_is_in_the_audit_log_and_the_lists_answer(lifecycle):
     actions = [a for a in db.session.scalars(select(AuditEntry.action)) if a.startswith("suggestion.")]
     assert actions == [
         "suggestion.file",
@@ -139,9 +190,9 @@ def test_suggestion_lifecycle(app, staff_client):
         "suggestion.reply",
         "suggestion.rate",
     ]
-    assert staff_client.get("/assessments/staff/suggestions").status_code == 200
-    assert unit.get("/assessments/unit/suggestions").status_code == 200
-    assert housing_user.lead_unit_id == housing.id
+    assert lifecycle.staff_client.get("/assessments/staff/suggestions").status_code == 200
+    assert lifecycle.unit.get("/assessments/unit/suggestions").status_code == 200
+    assert db.session.get(User, lifecycle.housing_user_id).lead_unit_id == lifecycle.housing_id
 
 
 def test_deadline_arithmetic():

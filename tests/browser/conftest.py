@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from tests.browser.factories import PHONE
 
 CHROMIUM = os.environ.get("YISHI_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -19,9 +22,17 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
-pytestmark = pytest.mark.browser
+FOLDER = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test in this folder is a browser test. (A conftest's ``pytestmark`` marks
+    nothing; before the -m selection runs, so that ``-m "not browser"`` leaves them out.)"""
+    for item in items:
+        if FOLDER in item.path.parents:
+            item.add_marker(pytest.mark.browser)
 
 
 def _chromium_or_skip():
@@ -70,22 +81,3 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def login_in_browser(page, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-    page.wait_for_load_state("load")
-
-
-def assert_accessible(page, context: str = "") -> None:
-    """No serious or critical axe violation on the page."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"{context}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in bad
-    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import re
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from assessments import services
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
+from tests.factories import PASSWORD
 from voting.models import Ballot
 
 QR_SRC = re.compile(r"^data:image/svg\+xml;base64,(.+)$")
@@ -31,6 +32,7 @@ def _vote(page, url: str, first: str, second: str) -> None:
     page.click("#ballot-form button[type=submit]")
 
 
+@pytest.mark.slow
 def test_code_slip_qr_on_a_phone_used_once(app, live_server, page, phone, browser, staff):
     assessment = services.create_assessment(
         title="民主恳谈会公众满意度测评", year=2027, raters="public", session=None, grade_base="cast"

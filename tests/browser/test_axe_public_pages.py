@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.factories import assert_accessible
 from tests.reliability.test_access_control import GET_EXPECTED, PUBLIC, _url
 
 pytestmark = pytest.mark.slow

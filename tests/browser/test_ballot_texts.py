@@ -8,9 +8,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login_in_browser
-from tests.conftest import PASSWORD, make_congress
-from tests.helpers import approval_poll, check_in_all
+from tests.browser.factories import login_in_browser
+from tests.factories import PASSWORD, make_congress
+from tests.voting.factories import approval_poll, check_in_all
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 

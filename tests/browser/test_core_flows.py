@@ -3,8 +3,10 @@ every public page passes axe."""
 
 import re
 
-from tests.browser.conftest import assert_accessible, login_in_browser
-from tests.conftest import PASSWORD, make_congress, make_user
+import pytest
+
+from tests.browser.factories import assert_accessible, login_in_browser
+from tests.factories import PASSWORD, make_congress, make_user
 
 
 def test_staff_logs_in_and_imports_deputies(app, live_server, page, tmp_path):
@@ -62,8 +64,9 @@ def test_language_switches_to_english_and_back(app, live_server, page):
     assert "登录" in page.inner_text("h1")
 
 
+@pytest.mark.slow
 def test_public_pages_pass_axe(app, live_server, page):
-    from tests.helpers import approval_poll, cast, check_in_all, close, take_token
+    from tests.voting.factories import approval_poll, cast, check_in_all, close, take_token
 
     congress, session = make_congress(4)
     check_in_all(session, congress.deputies)

@@ -1,15 +1,17 @@
 """On a phone: a resident signs up for a meeting, staff check them in at the door by
 the code from the QR, and the public reply page (回音) shows every opinion's answer."""
 
+import pytest
 from playwright.sync_api import expect
 
 from deliberation import services
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
 from tests.deliberation.factories import lead_unit, make_meeting
+from tests.factories import PASSWORD
 
 
+@pytest.mark.slow
 def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, browser, staff):
     meeting = make_meeting(capacity=5, waitlist=0)
     opinion, _ = services.submit_opinion(

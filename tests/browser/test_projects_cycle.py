@@ -16,9 +16,9 @@ from core.models import User
 from extensions import db
 from projects import services
 from projects.models import Project, Suggestion
-from tests.browser.conftest import assert_accessible, login_in_browser
-from tests.conftest import FAST_HASH, PASSWORD
-from tests.projects.conftest import PNG
+from tests.browser.factories import assert_accessible, login_in_browser
+from tests.factories import FAST_HASH, PASSWORD
+from tests.projects.factories import PNG
 
 pytestmark = pytest.mark.browser
 TODAY = date(2027, 3, 1)
@@ -41,6 +41,7 @@ def demo(app):
     return lines
 
 
+@pytest.mark.slow
 def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
     base = live_server.url
     year = TODAY.year

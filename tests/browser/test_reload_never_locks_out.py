@@ -14,13 +14,14 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.browser.conftest import PHONE, assert_accessible, login_in_browser
-from tests.conftest import PASSWORD, make_congress
-from tests.helpers import approval_poll, board, check_in_all, close, run_verifier
+from tests.browser.factories import PHONE, assert_accessible, login_in_browser
+from tests.factories import PASSWORD, make_congress
+from tests.voting.factories import approval_poll, board, check_in_all, close, run_verifier
 from voting.models import Ballot, TokenIssuance
 
 DEPUTIES = 10
@@ -135,6 +136,7 @@ def _vote_with_a_reload_at_every_step(phone, url: str, code: str, choices: dict,
     return receipt, ballot
 
 
+@pytest.mark.slow
 def test_reloads_at_every_step_never_lock_a_deputy_out(app, live_server, browser, tmp_path):
     shots = _artifacts(tmp_path)
     congress, session = make_congress(DEPUTIES + 2)
@@ -166,6 +168,7 @@ def test_reloads_at_every_step_never_lock_a_deputy_out(app, live_server, browser
     assert sorted(r["index"] for r in receipts) == list(range(DEPUTIES))
 
 
+@pytest.mark.slow
 def test_a_second_device_is_told_plainly_and_the_deputy_can_report(app, live_server, browser, tmp_path):
     shots = _artifacts(tmp_path)
     congress, session = make_congress(3)

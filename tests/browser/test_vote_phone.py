@@ -5,9 +5,9 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, login_in_browser
-from tests.conftest import PASSWORD, make_congress
-from tests.helpers import approval_poll, board, check_in_all, close, run_verifier
+from tests.browser.factories import assert_accessible, login_in_browser
+from tests.factories import PASSWORD, make_congress
+from tests.voting.factories import approval_poll, board, check_in_all, close, run_verifier
 
 
 def test_deputy_votes_on_a_phone_and_the_receipt_verifies(app, live_server, phone, tmp_path):

@@ -6,14 +6,14 @@ from sqlalchemy.exc import DBAPIError
 
 from core import audit
 from extensions import db
-from tests.conftest import login
+from tests.factories import login
 
 
 def test_audit_page_lists_actions_for_staff_only(staff_client, app):
     page = staff_client.get("/audit").get_data(as_text=True)
     assert "auth.login" in page
     deputy = app.test_client()
-    from tests.conftest import make_congress
+    from tests.factories import make_congress
 
     make_congress(1)
     login(deputy, "D001")

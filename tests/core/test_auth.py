@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from core.models import AuditEntry, User
 from extensions import db
-from tests.conftest import PASSWORD, csrf_token, login, make_user
+from tests.factories import PASSWORD, csrf_token, login, make_user
 
 
 def test_login_success_redirects_staff_to_dashboard(client, staff):
@@ -127,7 +127,7 @@ def test_overlong_username_is_422_not_500(client):
 
 
 def test_deactivated_deputy_cannot_log_in(client, app):
-    from tests.conftest import make_congress
+    from tests.factories import make_congress
 
     congress, _ = make_congress(2)
     congress.deputies[0].active = False

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from core.models import User
 from extensions import db
-from tests.conftest import PASSWORD, login, make_user
+from tests.factories import PASSWORD, login, make_user
 
 
 def logins(output: str) -> dict[str, str]:
@@ -25,6 +26,7 @@ def can_log_in(app, username: str, password: str) -> bool:
     return login(app.test_client(), username, password).status_code == 302
 
 
+@pytest.mark.slow
 def test_restarting_the_demo_tells_how_to_log_in_and_logins_resets_them(app, runner):
     first = runner.invoke(args=["demo", "--if-empty"])
     assert first.exit_code == 0, first.output

@@ -18,9 +18,9 @@ from core.models import Congress, Deputy, HeldSecret, Role, User, utcnow
 from deliberation import services as meetings
 from deliberation.models import Decision, Opinion, Signup
 from extensions import db
-from tests.conftest import csrf_from, csrf_token, login, make_congress, make_user
 from tests.deliberation.factories import make_meeting, sign_up
-from tests.helpers import approval_poll
+from tests.factories import csrf_from, csrf_token, login, make_congress, make_user
+from tests.voting.factories import approval_poll
 from voting.models import PollCode
 from voting.protocol.encoding import code_hash, normalise_code
 
@@ -149,7 +149,7 @@ def test_poll_code_slips_survive_a_reload(app, staff_client):
 
 
 def test_assessment_code_slips_survive_a_reload(app, staff_client):
-    from tests.assessments.support import public_assessment
+    from tests.assessments.factories import public_assessment
 
     assessment, _ = public_assessment(1, ["城区公交线路优化"], open_=False)
     response = staff_client.post(

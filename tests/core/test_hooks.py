@@ -15,8 +15,8 @@ from core import hooks
 from core.hooks import Page, Panel
 from core.models import Deputy, LeadUnit, User
 from extensions import db
-from tests.conftest import FAST_HASH, PASSWORD, login, make_congress, make_user
-from tests.helpers import approval_poll
+from tests.factories import FAST_HASH, PASSWORD, login, make_congress, make_user
+from tests.voting.factories import approval_poll
 
 ROOT = Path(__file__).resolve().parents[2]
 PILLARS = {"voting", "projects", "assessments", "deliberation", "bench"}

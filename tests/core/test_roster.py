@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash
 
 from core.models import Congress, Deputy, User
 from extensions import db
-from tests.conftest import csrf_token, login
+from tests.factories import csrf_token, login
 
 GOOD = "代表证号,姓名,代表团,手机\nA001,王建国,城关镇代表团,13912345678\nA002,李海燕,溪口镇代表团,\n"
 
@@ -126,7 +126,7 @@ def test_missing_file_is_422(staff_client):
 
 
 def test_deputies_cannot_import(client, app):
-    from tests.conftest import make_congress
+    from tests.factories import make_congress
 
     congress, _ = make_congress(1)
     login(client, "D001")
@@ -140,7 +140,7 @@ def test_unknown_congress_is_404_in_chinese(staff_client):
 
 
 def test_deactivate_and_reset_password(staff_client):
-    from tests.conftest import make_congress
+    from tests.factories import make_congress
 
     congress, _ = make_congress(2)
     deputy = congress.deputies[0]
@@ -179,8 +179,8 @@ def test_cli_import_deputies(runner, app, tmp_path):
 
 
 def test_a_deputy_who_took_part_cannot_be_deleted(staff_client, app):
-    from tests.conftest import make_congress
-    from tests.helpers import approval_poll
+    from tests.factories import make_congress
+    from tests.voting.factories import approval_poll
 
     congress, session = make_congress(3)
     token = csrf_token(staff_client, f"/congresses/{congress.id}")

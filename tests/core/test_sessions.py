@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from core.models import AuditEntry, CheckIn, Session
 from extensions import db
-from tests.conftest import csrf_token, login, make_congress
+from tests.factories import csrf_token, login, make_congress
 
 
 def test_staff_creates_a_session_and_bad_dates_are_refused(staff_client):

@@ -16,7 +16,7 @@ from core.models import Congress, Session
 from core.sessions import session_choices
 from core.times import local_today
 from extensions import csrf, db
-from tests.conftest import csrf_token, make_congress
+from tests.factories import csrf_token, make_congress
 
 CSRF_ZH = "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。"
 CSRF_EN = "The form has expired or is missing its security token (CSRF)."

@@ -14,9 +14,10 @@ from babel.messages.pofile import read_po
 from app import create_app
 from core.models import AuditEntry
 from extensions import db
-from tests.conftest import base_config, database_url, make_congress
+from tests.conftest import base_config, database_url
 from tests.deliberation.factories import make_meeting
-from tests.helpers import approval_poll, cast, check_in_all, close, take_token
+from tests.factories import make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, close, take_token
 
 ROOT = Path(__file__).resolve().parents[2]
 # Full-width punctuation (curly quotes “” are English typography too, so they may stay).

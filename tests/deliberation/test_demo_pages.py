@@ -9,7 +9,7 @@ from deliberation import services
 from deliberation.demo import seed_demo
 from deliberation.models import Decision, Meeting, Opinion, Reply
 from extensions import db
-from tests.conftest import login, make_user
+from tests.factories import login, make_user
 
 
 def test_demo_meeting_renders_on_every_page_and_keeps_phones_private(app, staff_client):

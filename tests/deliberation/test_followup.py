@@ -8,8 +8,8 @@ from core.times import local_today
 from deliberation import services
 from deliberation.models import Decision, Meeting, Opinion
 from extensions import db
-from tests.conftest import csrf_token, login, make_user
 from tests.deliberation.factories import lead_unit, make_meeting, sign_up
+from tests.factories import csrf_token, login, make_user
 
 
 def test_overdue_follow_ups_reach_the_dashboard_and_units_see_only_their_own(app, staff_client):

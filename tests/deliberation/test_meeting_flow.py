@@ -1,10 +1,12 @@
 """A whole meeting over HTTP: notice → sign-up → check-in → opinions → minutes →
 decisions (show of hands and an on-the-spot code vote) → follow-up → reply page →
-closing report; and nothing private on the public pages."""
+closing report; and nothing private on the public pages. One story, a test per stage
+(tests/stages.py)."""
 
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core.models import AuditEntry, utcnow
@@ -12,8 +14,9 @@ from core.times import to_local
 from deliberation import services
 from deliberation.models import Decision, Meeting, Opinion, Signup
 from extensions import db
-from tests.conftest import csrf_from, csrf_token, login, make_user
 from tests.deliberation.factories import lead_unit, move
+from tests.factories import csrf_from, csrf_token, login, make_user
+from tests.stages import Scenario, Stages
 from voting.protocol.client import code_ballot
 
 CODE_RE = re.compile(r'id="signup-code">([A-Z0-9-]+)<')
@@ -39,14 +42,26 @@ def public_sign_up(client, meeting_id, name, phone, area="桂花苑"):
     return response
 
 
-def test_full_meeting_from_notice_to_closing_report(app, staff_client):
+stage = Stages()
+
+
+@pytest.fixture(scope="module")
+def meeting(module_app):
+    """Staff logged in, a lead unit with its account; the meeting starts in two days."""
+    app = module_app
     unit = lead_unit()
     unit_user = make_user("zhujianju", "lead_unit")
     unit_user.lead_unit_id = unit.id
+    make_user("staff1")
     db.session.commit()
-    start = utcnow() + timedelta(days=2)
+    staff_client = app.test_client()
+    assert login(staff_client, "staff1").status_code == 302
+    return Scenario(app=app, staff_client=staff_client, unit_id=unit.id, start=utcnow() + timedelta(days=2))
 
-    # 1. Staff create the meeting and its agenda.
+
+@stage
+def test_staff_draft_the_meeting_and_its_agenda(meeting):
+    staff_client, start = meeting.staff_client, meeting.start
     token = csrf_token(staff_client, "/staff/meetings/new")
     response = staff_client.post(
         "/staff/meetings/new",
@@ -69,13 +84,18 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
         },
     )
     assert response.status_code == 302, text(response)
-    meeting = db.session.scalar(select(Meeting))
-    url = f"/staff/meetings/{meeting.id}"
+    meeting.id = db.session.scalar(select(Meeting.id))
+    meeting.token = token
+    meeting.url = url = f"/staff/meetings/{meeting.id}"
     for title in ("加装电梯方案介绍", "费用分摊办法"):
         assert staff_client.post(f"{url}/agenda", data={"title": title, "csrf_token": token}).status_code == 302
     assert staff_client.get(f"/meetings/{meeting.id}").status_code == 404  # a draft is not public
 
-    # 2. The notice: two days is shorter than the configured three, so staff must confirm.
+
+@stage
+def test_a_short_notice_is_published_only_once_confirmed(meeting):
+    # Two days is shorter than the configured three, so staff must confirm.
+    app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
     page = text(staff_client.get(url))
     assert "少于规定的 3 天公告期" in page
     refused = staff_client.post(f"{url}/announce", data={"csrf_token": token})
@@ -87,16 +107,20 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.announce"))
     assert entry.detail["short_notice"] is True
 
-    public = app.test_client()
+    meeting.public = public = app.test_client()
     assert "桂花苑老旧小区加装电梯" in text(public.get("/meetings/"))
-    notice = text(public.get(f"/meetings/{meeting.id}"))
+    meeting.notice = notice = text(public.get(f"/meetings/{meeting.id}"))
     assert "费用分摊办法" in notice and "清溪街道社区服务中心" in notice
-    ics = public.get(f"/meetings/{meeting.id}/meeting.ics")
+    meeting.ics = ics = public.get(f"/meetings/{meeting.id}/meeting.ics")
     assert ics.mimetype == "text/calendar" and b"\r\nDTSTART:" in ics.data
     assert f"UID:meeting-{meeting.id}@".encode() in ics.data
 
-    # 3. Sign-up without an account: two places, one on the waiting list.
-    codes = {}
+
+@stage
+def test_sign_up_without_an_account_with_a_waiting_list_and_cancel_by_code(meeting):
+    # Two places, one on the waiting list.
+    app, public = meeting.app, meeting.public
+    meeting.codes = codes = {}
     for name, phone in (("王建国", "13900000001"), ("李海燕", "13900000002"), ("张志强", "13900000003")):
         response = public_sign_up(app.test_client(), meeting.id, name, phone)
         assert response.status_code == 200, text(response)
@@ -123,7 +147,11 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     db.session.expire_all()
     assert db.session.scalar(select(Signup.status).where(Signup.name == "张志强")) == "confirmed"
 
-    # 4. Check-in at the door: the QR opens the staff page with the code filled in.
+
+@stage
+def test_check_in_at_the_door(meeting):
+    # The QR opens the staff page with the code filled in.
+    staff_client, url, token, codes = meeting.staff_client, meeting.url, meeting.token, meeting.codes
     checkin = f"{url}/checkin"
     prefilled = text(staff_client.get(f"{checkin}?code={codes['王建国']}"))
     assert codes["王建国"] in prefilled
@@ -142,10 +170,15 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     assert cancelled.status_code == 409 and "已取消" in text(cancelled)
     assert services.present_count(db.session.get(Meeting, meeting.id)) == 2
 
-    # 5. Opinions before the meeting, named and anonymous, per agenda item.
+
+@stage
+def test_opinions_before_the_meeting_named_and_anonymous_and_moderation(meeting):
+    # Per agenda item; moderation hides with a public reason and keeps the text.
+    app, staff_client, url = meeting.app, meeting.staff_client, meeting.url
     items = db.session.get(Meeting, meeting.id).agenda
-    opinion_url = f"/meetings/{meeting.id}/opinions/new"
-    tracking = []
+    meeting.agenda_ids = [item.id for item in items]
+    meeting.opinion_url = opinion_url = f"/meetings/{meeting.id}/opinions/new"
+    meeting.tracking = tracking = []
     for data in (
         {
             "agenda_item": str(items[1].id),
@@ -168,9 +201,9 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
         tracking.append(TRACK_RE.search(text(response)).group(1))
     named, anonymous, abusive = db.session.scalars(select(Opinion).order_by(Opinion.number)).all()
     assert anonymous.author_name is None and named.stage == "before"
+    meeting.named_id, meeting.anonymous_id = named.id, anonymous.id
 
-    # Moderation hides with a public reason; the text is kept.
-    opinions_url = f"{url}/opinions"
+    meeting.opinions_url = opinions_url = f"{url}/opinions"
     staff_page = text(staff_client.get(opinions_url))
     response = staff_client.post(
         f"/staff/meetings/opinions/{abusive.id}/hide",
@@ -180,21 +213,25 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     db.session.expire_all()
     assert db.session.get(Opinion, abusive.id).body == "辱骂内容"
 
-    # 6. During the meeting: an opinion, minutes, speakers, decisions.
+
+@stage
+def test_during_the_meeting_an_opinion_the_minutes_and_a_speaker(meeting):
+    app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
+    first_item = meeting.agenda_ids[0]
     move(db.session.get(Meeting, meeting.id), hours=-49)  # the meeting has started
     client = app.test_client()
     response = client.post(
-        opinion_url,
+        meeting.opinion_url,
         data={
-            "agenda_item": str(items[0].id),
+            "agenda_item": str(first_item),
             "category": "question",
             "author_name": "张志强",
             "body": "电梯维保费用谁出？",
-            "csrf_token": csrf_token(client, opinion_url),
+            "csrf_token": csrf_token(client, meeting.opinion_url),
         },
         follow_redirects=True,
     )
-    tracking.append(TRACK_RE.search(text(response)).group(1))
+    meeting.tracking.append(TRACK_RE.search(text(response)).group(1))
     assert db.session.scalar(select(Opinion).where(Opinion.number == 4)).stage == "during"
 
     minutes_url = f"{url}/minutes"
@@ -217,7 +254,7 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
             data={
                 "name": "陈美玲",
                 "affiliation": "县住建局",
-                "agenda_item": str(items[0].id),
+                "agenda_item": str(first_item),
                 "summary": "介绍补助政策。",
                 "csrf_token": token,
             },
@@ -225,12 +262,16 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
         == 302
     )
 
+
+@stage
+def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
+    app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
     decisions_url = f"{url}/decisions"
     staff_client.post(
         decisions_url,
         data={
             "title": "同意桂花苑 6 幢加装电梯方案",
-            "agenda_item": str(items[0].id),
+            "agenda_item": str(meeting.agenda_ids[0]),
             "method": "hands",
             "csrf_token": token,
         },
@@ -252,7 +293,12 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     # The on-the-spot vote runs on the ballot engine in code mode, one code per attendee.
     staff_client.post(
         decisions_url,
-        data={"title": "费用按楼层递增分摊", "agenda_item": str(items[1].id), "method": "vote", "csrf_token": token},
+        data={
+            "title": "费用按楼层递增分摊",
+            "agenda_item": str(meeting.agenda_ids[1]),
+            "method": "vote",
+            "csrf_token": token,
+        },
     )
     vote = db.session.scalar(select(Decision).where(Decision.method == "vote"))
     assert vote.poll.secrecy == "code" and vote.poll.state == "draft"
@@ -264,6 +310,7 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     assert staff_client.post(f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token}).status_code == 302
     db.session.expire_all()
     manifest = db.session.get(Decision, vote.id).poll.manifest
+    meeting.poll_id = manifest["poll"]
     for code, choice in zip(vote_codes, ("yes", "no")):
         cast = app.test_client().post(
             f"/api/polls/{manifest['poll']}/ballots", json=code_ballot(manifest, code, {"p01": choice})
@@ -276,11 +323,14 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     vote = db.session.get(Decision, vote.id)
     assert (vote.state, vote.yes, vote.no, vote.present, vote.passed) == ("recorded", 1, 1, 2, False)
 
-    # Opinions close with the meeting.
+
+@stage
+def test_opinions_close_with_the_meeting(meeting):
+    app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
     assert staff_client.post(f"{url}/close", data={"csrf_token": token}).status_code == 302
     client = app.test_client()
     closed = client.post(
-        opinion_url,
+        meeting.opinion_url,
         data={
             "agenda_item": "0",
             "category": "other",
@@ -292,19 +342,22 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
     assert closed.status_code == 409 and "意见征集已关闭" in text(closed)
     assert db.session.scalar(select(Opinion).where(Opinion.body == "会后意见")) is None
 
-    # 7. Follow-up: assign, the lead unit replies, the author rates once.
-    staff_page = text(staff_client.get(opinions_url))
-    for opinion in (named, anonymous):
+
+@stage
+def test_follow_up_the_lead_unit_replies_and_the_author_rates_once(meeting):
+    app, staff_client, tracking = meeting.app, meeting.staff_client, meeting.tracking
+    staff_page = text(staff_client.get(meeting.opinions_url))
+    for opinion_id in (meeting.named_id, meeting.anonymous_id):
         response = staff_client.post(
-            f"/staff/meetings/opinions/{opinion.id}/assign",
+            f"/staff/meetings/opinions/{opinion_id}/assign",
             data={
-                f"a{opinion.id}-lead_unit": str(unit.id),
-                f"a{opinion.id}-due_on": "",
+                f"a{opinion_id}-lead_unit": str(meeting.unit_id),
+                f"a{opinion_id}-due_on": "",
                 "csrf_token": csrf_from(staff_page),
             },
         )
         assert response.status_code == 302
-    reply_id = db.session.get(Opinion, named.id).reply.id
+    reply_id = db.session.get(Opinion, meeting.named_id).reply.id
     unit_client = app.test_client()
     assert login(unit_client, "zhujianju").status_code == 302
     assert "第 1 号" in text(unit_client.get("/staff/meetings/unit"))
@@ -357,36 +410,41 @@ def test_full_meeting_from_notice_to_closing_report(app, staff_client):
         == 409
     )
 
-    # 8. The reply page and the closing report.
+
+@stage
+def test_the_reply_page_and_the_closing_report_keep_private_fields_private(meeting):
+    public, staff_client, url = meeting.public, meeting.staff_client, meeting.url
     reply_page = text(public.get(f"/meetings/{meeting.id}/reply"))
     assert "<strong>街道人大工委</strong>" in reply_page and "<script>steal" not in reply_page
     assert "&lt;script&gt;alert" in reply_page and "<script>alert" not in reply_page
     assert "含有人身攻击内容" in reply_page and "辱骂内容" not in reply_page
     assert "采纳。一楼住户不分摊" in reply_page and "满意" in reply_page
     assert "同意桂花苑 6 幢加装电梯方案" in reply_page and "陈美玲" in reply_page
-    assert f"/polls/{manifest['poll']}" in reply_page
+    assert f"/polls/{meeting.poll_id}" in reply_page
     report = text(public.get(f"/meetings/{meeting.id}/report"))
     assert re.search(r'id="present">2<', report) and re.search(r'id="opinions">4<', report)
     assert re.search(r'id="adopted">1<', report) and re.search(r'id="satisfaction">100.0%<', report)
 
-    # Private fields never on public pages.
+    # Private fields never on public pages (the notice and calendar as published, too).
     pages = [
-        notice,
+        meeting.notice,
         reply_page,
         report,
         text(public.get("/meetings/")),
         text(public.get(f"/meetings/{meeting.id}")),
-        ics.get_data(as_text=True),
+        meeting.ics.get_data(as_text=True),
     ]
     for page in pages:
         for private in ("13900000001", "13900000002", "13900000003", "13900000009", "李海燕", "桂花苑</"):
             assert private not in page
-    assert "王建国" not in notice  # sign-up names stay private; a named opinion shows its author
+    assert "王建国" not in meeting.notice  # sign-up names stay private; a named opinion shows its author
     staff_list = text(staff_client.get(f"{url}/signups"))
     assert "13900000001" in staff_list  # staff see the phone
     assert public.get(f"{url}/signups").status_code in (302, 401)
 
-    # Every state change is in the audit log.
+
+@stage
+def test_every_state_change_is_in_the_audit_log(meeting):
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {
         "meeting.create",

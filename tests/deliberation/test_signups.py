@@ -12,8 +12,8 @@ from deliberation import lot, services
 from deliberation.models import Meeting, Signup
 from deliberation.services import DeliberationError
 from extensions import db
-from tests.conftest import csrf_token
 from tests.deliberation.factories import make_meeting, move, sign_up
+from tests.factories import csrf_token
 
 
 def count(meeting_id, status=None) -> int:

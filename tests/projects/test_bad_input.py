@@ -11,8 +11,8 @@ from core.models import Deputy
 from extensions import db
 from projects import services
 from projects.models import ProgressPhoto, ProgressReport, Project, Suggestion
-from tests.conftest import csrf_token, login, make_congress
-from tests.projects.conftest import PNG, YEAR, add_candidates, unit_user
+from tests.factories import csrf_token, login, make_congress
+from tests.projects.factories import PNG, YEAR, add_candidates, unit_user
 
 GOOD = {
     "title": "修缮村口石桥",

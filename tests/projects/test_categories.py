@@ -15,8 +15,8 @@ from extensions import db
 from projects import services
 from projects.models import LEGACY_CATEGORIES, SUGGESTION_CATEGORIES, Suggestion
 from projects.services import CycleError
-from tests.conftest import csrf_token
-from tests.projects.conftest import TODAY, YEAR
+from tests.factories import csrf_token
+from tests.projects.factories import TODAY, YEAR
 
 CHINESE = {
     "transport": "交通出行",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from extensions import db
-from tests.projects.conftest import add_candidates
+from tests.projects.factories import add_candidates
 
 
 def test_late_lists_elected_projects_past_their_date_on_local_today(cycle_app, units, runner):

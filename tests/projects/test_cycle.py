@@ -1,29 +1,38 @@
 """The whole yearly cycle over HTTP: a citizen's suggestion becomes a candidate, 200
 deputies vote, a tie goes to a run-off, progress is reported, the year-end
-assessment grades the project, and the project page tells the whole story."""
+assessment grades the project, and the project page tells the whole story. One story,
+a test per stage (tests/stages.py)."""
 
 from __future__ import annotations
 
 import io
 import json
 from datetime import date
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from core.models import AuditEntry, Deputy
+from core.models import AuditEntry, Deputy, LeadUnit, Session
 from extensions import db
 from projects.models import ProgressPhoto, Project, Suggestion
-from tests.conftest import csrf_token, login, make_congress
-from tests.helpers import cast, check_in_all, take_token
-from tests.projects.conftest import (
+from tests.factories import csrf_token, login, make_congress, make_user
+from tests.projects.factories import (
     PNG,
+    TODAY,
     YEAR,
     add_candidates,
+    make_call,
+    make_units,
     options_of,
     unit_user,
     vote_in_bulk,
 )
+from tests.stages import Scenario, Stages
+from tests.voting.factories import cast, check_in_all, take_token
 from voting.models import Poll
+
+stage = Stages()
 
 
 def _post(client, url, data, page=None, **kw):
@@ -31,13 +40,30 @@ def _post(client, url, data, page=None, **kw):
     return client.post(url, data=data, **kw)
 
 
-def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
-    app = cycle_app
-    _congress, session = make_congress(200)
-    deputies = db.session.scalars(select(Deputy).order_by(Deputy.code)).all()
+def _deputies() -> list[Deputy]:
+    return db.session.scalars(select(Deputy).order_by(Deputy.code)).all()
 
-    # 1. A citizen proposes from the QR page, without an account.
-    citizen = app.test_client()
+
+@pytest.fixture(scope="module")
+def cycle(module_app):
+    """A fixed day inside the 2027 call, three lead units, 200 deputies, staff logged in."""
+    app = module_app
+    app.config["YISHI_TODAY"] = TODAY
+    units = make_units()
+    make_call()
+    _congress, session = make_congress(200)
+    make_user("staff1")
+    # The pages below, the project's story and the open data included, are read by this
+    # staff client, as before the split (the ``client`` and ``staff_client`` fixtures
+    # were one client).
+    staff_client = app.test_client()
+    assert login(staff_client, "staff1").status_code == 302
+    return Scenario(app=app, staff_client=staff_client, unit_ids=[u.id for u in units], session_id=session.id)
+
+
+@stage
+def test_a_citizen_proposes_from_the_qr_page_without_an_account(cycle):
+    cycle.citizen = citizen = cycle.app.test_client()
     page = citizen.get("/suggest?src=qr")
     assert page.status_code == 200 and "提建议" in page.get_data(as_text=True)
     response = _post(
@@ -55,11 +81,16 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     assert response.status_code == 302
     mine = db.session.scalar(select(Suggestion).where(Suggestion.title == "中心小学门口加装红绿灯"))
     assert mine.source == "qr" and mine.phone == "13912345678"
+    cycle.mine_id = mine.id
     public = citizen.get(response.headers["Location"]).get_data(as_text=True)
     assert "待审核" in public and "13912345678" not in public and "陈女士" not in public
 
-    # 2. Staff make a candidate of it; three others come from departments.
-    form = staff_client.get(f"/staff/projects/{YEAR}/candidates/new?from={mine.id}")
+
+@stage
+def test_staff_make_a_candidate_of_it_and_three_come_from_departments(cycle):
+    staff_client, mine_id = cycle.staff_client, cycle.mine_id
+    units = [db.session.get(LeadUnit, unit_id) for unit_id in cycle.unit_ids]
+    form = staff_client.get(f"/staff/projects/{YEAR}/candidates/new?from={mine_id}")
     assert form.status_code == 200 and "中心小学门口加装红绿灯" in form.get_data(as_text=True)
     response = _post(
         staff_client,
@@ -70,22 +101,28 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
             "investment": "650",
             "planned_completion": "2027-06-30",
             "description": "在 20 所学校门口加装信号灯和护栏。",
-            "suggestions": [mine.id],
+            "suggestions": [mine_id],
         },
         page=f"/staff/projects/{YEAR}/candidates/new",
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     school = db.session.scalar(select(Project).where(Project.title == "校园周边交通安全设施"))
-    assert [s.id for s in school.suggestions] == [mine.id]
-    assert "校园周边交通安全设施" in citizen.get(f"/suggestions/{mine.id}").get_data(as_text=True)
+    assert [s.id for s in school.suggestions] == [mine_id]
+    cycle.school_id = school.id
+    assert "校园周边交通安全设施" in cycle.citizen.get(f"/suggestions/{mine_id}").get_data(as_text=True)
     others = add_candidates(units, ["居家养老服务中心", "城乡公交一体化", "乡村学校食堂"])
+    cycle.other_id = others[0].id
 
-    # 3. The vote: 4 candidates, 2 seats, more than half of all 200 deputies.
+
+@stage
+def test_staff_open_the_vote_and_its_candidates_can_no_longer_be_edited(cycle):
+    # 4 candidates, 2 seats, more than half of all 200 deputies.
+    staff_client, school_id = cycle.staff_client, cycle.school_id
     response = _post(
         staff_client,
         f"/staff/projects/{YEAR}/vote",
         {
-            "session_id": session.id,
+            "session_id": cycle.session_id,
             "seats": "2",
             "max_yes": "",
             "base": "electorate",
@@ -95,19 +132,26 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     assert response.status_code == 302, response.get_data(as_text=True)
     vote = db.session.scalar(select(Poll).where(Poll.purpose == "project_vote"))
     assert vote.rules["max_yes"] == 2 and vote.rules["seats"] == 2
+    cycle.vote_id = vote.id
     response = _post(staff_client, f"/staff/polls/{vote.id}/open", {}, page=f"/staff/polls/{vote.id}")
     assert response.status_code == 302
-    db.session.refresh(vote)
 
     # Editing a candidate once its vote has opened is refused.
-    edit = staff_client.get(f"/staff/projects/p/{school.id}/edit")
+    edit = staff_client.get(f"/staff/projects/p/{school_id}/edit")
     assert edit.status_code == 409 and "不能再修改" in edit.get_data(as_text=True)
     # ... and the project page no longer links to that refusal.
-    assert f"/staff/projects/p/{school.id}/edit" not in staff_client.get(f"/projects/p/{school.id}").get_data(
+    assert f"/staff/projects/p/{school_id}/edit" not in staff_client.get(f"/projects/p/{school_id}").get_data(
         as_text=True
     )
 
-    check_in_all(session, deputies)
+
+@pytest.mark.slow  # and so are the stages below, which build on it
+@stage
+def test_200_deputies_vote_and_the_last_seat_is_tied(cycle):
+    app, staff_client = cycle.app, cycle.staff_client
+    vote = db.session.get(Poll, cycle.vote_id)
+    deputies = _deputies()
+    check_in_all(db.session.get(Session, cycle.session_id), deputies)
     ids = options_of(vote)
     a, b, c, d = (ids[p] for p in ["校园周边交通安全设施", "居家养老服务中心", "城乡公交一体化", "乡村学校食堂"])
 
@@ -125,7 +169,10 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     db.session.refresh(vote)
     assert vote.result["elected"] == [a] and sorted(vote.result["tied"]) == sorted([b, c])
 
-    # 4. A tie on the last seat: staff start the run-off among the tied candidates.
+
+@stage
+def test_a_run_off_among_the_tied_fills_the_last_seat(cycle):
+    staff_client = cycle.staff_client
     year_page = staff_client.get(f"/staff/projects/{YEAR}").get_data(as_text=True)
     assert "最后名额同票" in year_page
     response = _post(staff_client, f"/staff/projects/{YEAR}/runoff", {}, page=f"/staff/projects/{YEAR}")
@@ -135,7 +182,7 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
         "城乡公交一体化",
         "居家养老服务中心",
     ]
-    db.session.refresh(school)
+    school = db.session.get(Project, cycle.school_id)
     assert school.status == "elected"
     assert (
         _post(staff_client, f"/staff/polls/{runoff.id}/open", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
@@ -143,7 +190,7 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     db.session.refresh(runoff)
     rb, rc = options_of(runoff)["居家养老服务中心"], options_of(runoff)["城乡公交一体化"]
     # Fewer ballots from here on keep the test fast; the base is still all 200 deputies.
-    vote_in_bulk(runoff, deputies[:110], lambda i: {rb: "yes", rc: "no"} if i < 105 else {rb: "no", rc: "yes"})
+    vote_in_bulk(runoff, _deputies()[:110], lambda i: {rb: "yes", rc: "no"} if i < 105 else {rb: "no", rc: "yes"})
     assert (
         _post(staff_client, f"/staff/polls/{runoff.id}/close", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
     )
@@ -161,13 +208,16 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     again = _post(staff_client, f"/staff/projects/{YEAR}/runoff", {}, page=f"/staff/projects/{YEAR}")
     assert again.status_code == 409 and "无需另行票决" in again.get_data(as_text=True)
 
-    # 5. Progress: the monitoring group, the lead unit's reports with a photo.
-    response = _post(staff_client, f"/staff/projects/p/{school.id}/members", {"code": "D001", "leader": "1"})
+
+@stage
+def test_progress_the_monitoring_group_and_the_lead_units_reports_with_a_photo(cycle):
+    app, staff_client, school_id = cycle.app, cycle.staff_client, cycle.school_id
+    response = _post(staff_client, f"/staff/projects/p/{school_id}/members", {"code": "D001", "leader": "1"})
     assert response.status_code == 302
-    unit_user("jiaotong", units[0])
+    unit_user("jiaotong", db.session.get(LeadUnit, cycle.unit_ids[0]))
     unit = app.test_client()
     assert login(unit, "jiaotong").status_code == 302
-    url = f"/projects/p/{school.id}/report"
+    url = f"/projects/p/{school_id}/report"
     response = _post(
         unit,
         url,
@@ -183,8 +233,10 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     photo = db.session.scalar(select(ProgressPhoto))
-    assert photo.content_type == "image/png" and (tmp_path / "uploads" / "projects" / photo.stored_name).exists()
-    assert client.get(f"/projects/photos/{photo.stored_name}").data == PNG
+    uploads = Path(app.config["YISHI_UPLOAD_DIR"])
+    assert photo.content_type == "image/png" and (uploads / "projects" / photo.stored_name).exists()
+    assert staff_client.get(f"/projects/photos/{photo.stored_name}").data == PNG
+    cycle.photo_name = photo.stored_name
     # A bad photo is refused and nothing is stored.
     response = _post(
         unit,
@@ -205,15 +257,18 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
     login(deputy1, "D001")
     response = _post(
         deputy1,
-        f"/projects/p/{school.id}/inspect",
+        f"/projects/p/{school_id}/inspect",
         {"visited_on": "2027-06-05", "note": "实地查看 5 所学校，设施运行良好。"},
     )
     assert response.status_code == 302
-    board = client.get(f"/projects/{YEAR}/progress").get_data(as_text=True)
+    board = staff_client.get(f"/projects/{YEAR}/progress").get_data(as_text=True)
     assert "100%" in board and 'data-schedule="done"' in board
 
-    # 6. The year-end assessment grades the project.
-    response = _post(staff_client, f"/staff/projects/{YEAR}/assessment", {"session_id": session.id})
+
+@stage
+def test_the_year_end_assessment_grades_the_elected_projects(cycle):
+    staff_client = cycle.staff_client
+    response = _post(staff_client, f"/staff/projects/{YEAR}/assessment", {"session_id": cycle.session_id})
     assert response.status_code == 302, response.get_data(as_text=True)
     assessment = db.session.scalar(select(Poll).where(Poll.purpose == "assessment"))
     assert assessment.secrecy == "secret" and len(assessment.options) == 2
@@ -230,17 +285,21 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
             sb: "basic" if i < 105 else "dissatisfied",
         }
 
-    vote_in_bulk(assessment, deputies[:120], rating)
+    vote_in_bulk(assessment, _deputies()[:120], rating)
     assert (
         _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code
         == 302
     )
 
-    # 7. The project page tells the whole story.
-    story = client.get(f"/projects/p/{school.id}").get_data(as_text=True)
+
+@stage
+def test_the_project_page_tells_the_whole_story(cycle):
+    staff_client = cycle.staff_client
+    vote = db.session.get(Poll, cycle.vote_id)
+    story = staff_client.get(f"/projects/p/{cycle.school_id}").get_data(as_text=True)
     for expected in [
         "中心小学门口加装红绿灯",
-        f"/suggestions/{mine.id}",
+        f"/suggestions/{cycle.mine_id}",
         'data-count="yes">150<',
         vote.fingerprint,
         f"/api/polls/{vote.public_id}/board",
@@ -249,35 +308,40 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
         "加快管线迁改",
         "98.3%",
         "满意",
-        f"/projects/photos/{photo.stored_name}",
+        f"/projects/photos/{cycle.photo_name}",
     ]:
         assert expected in story, expected
     assert "13912345678" not in story
-    other = client.get(f"/projects/p/{others[0].id}").get_data(as_text=True)
+    other = staff_client.get(f"/projects/p/{cycle.other_id}").get_data(as_text=True)
     assert "另行票决" in other and "基本满意" in other
-    archive = client.get("/projects").get_data(as_text=True)
+    archive = staff_client.get("/projects").get_data(as_text=True)
     assert f"/projects/{YEAR}" in archive
 
-    # Open data: the BOM for Excel, no private fields anywhere.
-    csv_response = client.get(f"/projects/{YEAR}/suggestions.csv")
+
+@stage
+def test_open_data_has_the_bom_for_excel_and_no_private_fields(cycle):
+    staff_client = cycle.staff_client
+    csv_response = staff_client.get(f"/projects/{YEAR}/suggestions.csv")
     assert csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
     csv_body = csv_response.data
     assert csv_body.startswith("\ufeff".encode()) and "中心小学门口加装红绿灯".encode() in csv_body
     assert b"13912345678" not in csv_body and "陈女士".encode() not in csv_body
-    rows = json.loads(client.get(f"/projects/{YEAR}/results.json").data)["rows"]
+    rows = json.loads(staff_client.get(f"/projects/{YEAR}/results.json").data)["rows"]
     assert {(r["kind"], r["title"]) for r in rows if r["elected"]} == {
         ("vote", "校园周边交通安全设施"),
         ("runoff", "居家养老服务中心"),
     }
-    progress_rows = json.loads(client.get(f"/projects/{YEAR}/progress.json").data)["rows"]
+    progress_rows = json.loads(staff_client.get(f"/projects/{YEAR}/progress.json").data)["rows"]
     assert {r["title"]: r["grade"] for r in progress_rows} == {
         "校园周边交通安全设施": "satisfied",
         "居家养老服务中心": "basic",
     }
-    candidates_csv = client.get(f"/projects/{YEAR}/candidates.csv").data.decode("utf-8-sig")
+    candidates_csv = staff_client.get(f"/projects/{YEAR}/candidates.csv").data.decode("utf-8-sig")
     assert "校园周边交通安全设施" in candidates_csv and "650" in candidates_csv
 
-    # Every state change left an audit line.
+
+@stage
+def test_every_state_change_left_an_audit_line(cycle):
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {
         "projects.suggestion.submit",
@@ -290,4 +354,4 @@ def test_whole_cycle(cycle_app, client, staff_client, units, call, tmp_path):
         "projects.note.add",
         "projects.assessment.create",
     } <= actions
-    assert date.fromisoformat("2027-06-30") == school.planned_completion
+    assert date.fromisoformat("2027-06-30") == db.session.get(Project, cycle.school_id).planned_completion

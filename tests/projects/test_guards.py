@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from extensions import db
 from projects import services
 from projects.models import InspectionNote, ProgressReport, Project, ProjectStatus
-from tests.conftest import csrf_token, login, make_congress
-from tests.projects.conftest import YEAR, add_candidates, unit_user
+from tests.factories import csrf_token, login, make_congress
+from tests.projects.factories import YEAR, add_candidates, unit_user
 from voting import services as poll_services
 
 JSON = {"Accept": "application/json"}

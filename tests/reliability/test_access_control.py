@@ -15,7 +15,7 @@ from werkzeug.security import generate_password_hash
 
 from core.models import User
 from extensions import db
-from tests.conftest import FAST_HASH, PASSWORD, csrf_token, login
+from tests.factories import FAST_HASH, PASSWORD, csrf_token, login
 
 pytestmark = pytest.mark.slow
 

@@ -2,8 +2,9 @@
 
 import json
 
-from tests.conftest import base_config, csrf_from, database_url, make_congress
-from tests.helpers import approval_poll, cast, check_in_all, close, deputy_client, take_token
+from tests.conftest import base_config, database_url
+from tests.factories import csrf_from, make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, close, deputy_client, take_token
 
 
 def test_restored_database_serves_identical_boards(app, runner, backend, tmp_path):

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bench import harness
-from tests.helpers import run_verifier
+from tests.voting.factories import run_verifier
 
 pytestmark = pytest.mark.slow
 

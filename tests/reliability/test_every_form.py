@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from core.models import AuditEntry
 from extensions import db
-from tests.conftest import csrf_token
+from tests.factories import csrf_token
 from tests.reliability.test_access_control import _url, demo_clients  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow

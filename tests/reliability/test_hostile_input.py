@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from core.models import AuditEntry, Deputy
 from extensions import db
-from tests.conftest import csrf_token, login, make_congress
-from tests.helpers import approval_poll, check_in_all, deputy_client, take_token
+from tests.factories import csrf_token, login, make_congress
+from tests.voting.factories import approval_poll, check_in_all, deputy_client, take_token
 from voting.models import Ballot, TokenIssuance
 
 SETTINGS = settings(

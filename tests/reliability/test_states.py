@@ -37,8 +37,8 @@ from projects.models import (
     Suggestion,
     SuggestionStatus,
 )
-from tests.conftest import make_congress
-from tests.helpers import approval_poll, close
+from tests.factories import make_congress
+from tests.voting.factories import approval_poll, close
 from voting.models import Poll, PollState
 
 # (table, column, enum, model): every stored state or status column.

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select, text, update
 
 from extensions import db
-from tests.conftest import csrf_token, make_congress
-from tests.helpers import approval_poll, cast, check_in_all, take_token
+from tests.factories import csrf_token, make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, take_token
 from voting import services
 from voting.models import Ballot, Poll
 

@@ -4,10 +4,11 @@ can."""
 
 from __future__ import annotations
 
+import pytest
 from flask import url_for
 
 from core.routing import DB_INT_MAX, DatabaseIntConverter
-from tests.conftest import csrf_token
+from tests.factories import csrf_token
 
 OTHER_ARGUMENTS = {
     "poll_id": "no-such-poll",
@@ -54,6 +55,7 @@ def test_the_issues_examples_are_404(client):
         assert "页面不存在" in response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_every_integer_route_is_404_beyond_the_database_and_never_5xx_within(app, client, staff_client):
     routes = integer_routes(app)
     assert len(routes) > 60

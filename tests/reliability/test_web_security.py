@@ -6,7 +6,8 @@ import uuid
 import pytest
 
 from app import create_app
-from tests.conftest import PASSWORD, base_config, csrf_token, login, make_congress
+from tests.conftest import base_config
+from tests.factories import PASSWORD, csrf_token, login, make_congress
 
 
 def test_security_headers_on_every_page(client):
@@ -83,7 +84,7 @@ def test_every_state_change_needs_csrf(app, staff_client):
 
 
 def test_token_call_needs_the_csrf_header(app):
-    from tests.helpers import approval_poll, check_in_all, deputy_client
+    from tests.voting.factories import approval_poll, check_in_all, deputy_client
 
     congress, session = make_congress(1)
     check_in_all(session, congress.deputies)

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.conftest import make_congress
-from tests.helpers import (
+from tests.factories import make_congress
+from tests.voting.factories import (
     approval_poll,
     board,
     cast,
@@ -91,7 +91,7 @@ def test_token_requests_racing_the_close_are_all_in_the_register_or_refused(app,
     UPDATE on PostgreSQL, the write lock on SQLite), and later ones answer 409."""
     import threading
 
-    from tests.helpers import csrf_from, deputy_client
+    from tests.voting.factories import csrf_from, deputy_client
     from voting.protocol.client import SecretVoter
 
     congress, session = make_congress(40, delegations=4)
@@ -139,7 +139,7 @@ def test_racing_token_requests_of_one_deputy_make_one_issuance(app, tmp_path):
     message that won gets the same signature, every other one 409."""
     import threading
 
-    from tests.helpers import csrf_from, deputy_client
+    from tests.voting.factories import csrf_from, deputy_client
     from voting.models import TokenIssuance
     from voting.protocol.client import SecretVoter
 

@@ -5,8 +5,8 @@ import json
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.conftest import csrf_from, csrf_token, make_congress
-from tests.helpers import approval_poll, board, cast, check_in_all, close, deputy_client, run_verifier
+from tests.factories import csrf_from, csrf_token, make_congress
+from tests.voting.factories import approval_poll, board, cast, check_in_all, close, deputy_client, run_verifier
 from voting import services, specs
 from voting.models import Ballot, Poll
 from voting.protocol.client import code_ballot, named_ballot
@@ -167,7 +167,7 @@ def test_poll_commands(runner, app, tmp_path):
     result = runner.invoke(args=["poll", "open", "cli-poll"])
     assert "fingerprint" in result.output
     poll = db.session.scalar(select(Poll).where(Poll.public_id == "cli-poll"))
-    from tests.helpers import take_token
+    from tests.voting.factories import take_token
 
     voter = take_token(app, poll, "D001")
     assert cast(app, poll, voter.ballot({"p01": "yes", "p02": "no"})).status_code == 201

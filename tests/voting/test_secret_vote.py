@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from extensions import db
-from tests.conftest import login, make_congress
-from tests.helpers import approval_poll, board, cast, check_in_all, close, run_verifier, take_token
+from tests.factories import login, make_congress
+from tests.voting.factories import approval_poll, board, cast, check_in_all, close, run_verifier, take_token
 from voting.models import Ballot, TokenIssuance
 from voting.protocol.encoding import b64url_decode, b64url_encode
 
@@ -73,13 +73,13 @@ def test_second_token_request_is_409(app, open_poll):
 
 
 def test_token_needs_check_in_register_login_and_csrf(app, open_poll):
-    from tests.helpers import deputy_client
+    from tests.voting.factories import deputy_client
     from voting.protocol.client import SecretVoter
 
     absent = deputy_client(app, "D006")
     page = absent.get(f"/polls/{open_poll.public_id}/vote").get_data(as_text=True)
     assert "您还没有签到" in page
-    from tests.conftest import csrf_from
+    from tests.factories import csrf_from
 
     token = csrf_from(page)
     body = SecretVoter(open_poll.manifest).token_request()
@@ -217,7 +217,7 @@ def test_results_page_shows_turnout_elected_and_fingerprint(app, open_poll, tmp_
 
 
 def test_published_pages_are_cached_for_the_public_only(app, open_poll, staff):
-    from tests.conftest import login
+    from tests.factories import login
 
     voter = take_token(app, open_poll, "D001")
     cast(app, open_poll, voter.ballot(choices(open_poll, yes=["p01"])))

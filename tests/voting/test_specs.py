@@ -8,7 +8,7 @@ import json
 import pytest
 
 from extensions import db
-from tests.conftest import make_congress
+from tests.factories import make_congress
 from voting import services, specs
 from voting.models import Poll
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from extensions import db
-from tests.conftest import csrf_from, login, make_congress
-from tests.helpers import approval_poll, cast, check_in_all, close, deputy_client, take_token
+from tests.factories import csrf_from, login, make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, close, deputy_client, take_token
 from voting.models import Poll, TokenIssuance
 from voting.protocol.client import SecretVoter
 from voting.protocol.encoding import b64url_decode, b64url_encode

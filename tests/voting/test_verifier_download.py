@@ -7,8 +7,8 @@ import subprocess
 import sys
 import zipfile
 
-from tests.conftest import make_congress
-from tests.helpers import approval_poll, board, cast, check_in_all, close, take_token
+from tests.factories import make_congress
+from tests.voting.factories import approval_poll, board, cast, check_in_all, close, take_token
 
 # Run the verifier with the site's other libraries made unimportable.
 ISOLATED = (

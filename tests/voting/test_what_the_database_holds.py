@@ -11,8 +11,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Date, DateTime, Time, inspect, select
 
 from extensions import db
-from tests.conftest import make_congress
-from tests.helpers import approval_poll, cast, check_in_all, close, take_token
+from tests.factories import make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, close, take_token
 from voting import keystore
 from voting.models import Ballot, Poll, TokenIssuance
 from voting.protocol import blindrsa

@@ -8,7 +8,7 @@ from pathlib import Path
 from core import sessions as core_sessions
 from core.models import Deputy, Session
 from extensions import db
-from tests.conftest import csrf_from, login
+from tests.factories import csrf_from, login
 from voting import services, specs
 from voting.protocol.client import SecretVoter, code_ballot, named_ballot
 

@@ -10,7 +10,7 @@ from assessments import services
 from core import sessions as core_sessions
 from core.models import Deputy, User
 from extensions import db
-from tests.conftest import FAST_HASH, PASSWORD
+from tests.factories import FAST_HASH, PASSWORD
 from voting import services as polls
 from voting.protocol.client import SecretVoter, code_ballot
 

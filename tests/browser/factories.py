@@ -1,0 +1,25 @@
+"""What the browser tests share: the phone's viewport, logging in through the form, and
+the accessibility check (axe: no serious or critical violation)."""
+
+from __future__ import annotations
+
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def login_in_browser(page, base_url: str, username: str, password: str) -> None:
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def assert_accessible(page, context: str = "") -> None:
+    """No serious or critical axe violation on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    assert not bad, f"{context}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in bad
+    )

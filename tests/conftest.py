@@ -59,6 +59,23 @@ def _replace_db(url: str, name: str) -> str:
     return f"{head}/{name}{query}"
 
 
+def new_postgres_database(prefix: str):
+    """A new, empty PostgreSQL database named ``<prefix>_<random>``, created through the
+    ``postgres`` database of ``YISHI_TEST_POSTGRES_URL``: (name, url, admin engine for
+    dropping it). Skips when the variable is unset, and fails instead under ``CI``."""
+    base = os.environ.get(PG_ENV)
+    if not base:
+        if os.environ.get("CI"):
+            pytest.fail(f"{PG_ENV} must be set in CI")
+        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    base = _database_url(base, "")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_replace_db(base, "postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    return name, _replace_db(base, name), admin
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory):
     """A migrated template database for each backend."""
@@ -72,19 +89,11 @@ def backend(request, tmp_path_factory):
         conn.close()
         yield {"kind": "sqlite", "template": path}
         return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail(f"{PG_ENV} must be set in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    name = f"yishi_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_replace_db(_database_url(base, ""), "postgres"), isolation_level="AUTOCOMMIT")
+    name, url, admin = new_postgres_database("yishi_test")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
         # Tests need no durability across a power cut; the crash tests use their own
         # databases with the server's defaults.
         conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit TO off'))
-    url = _replace_db(_database_url(base, ""), name)
     _migrate(tmp, url)
     engine = create_engine(url)
     with engine.connect() as conn:

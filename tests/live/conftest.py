@@ -4,14 +4,10 @@ PostgreSQL (a database of its own, created through the ``postgres`` database of
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from config import _database_url
-from tests.conftest import PG_ENV, _replace_db
+from tests.conftest import new_postgres_database
 from tests.live import server
 
 
@@ -27,18 +23,10 @@ def site(request, tmp_path):
         finally:
             server.stop(running)
         return
-    base = os.environ.get(PG_ENV)
-    if not base:
-        if os.environ.get("CI"):
-            pytest.fail(f"{PG_ENV} must be set in CI")
-        pytest.skip(f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    name = f"yishi_live_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_replace_db(_database_url(base, ""), "postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    name, url, admin = new_postgres_database("yishi_live")
     running = None
     try:
-        running = server.start(instance, _replace_db(base, name))
+        running = server.start(instance, url)
         yield running
     finally:
         if running is not None:

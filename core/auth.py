@@ -93,6 +93,7 @@ def logout():
     form_or_fail(EmptyForm())
     if current_user.is_authenticated:
         audit.record("auth.logout", "user", current_user.id)
+        held.release_all()
         db.session.commit()
         logout_user()
         session.clear()

@@ -71,9 +71,15 @@ def _key_for(hold_id: str) -> bytes | None:
     """The hold's key, if this browser has it and the hold is this account's (or was
     made before anyone logged in)."""
     for entry_id, key, owner in _entries():
-        if secrets.compare_digest(entry_id, hold_id) and owner in ("", _owner()):
+        if _same_id(entry_id, hold_id) and owner in ("", _owner()):
             return _unb64(key)
     return None
+
+
+def _same_id(entry_id: str, hold_id: str) -> bool:
+    """Compared as bytes: any text a URL carries (``compare_digest`` refuses non-ASCII
+    ``str``, which would be a 500)."""
+    return secrets.compare_digest(entry_id.encode(), hold_id.encode())
 
 
 def hold(kind: str, payload: dict) -> str:
@@ -114,13 +120,22 @@ def read(kind: str, hold_id: str) -> dict:
     return json.loads(zlib.decompress(data))
 
 
+def release_all() -> None:
+    """Delete every hold of this browser's session (at logout: a copy of the old cookie
+    must not open them afterwards). The caller commits."""
+    ids = [entry[0] for entry in _entries()]
+    if ids:
+        db.session.execute(delete(HeldSecret).where(HeldSecret.id.in_(ids)))
+    session.pop(SESSION_KEY, None)
+
+
 def release(hold_id: str) -> bool:
     """Forget a hold of this browser and delete its row; False if it holds no such hold.
 
     Only the browser holding the key may release a hold, so an id seen in a log cannot
     be used to destroy someone's codes. The caller commits."""
     entries = _entries()
-    kept = [e for e in entries if not (secrets.compare_digest(e[0], hold_id) and e[2] in ("", _owner()))]
+    kept = [e for e in entries if not (_same_id(e[0], hold_id) and e[2] in ("", _owner()))]
     if len(kept) == len(entries):
         return False
     session[SESSION_KEY] = kept

@@ -11,7 +11,7 @@ from core.errors import fail
 from core.forms import EmptyForm, form_or_fail, form_status
 from core.models import Deputy, LeadUnit, Session
 from core.permissions import staff_required
-from core.routing import bounded_int
+from core.routing import bounded_int_text
 from core.sessions import session_choices
 from core.times import local_today
 from extensions import db
@@ -201,7 +201,7 @@ def _candidate_page(form: CandidateForm, year: int, project: Project | None):
 def candidate_new(year: int):
     form = _candidate_form(year)
     if request.method == "GET":
-        ids = [n for x in request.args.getlist("from") if x.isdecimal() and (n := bounded_int(int(x)))]
+        ids = [n for x in request.args.getlist("from") if (n := bounded_int_text(x))]
         form.suggestions.data = ids
         first = db.session.get(Suggestion, ids[0]) if ids else None
         if first is not None:

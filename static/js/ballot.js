@@ -188,6 +188,13 @@
     }
   }
 
+  // Runs fn alone among this browser's tabs for the key (Web Locks), or just runs it
+  // where the browser has no locks.
+  function withLock(key, fn) {
+    if (navigator.locks && navigator.locks.request) return navigator.locks.request('yishi:' + key, fn);
+    return fn();
+  }
+
   function remove(key) {
     if (!storageOK) return;
     try { localStorage.removeItem(key); } catch (e) { /* ignore */ }
@@ -572,19 +579,9 @@
   };
 
   BallotPage.prototype.loadVote = function () {
+    // A page of an earlier version kept its token under a key that names no deputy: it
+    // is never taken over, since on a shared phone it may be another deputy's.
     var st = load(this.voteKey());
-    if (!st) {
-      // A page of an earlier version kept the token under a key without the deputy.
-      var legacyKey = this.key('token');
-      var legacy = load(legacyKey);
-      if (legacy && legacy.token) {
-        st = { v: 2, token: legacy.token };
-        if (legacy.token_sig) st.token_sig = legacy.token_sig;
-        else if (legacy.blinded_msg && legacy.inv) { st.blinded_msg = legacy.blinded_msg; st.inv = legacy.inv; }
-        save(this.voteKey(), st);
-      }
-      remove(legacyKey);
-    }
     return st && typeof st.token === 'string' ? st : null;
   };
 
@@ -643,22 +640,38 @@
       }
       delete st.token_sig; // not a signature of this poll's key: ask again below, if we can
     }
-    var reused = !!(st && st.blinded_msg && st.inv);
-    if (!reused) {
-      var token = B.prepare(B.randomBytes(32));
-      var bl;
-      try {
-        bl = await B.blind(tk.n, tk.e, token);
-      } catch (e) {
-        this.block(this.t('token_error', { message: e.message }));
-        return false;
+    // Decide on the blinded message and save it before the request, under a lock shared
+    // by this deputy's tabs: a second tab opened at the same moment reads the first
+    // tab's state instead of writing its own over it (the server signs only the first).
+    var page = this;
+    var blindError = null;
+    var reused = true; // false when this request carries a message made just now
+    await withLock(this.voteKey(), async function () {
+      var stored = page.loadVote();
+      if (stored && stored.blinded_msg && stored.inv) {
+        if (st && st.choices && !stored.choices) stored.choices = st.choices;
+        st = page.vote = stored;
+      } else if (!(st && st.blinded_msg && st.inv)) {
+        var token = B.prepare(B.randomBytes(32));
+        var bl;
+        try {
+          bl = await B.blind(tk.n, tk.e, token);
+        } catch (e) {
+          blindError = e;
+          return;
+        }
+        var fresh = { v: 2, token: B.b64u.encode(token), blinded_msg: B.b64u.encode(bl.blindedMsg), inv: B.b64u.encode(bl.inv) };
+        if (st && st.choices) fresh.choices = st.choices;
+        st = page.vote = fresh;
+        reused = false;
       }
-      var fresh = { v: 2, token: B.b64u.encode(token), blinded_msg: B.b64u.encode(bl.blindedMsg), inv: B.b64u.encode(bl.inv) };
-      if (st && st.choices) fresh.choices = st.choices;
-      st = this.vote = fresh;
+      // Before the request: a reload while it is in flight sends the same message again.
+      page.saveVote();
+    });
+    if (blindError) {
+      this.block(this.t('token_error', { message: blindError.message }));
+      return false;
     }
-    // Before the request: a reload while it is in flight sends the same message again.
-    this.saveVote();
     this.status(this.t('token_requesting'), 'info');
     var headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
     if (this.csrf) headers['X-CSRFToken'] = this.csrf;

@@ -314,3 +314,28 @@ def test_a_hold_stays_with_the_account_that_made_it(app, staff_client):
     assert login(staff_client, "staff2").status_code == 302
     assert staff_client.get(location).status_code == 404
     assert db.session.scalar(select(db.func.count()).select_from(HeldSecret)) == 1  # not lost, only not shown
+
+
+def test_an_id_of_any_text_is_404_and_logout_deletes_the_holds(app, staff_client):
+    """Review finds: a non-ASCII id in the URL was a 500 (``compare_digest`` refuses
+    non-ASCII text); a copy of the cookie kept from before a logout still opened the
+    holds, since logout only cleared this browser's cookie."""
+    congress, _ = make_congress(2)
+    deputy_id = congress.deputies[0].id
+    response = staff_client.post(
+        f"/deputies/{deputy_id}/password", data={"csrf_token": csrf_token(staff_client, f"/congresses/{congress.id}")}
+    )
+    location = response.headers["Location"]
+    assert staff_client.get(location).status_code == 200
+    for odd in ("%C3%A9", "%E4%BB%A3%E8%A1%A8", "x" * 40):
+        page = staff_client.get(location.rsplit("/", 1)[0] + "/" + odd)
+        assert page.status_code == 404, odd
+    token = csrf_token(staff_client, f"/congresses/{congress.id}")
+    assert staff_client.post("/held/%C3%A9/noted", data={"csrf_token": token}).status_code in (303, 404)
+    copied = staff_client.get_cookie("session", domain="localhost").value
+    assert db.session.query(HeldSecret).count() == 1
+    assert staff_client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert db.session.query(HeldSecret).count() == 0
+    thief = app.test_client()
+    thief.set_cookie("session", copied, domain="localhost")
+    assert thief.get(location).status_code in (302, 404)

@@ -84,3 +84,8 @@ def test_query_string_integers_beyond_the_database(staff_client):
     assert staff_client.get("/audit?page=99999999999999999999999").status_code == 200
     page = staff_client.get("/staff/projects/2027/candidates/new?from=99999999999999999999&from=²&from=1")
     assert page.status_code == 200
+    # Longer than Python's int() takes (4,300 digits), and full-width digits: no 500.
+    huge = "9" * 5000
+    assert staff_client.get(f"/staff/projects/2027/candidates/new?from={huge}&from=１２").status_code == 200
+    assert staff_client.get(f"/congresses/{huge}").status_code == 404
+    assert staff_client.get("/congresses/１").status_code == 404

@@ -84,17 +84,7 @@ def seed_votes(run: DemoRun) -> list[str]:
     deputies = db.session.scalars(select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)).all()
     last_year, current = demo_session(LAST_SESSION), demo_session(CURRENT_SESSION)
     options = specs.option_list([p[0] for p in PROJECTS])
-    titles = [p[0] for p in PROJECTS]
-    poll = polls.create_poll(
-        public_id=f"{today.year}-qingxi-18-4-minsheng",
-        title=f"{today.year}年清溪县民生实事项目票决",
-        ballot="approval",
-        secrecy="secret",
-        options=titles,
-        poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
-        session=last_year,
-        purpose="project_vote",
-    ).poll
+    poll = _project_vote(f"{today.year}-qingxi-18-4-minsheng", f"{today.year}年清溪县民生实事项目票决", last_year)
     present = deputies[:190]
     for deputy in present:
         sessions.check_in(last_year, deputy, method="staff", by=None)
@@ -107,16 +97,9 @@ def seed_votes(run: DemoRun) -> list[str]:
             polls.cast(poll, voter.ballot(_choices(rng, options)))
     polls.close_poll(poll)
 
-    open_poll = polls.create_poll(
-        public_id=f"{today.year + 1}-qingxi-18-5-minsheng",
-        title=f"{today.year + 1}年清溪县民生实事项目票决（演示）",
-        ballot="approval",
-        secrecy="secret",
-        options=titles,
-        poll_rules={"threshold": {"base": "electorate", "more_than": "1/2"}, "seats": 10, "max_yes": 10},
-        session=current,
-        purpose="project_vote",
-    ).poll
+    open_poll = _project_vote(
+        f"{today.year + 1}-qingxi-18-5-minsheng", f"{today.year + 1}年清溪县民生实事项目票决（演示）", current
+    )
     for deputy in deputies[:20]:
         sessions.check_in(current, deputy, method="staff", by=None)
     polls.open_poll(open_poll)
@@ -124,6 +107,20 @@ def seed_votes(run: DemoRun) -> list[str]:
         f"  closed poll 已结束:  /polls/{poll.public_id}",
         f"  open poll 投票中:    /polls/{open_poll.public_id}",
     ]
+
+
+def _project_vote(public_id: str, title: str, session) -> Poll:
+    """A draft of the deputies' secret vote over the demo's fifteen projects, ten seats."""
+    return polls.create_poll(
+        public_id=public_id,
+        title=title,
+        ballot="approval",
+        secrecy="secret",
+        options=[p[0] for p in PROJECTS],
+        poll_rules=specs.build_rules("approval", seats=10, max_yes=10),
+        session=session,
+        purpose="project_vote",
+    ).poll
 
 
 def _choices(rng: random.Random, options: list[dict]) -> dict[str, str]:

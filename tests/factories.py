@@ -60,6 +60,18 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
 
 
+def deputy_account(deputy: Deputy, pw_hash: str) -> User:
+    """The deputy's login, under their code, with a known password's hash."""
+    return User(
+        username=deputy.code,
+        display_name=deputy.name,
+        role="deputy",
+        deputy=deputy,
+        password_hash=pw_hash,
+        must_change_password=False,
+    )
+
+
 def make_congress(
     n: int = 10,
     *,
@@ -86,16 +98,7 @@ def make_congress(
         )
         db.session.add(deputy)
         if with_accounts:
-            db.session.add(
-                User(
-                    username=deputy.code,
-                    display_name=deputy.name,
-                    role="deputy",
-                    deputy=deputy,
-                    password_hash=pw_hash,
-                    must_change_password=False,
-                )
-            )
+            db.session.add(deputy_account(deputy, pw_hash))
     session = Session(
         congress=congress, name="第十八届人大第四次会议", starts_on=date(2027, 1, 12), ends_on=date(2027, 1, 15)
     )

@@ -8,9 +8,9 @@ from werkzeug.security import generate_password_hash
 
 from assessments import services
 from core import sessions as core_sessions
-from core.models import Deputy, User
+from core.models import Deputy
 from extensions import db
-from tests.factories import FAST_HASH, PASSWORD
+from tests.factories import FAST_HASH, PASSWORD, deputy_account
 from voting import services as polls
 from voting.protocol.client import SecretVoter, code_ballot
 
@@ -27,16 +27,7 @@ def make_committee(n: int = 40, name: str = "测试县人大常委会", accounts
         member = Deputy(congress=committee.congress, code=f"C{i:03d}", name=f"委员{i:02d}", delegation="常委会")
         db.session.add(member)
         if accounts:
-            db.session.add(
-                User(
-                    username=member.code,
-                    display_name=member.name,
-                    role="deputy",
-                    deputy=member,
-                    password_hash=pw_hash,
-                    must_change_password=False,
-                )
-            )
+            db.session.add(deputy_account(member, pw_hash))
     meeting = Session(
         congress=committee.congress, name="常委会第二十次会议", starts_on=date(2027, 6, 20), ends_on=date(2027, 6, 20)
     )

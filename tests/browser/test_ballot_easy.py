@@ -257,7 +257,9 @@ def test_a_proxy_error_after_a_committed_cast_keeps_the_ballot_locked(app, live_
             route.continue_()
             return
         answers.append(route.fetch())  # the server commits the ballot ...
-        route.fulfill(status=413, content_type="text/html", body="<html><body>413 Request Entity Too Large</body></html>")
+        route.fulfill(
+            status=413, content_type="text/html", body="<html><body>413 Request Entity Too Large</body></html>"
+        )
 
     page.route("**/api/polls/*/ballots", proxy_refuses_the_first)
     page.check("input[name=choice-p01][value=yes]")

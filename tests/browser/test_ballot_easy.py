@@ -317,6 +317,7 @@ def test_the_deputy_page_before_and_after_the_token(app, live_server, phone812, 
     li = item()
     expect(li.locator(".deputy-poll-token")).to_be_visible()
     expect(li.locator(".deputy-poll-elsewhere")).to_be_visible()
+    expect(li.locator(".deputy-poll-unsent")).to_be_hidden()  # D001's token in this browser is not D002's
     expect(li.locator(".deputy-poll-voted")).to_be_hidden()
     assert li.locator(".deputy-poll-link").evaluate("e => getComputedStyle(e).backgroundColor") != ACCENT
     page.screenshot(path=shots / "me-token-elsewhere.png", full_page=True)

@@ -638,6 +638,9 @@
       for (j = 0; j < rs.length; j++) if (rs[j].value === value && !rs[j].disabled) rs[j].checked = true;
     }
     this.updateCount();
+    // The button pressed is now disabled: the next step is the submit button.
+    var submit = this.submitButton();
+    if (submit && !submit.disabled && !this.readChoices().missing.length) submit.focus();
   };
 
   BallotPage.prototype.updateHelpers = function (c) {

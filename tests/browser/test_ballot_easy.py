@@ -228,7 +228,27 @@ def test_mark_the_rest_on_a_satisfaction_ballot_and_the_named_vote_on_the_deputy
     for button in page.locator(".ballot-rest-button").all():
         expect(button).to_be_disabled()
     assert _bar_height(page) <= MAX_BAR
+    assert page.evaluate("document.activeElement.type") == "submit"  # the next step
     page.screenshot(path=shots / "satisfaction-1-marked.png")
+
+    # A gateway's 403 page after the server took the ballot: the pending ballot is kept.
+    answers = []
+
+    def gateway_refuses_the_first(route):
+        if answers:
+            route.continue_()
+            return
+        answers.append(route.fetch())
+        route.fulfill(status=403, content_type="text/html", body="<html><body>403 Forbidden</body></html>")
+
+    page.route("**/api/polls/*/ballots", gateway_refuses_the_first)
+    page.click("#ballot-form button[type=submit]")
+    _is_error(page, "#ballot-status")
+    assert answers[0].status == 201
+    assert page.evaluate("Object.keys(localStorage).some(k => k.startsWith('yishi-pending:'))")
+    page.reload()  # the kept ballot comes back, to be sent again as it was
+    expect(page.locator("#ballot-status")).to_contain_text("上次提交可能没有送达")
+    assert _choice(page, "p04") == "basic"
     page.click("#ballot-form button[type=submit]")
     expect(page.locator("#ballot-receipt")).to_be_visible()
     expect(page.locator("#ballot-form button[type=submit]")).to_have_text("已投票")

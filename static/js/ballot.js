@@ -54,7 +54,7 @@
   // API"): only these mean the ballot was not taken. Any other answer (a proxy's 4xx,
   // HTML, no JSON) may have come after the ballot was committed.
   var REFUSALS = ['unknown_poll', 'bad_request', 'poll_closed', 'wrong_manifest', 'bad_token_signature',
-    'bad_code', 'unknown_code', 'not_in_register', 'not_your_ballot', 'bad_choices', 'already_used'];
+    'bad_code', 'unknown_code', 'not_in_register', 'not_your_ballot', 'not_checked_in', 'bad_choices', 'already_used'];
 
   /* ---------------- helpers ---------------- */
 

@@ -198,6 +198,12 @@ def create_poll(
 _PLACEHOLDER_N = b64url_encode(b"\xc5" * 256)
 
 
+# A valid Ed25519 public key (RFC 8032 section 7.1, test 1) standing for the poll's
+# own key while a draft is checked; the all-zero bytes encode a point of small order,
+# which the protocol refuses (rev 5).
+_PLACEHOLDER_KEY = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+
+
 def _manifest_skeleton(
     public_id,
     title,
@@ -220,7 +226,7 @@ def _manifest_skeleton(
         "options": [{"id": o["id"], "title": o["title"]} for o in options],
         "rules": poll_rules,
         "electorate": electorate,
-        "signing_key": signing_key or b64url_encode(bytes(32)),
+        "signing_key": signing_key or b64url_encode(_PLACEHOLDER_KEY),
         "opened_at": opened_at or format_time(utc_now()),
     }
     if secrecy == "secret":

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import held
+from core import held, jobs
 from core.errors import fail
 from core.forms import EmptyForm, form_or_fail, form_status
 from core.i18n import select_locale
@@ -331,13 +331,26 @@ def poll_open(poll_id: int):
 def poll_close(poll_id: int):
     poll = db.get_or_404(Poll, poll_id)
     form_or_fail(EmptyForm())
+    if not poll.is_open:
+        raise PollError(409, "poll_not_open")
+    # Checking a large log takes a while: a background job with a progress page (core.jobs).
+    job = jobs.start("poll_close", poll.title, {"poll_id": poll.id}, total=poll.log_size + 1)
+    return jobs.respond(job, 302)
+
+
+def run_close_job(job, params: dict, progress) -> dict:
+    """The close, run by ``core.jobs``: refusals become the job's error in words."""
+    poll = db.session.get(Poll, params["poll_id"])
     try:
-        services.close_poll(poll)
+        services.close_poll(poll, progress)
     except LogMismatch as exc:
         db.session.rollback()
-        fail(409, message("log_mismatch") + f" ({exc})")
-    flash(_("投票已结束，结果和公告板已公布。"), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+        raise jobs.JobFailed(message("log_mismatch") + f" ({exc})") from exc
+    return {
+        "summary": _("投票已结束，结果和公告板已公布。"),
+        "next": url_for("voting.staff_poll", poll_id=poll.id),
+        "next_label": _("回到投票管理页"),
+    }
 
 
 @bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])

@@ -190,3 +190,11 @@ def test_command_line_shows_progress(app, runner, tmp_path):
     assert db.session.scalar(select(db.func.count()).select_from(User)) == 120
     result = runner.invoke(args=["backup", str(tmp_path / "b.json.gz")])
     assert result.exit_code == 0 and "Backing up" in result.output, result.output
+
+
+def test_closing_a_poll_on_the_command_line_shows_progress(app, runner):
+    congress, session = make_congress(3)
+    poll = approval_poll(session, options=2, seats=1)
+    result = runner.invoke(args=["poll", "close", poll.public_id])
+    assert result.exit_code == 0, result.output
+    assert "Checking the log and counting" in result.output and "closed; 0 ballots" in result.output

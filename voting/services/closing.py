@@ -134,6 +134,8 @@ def close_poll(poll: Poll, progress=None) -> None:
     poll.token_key_enc = None
     audit.record("poll.close", "poll", poll.public_id, {"size": len(ballots), "root": root})
     db.session.commit()
+    if progress is not None:
+        progress(len(ballots) + 1, len(ballots) + 1)
 
 
 def board_chunks(poll: Poll):

@@ -200,11 +200,20 @@ def mark_stale() -> None:
     """Jobs whose process died: running, not in this process, no progress for the
     configured time. The caller commits."""
     cutoff = utcnow() - timedelta(seconds=current_app.config["YISHI_JOB_STALE_SECONDS"])
-    alive = [job_id for job_id, thread in _THREADS.items() if thread.is_alive()]
-    stmt = update(Job).where(Job.state.in_(RUNNING), Job.updated_at < cutoff)
-    if alive:
-        stmt = stmt.where(Job.id.not_in(alive))
-    db.session.execute(stmt.values(state="failed", error=STALE, finished_at=utcnow()))
+    alive = {job_id for job_id, thread in _THREADS.items() if thread.is_alive()}
+    # Read first: a status poll must not wait for the write lock a job's work may hold
+    # (SQLite) when there is nothing to mark, which is nearly always.
+    stale = [
+        job_id
+        for job_id in db.session.scalars(select(Job.id).where(Job.state.in_(RUNNING), Job.updated_at < cutoff))
+        if job_id not in alive
+    ]
+    if stale:
+        db.session.execute(
+            update(Job)
+            .where(Job.id.in_(stale), Job.state.in_(RUNNING))
+            .values(state="failed", error=STALE, finished_at=utcnow())
+        )
 
 
 # --- Pages ----------------------------------------------------------------------------

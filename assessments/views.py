@@ -24,6 +24,7 @@ from assessments.models import (
 from core.times import local_today
 from extensions import db
 from voting import charts as voting_charts
+from voting.protocol.tally import rate_percent
 from voting.views import choice_labels, rules_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -65,11 +66,14 @@ def detail(assessment_id: int):
                     "label": r.subject.title,
                     "value": charts.rate_fraction(r.rate),
                     "text": r.rate_percent,
-                    "colour": charts.GRADE_COLOURS[r.grade],
                 }
                 for r in res["rows"]
             ],
             line=charts.rate_fraction(assessment.rectify_below) if assessment.rectify_below else None,
+            line_label=_("整改线：满意率低于 %(rate)s", rate=rate_percent(assessment.rectify_below))
+            if assessment.rectify_below
+            else None,
+            meaning=_("条长 = 满意率"),
         )
         result = res["view"]["result"]
         chart_votes = voting_charts.stacked_bars(
@@ -79,6 +83,8 @@ def detail(assessment_id: int):
             choice_labels(),
             total=max(result["cast"], result["base"], 1),
             threshold=result["base"] / 2,
+            threshold_label=voting_charts.threshold_words("1/2"),
+            chart_id="votes",
         )
     return render_template(
         "assessments/detail.html",
@@ -104,18 +110,16 @@ def year(year: int):
                 "label": s["row"].subject.title,
                 "value": charts.rate_fraction(s["row"].rate),
                 "text": s["row"].rate_percent,
-                "colour": charts.GRADE_COLOURS[s["row"].grade],
             }
             for s in data["subjects"]
         ],
+        meaning=_("条长 = 满意率"),
     )
     chart_grades = charts.count_bars(
         "year-grades",
         _("%(y)d年测评等次分布", y=year),
-        [
-            {"label": labels[g], "count": data["grades"][g], "colour": charts.GRADE_COLOURS[g]}
-            for g in ("satisfied", "basic", "dissatisfied")
-        ],
+        [{"label": labels[g], "count": data["grades"][g]} for g in ("satisfied", "basic", "dissatisfied")],
+        meaning=_("条长 = 对象数"),
     )
     chart_turnout = charts.percent_bars(
         "year-turnout",
@@ -128,6 +132,7 @@ def year(year: int):
             }
             for t in data["turnout"]
         ],
+        meaning=_("条长 = 参与率"),
     )
     return render_template(
         "assessments/year.html",

@@ -33,6 +33,9 @@ GET_EXPECTED = {
             "assessments.rectification",
             "assessments.staff_suggestions",
             "core.audit_log",
+            "jobs.index",
+            "jobs.detail",
+            "jobs.status",
             "core.congresses",
             "core.congress",
             "core.roster_import",
@@ -195,6 +198,9 @@ def demo_clients(app):
 
     today = date.today()
     seed_demo(today)
+    from core.models import Job
+
+    db.session.add(Job(kind="roster_import", label="demo", state="done", done=1, total=1))  # /staff/jobs/1
     for user in db.session.scalars(select(User).where(User.username.in_(["admin", "D001", "zhujianju"]))):
         user.password_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
     db.session.commit()

@@ -37,6 +37,7 @@ from projects.services.suggestions import (
     reject_suggestion,
     submit_suggestion,
     suggestions_of,
+    tracking_digest,
 )
 from projects.services.votes import (
     VoteOutcome,
@@ -81,6 +82,7 @@ __all__ = [
     "start_runoff",
     "submit_suggestion",
     "suggestions_of",
+    "tracking_digest",
     "update_candidate",
     "vote_counts",
     "vote_outcome",

@@ -138,3 +138,16 @@ def test_the_demo_keeps_its_suggestions_public_and_one_waits(app, staff_client):
     listing = _text(client.get(f"/projects/{call.year}/suggestions"))
     assert "建议实施" in listing and "菜市场门口增设非机动车停放点" not in listing
     assert "菜市场门口增设非机动车停放点" in _text(staff_client.get("/staff/projects/review"))
+
+
+def test_the_tracking_code_is_held_like_every_one_time_secret(cycle_app, call, client):
+    from projects.services import tracking_digest
+    from tests.core.test_held import check_held
+
+    response = _post(client, "/suggest", GOOD, "/suggest")
+
+    def read(html):
+        return re.findall(r'id="tracking-code">([A-Z0-9-]+)<', html)
+
+    (code,) = check_held(cycle_app, client, response, [cycle_app.test_client()], read)
+    assert db.session.scalar(select(Suggestion.tracking_hash)) == tracking_digest(code)

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assessments import charts, services, suggestions
+from assessments import charts, lists, services, suggestions
 from assessments.models import (
     Assessment,
     AssessmentSubject,
@@ -39,9 +39,8 @@ def is_staff() -> bool:
 
 @bp.route("/")
 def index():
-    return render_template(
-        "assessments/index.html", assessments=services.public_assessments(), years=services.public_years()
-    )
+    listing, page = lists.assessments()
+    return render_template("assessments/index.html", listing=listing, page=page, years=services.public_years())
 
 
 def _visible_assessment(assessment_id: int) -> Assessment:
@@ -147,9 +146,8 @@ def year(year: int):
 
 @bp.route("/rectifications")
 def rectifications():
-    return render_template(
-        "assessments/rectifications.html", items=services.open_rectifications(), labels=choice_labels()
-    )
+    listing, page = lists.rectifications()
+    return render_template("assessments/rectifications.html", listing=listing, page=page, labels=choice_labels())
 
 
 @bp.route("/subjects/<int:subject_id>/document")

@@ -65,6 +65,7 @@ GET_EXPECTED = {
             "projects.vote_new",
             "projects.call_new",
             "projects.members",
+            "projects.review_queue",
         ],
         STAFF_ONLY,
     ),
@@ -98,6 +99,7 @@ GET_EXPECTED = {
             "projects.suggestions",
             "projects.project_page",
             "projects.suggestion_page",
+            "projects.suggestion_track",
             "core.robots",
             "core.favicon",
             "voting.verify_help",
@@ -143,6 +145,8 @@ SAME_FOR_ALL = {
     "deliberation.signup_done",
     "deliberation.opinion_done",
     "deliberation.tracked",
+    "projects.suggestion_sent",
+    "projects.suggestion_tracked",
 }
 # Public POSTs that anyone may send (checked by their own tests for bad input).
 PUBLIC_POSTS = {
@@ -158,6 +162,7 @@ PUBLIC_POSTS = {
     "deliberation.track",
     "deliberation.rate",
     "projects.suggest",
+    "projects.suggestion_track",
     "core.qr_checkin",
     "assessments.my_suggestions",
     "assessments.suggestion_rate",

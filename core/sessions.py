@@ -66,6 +66,22 @@ def roster_with_checkins(session: Session) -> list[tuple[Deputy, CheckIn | None]
     return [(d, c) for d, c in rows]
 
 
+def roster_page(session: Session, *, per_page: int = 50):
+    """``roster_with_checkins`` searched (code, name, delegation) and a page at a time
+    (``core.paging``): items are ``(deputy, check-in or None)``."""
+    from core.paging import paginate
+
+    query = (
+        select(Deputy, CheckIn)
+        .outerjoin(CheckIn, (CheckIn.deputy_id == Deputy.id) & (CheckIn.session_id == session.id))
+        .where(Deputy.congress_id == session.congress_id)
+        .order_by(Deputy.delegation, Deputy.code)
+    )
+    return paginate(
+        query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=per_page, scalars=False
+    )
+
+
 def renew_secret(session: Session) -> None:
     session.checkin_secret = secrets.token_urlsafe(24)
 

@@ -22,6 +22,7 @@ from deliberation.services.meetings import (
     announce,
     close_meeting,
     create_meeting,
+    delete_meeting,
     get_meeting,
     get_public_meeting,
     notice_days,

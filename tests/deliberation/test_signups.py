@@ -179,11 +179,11 @@ def test_lot_draw_is_reproduced_from_its_published_seed(app, staff_client):
     assert before["seed"] is None and len(before["seed_sha256"]) == 64  # committed at the notice
     assert before["seed_sha256"] in public.get(f"/meetings/{meeting.id}/draw").get_data(as_text=True)
     token = csrf_token(staff_client, f"/staff/meetings/{meeting.id}")
-    early = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token})
+    early = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"})
     assert early.status_code == 409 and "报名截止后才能抽签" in early.get_data(as_text=True)
     move(meeting, hours=-24 * 9 - 12)  # the deadline has passed, the meeting has not begun
-    assert staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token}).status_code == 302
-    twice = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token})
+    assert staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"}).status_code == 302
+    twice = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"})
     assert twice.status_code == 409
 
     # Anyone re-runs the draw from the published record alone.

@@ -77,9 +77,7 @@ def roster_page(session: Session, *, per_page: int = 50):
         .where(Deputy.congress_id == session.congress_id)
         .order_by(Deputy.delegation, Deputy.code)
     )
-    return paginate(
-        query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=per_page, scalars=False
-    )
+    return paginate(query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=per_page, scalars=False)
 
 
 def renew_secret(session: Session) -> None:

@@ -83,6 +83,7 @@ __all__ = [
     "close_vote",
     "closing_report",
     "create_meeting",
+    "delete_meeting",
     "dashboard_items",
     "draw_lot",
     "draw_record",

@@ -47,7 +47,9 @@ def test_staff_creates_a_staff_account_that_logs_in_and_must_change_its_password
 
 
 def test_staff_creates_a_lead_unit_account_with_its_unit(staff_client, app):
-    response = _create(staff_client, role="lead_unit", username="zjj", display_name="住建局", lead_unit="县住房和城乡建设局")
+    response = _create(
+        staff_client, role="lead_unit", username="zjj", display_name="住建局", lead_unit="县住房和城乡建设局"
+    )
     password = _shown_password(staff_client, response)
     user = db.session.scalar(select(User).where(User.username == "zjj"))
     assert user.role == "lead_unit" and user.lead_unit.name == "县住房和城乡建设局"
@@ -128,8 +130,12 @@ def test_only_staff_manage_accounts_and_deputy_accounts_are_not_theirs(app, clie
         assert c.get("/staff/accounts").status_code == 403
         token = csrf_token(c, "/password")
         assert c.post(f"/staff/accounts/{staff.id}/password", data={"csrf_token": token}).status_code == 403
-        assert c.post("/staff/accounts", data={"csrf_token": token, "role": "staff", "username": "evil",
-                                               "display_name": "x"}).status_code == 403
+        assert (
+            c.post(
+                "/staff/accounts", data={"csrf_token": token, "role": "staff", "username": "evil", "display_name": "x"}
+            ).status_code
+            == 403
+        )
     assert client.get("/staff/accounts").status_code == 302  # to the login page
     s = app.test_client()
     login(s, "staff1")

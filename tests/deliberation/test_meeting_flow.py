@@ -102,7 +102,10 @@ def test_a_short_notice_is_published_only_once_confirmed(meeting):
     assert refused.status_code == 422 and "公告期" in text(refused)
     assert db.session.get(Meeting, meeting.id).state == "draft"
     assert (
-        staff_client.post(f"{url}/announce", data={"csrf_token": token, "confirm": "y", "confirm_short_notice": "y"}).status_code == 302
+        staff_client.post(
+            f"{url}/announce", data={"csrf_token": token, "confirm": "y", "confirm_short_notice": "y"}
+        ).status_code
+        == 302
     )
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.announce"))
     assert entry.detail["short_notice"] is True
@@ -307,7 +310,12 @@ def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
     )
     vote_codes = re.findall(r'class="mono slip-code">([A-Z0-9-]+)<', text(slips))
     assert len(vote_codes) == 2
-    assert staff_client.post(f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token, "confirm": "y"}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token, "confirm": "y"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     manifest = db.session.get(Decision, vote.id).poll.manifest
     meeting.poll_id = manifest["poll"]
@@ -317,7 +325,10 @@ def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
         )
         assert cast.status_code == 201, cast.get_json()
     assert (
-        staff_client.post(f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token, "confirm": "y"}).status_code == 302
+        staff_client.post(
+            f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token, "confirm": "y"}
+        ).status_code
+        == 302
     )
     db.session.expire_all()
     vote = db.session.get(Decision, vote.id)

@@ -182,7 +182,10 @@ def test_lot_draw_is_reproduced_from_its_published_seed(app, staff_client):
     early = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"})
     assert early.status_code == 409 and "报名截止后才能抽签" in early.get_data(as_text=True)
     move(meeting, hours=-24 * 9 - 12)  # the deadline has passed, the meeting has not begun
-    assert staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"}).status_code == 302
+    assert (
+        staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"}).status_code
+        == 302
+    )
     twice = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token, "confirm": "y"})
     assert twice.status_code == 409
 

@@ -72,9 +72,11 @@ def test_announce_close_and_draw_need_the_box(staff_client):
     db.session.refresh(meeting)
     assert meeting.state == MeetingState.ANNOUNCED
     page = staff_client.get(url).get_data(as_text=True)
-    assert "公开抽签" in page and "结束会议" in page and page.count('required type="checkbox"') + page.count(
-        'type="checkbox" required'
-    ) >= 2
+    assert (
+        "公开抽签" in page
+        and "结束会议" in page
+        and page.count('required type="checkbox"') + page.count('type="checkbox" required') >= 2
+    )
 
     for step in ("draw", "close"):
         refused = staff_client.post(f"{url}/{step}", data={"csrf_token": token})

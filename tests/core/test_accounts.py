@@ -157,3 +157,14 @@ def test_account_list_searches_and_pages(staff_client):
     assert staff_client.get("/staff/accounts?page=abc").status_code == 200
     assert staff_client.get("/staff/accounts?page=99").status_code == 404
     assert staff_client.get("/staff/accounts?q=%25_").status_code == 200
+
+
+def test_account_pages_read_in_english(staff_client):
+    staff_client.get("/lang/en")
+    html = staff_client.get("/staff/accounts").get_data(as_text=True)
+    assert "Staff and lead-unit accounts" in html and "Search by login name or name" in html
+    bad = _create(staff_client, role="lead_unit", username="ok1", display_name="x", lead_unit="")
+    assert bad.status_code == 422 and "A lead-unit account needs the lead unit&#39;s name." in bad.get_data(
+        as_text=True
+    )
+    assert "Nothing matches" in staff_client.get("/staff/accounts?q=nobody").get_data(as_text=True)

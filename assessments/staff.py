@@ -354,10 +354,12 @@ def rectification(item_id: int):
         return redirect(url_for("assessments.rectification", item_id=item.id))
     source = item.subject.assessment
     reassess = ReassessForm(raters=source.raters, session_id=source.session_id or 0)
-    reassess.session_id.choices = _session_choices()
+    picker = session_picker()
+    _fill_session_field(reassess.session_id, picker)
     return render_template(
         "assessments/rectification.html",
         item=item,
+        picker=picker,
         form=form,
         follow_form=FollowUpForm(),
         reassess_form=reassess,

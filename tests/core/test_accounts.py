@@ -164,7 +164,5 @@ def test_account_pages_read_in_english(staff_client):
     html = staff_client.get("/staff/accounts").get_data(as_text=True)
     assert "Staff and lead-unit accounts" in html and "Search by login name or name" in html
     bad = _create(staff_client, role="lead_unit", username="ok1", display_name="x", lead_unit="")
-    assert bad.status_code == 422 and "A lead-unit account needs the lead unit" in bad.get_data(
-        as_text=True
-    )
+    assert bad.status_code == 422 and "A lead-unit account needs the lead unit" in bad.get_data(as_text=True)
     assert "Nothing matches" in staff_client.get("/staff/accounts?q=nobody").get_data(as_text=True)

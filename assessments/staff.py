@@ -38,11 +38,11 @@ from assessments.views import bp
 from core import audit, held
 from core.errors import fail
 from core.forms import ConfirmForm, EmptyForm, RosterImportForm, SessionForm, confirm_or_fail, form_or_fail
-from core.models import Congress, Session
+from core.models import Session
 from core.paging import Page, paginate
 from core.permissions import staff_required
 from core.roster import import_roster
-from core.sessions import qr_data_uri, session_choices
+from core.sessions import picker_choices, qr_data_uri, session_choices, sessions_page
 from core.times import local_today
 from extensions import db
 from voting.messages import message
@@ -58,29 +58,18 @@ def _session_choices() -> list[tuple[int, str]]:
 PICKER_PAGE = 20
 
 
-def session_picker(selected: int | None = None) -> Page:
-    """The sessions the form's "会议" list offers: searched by the URL's ``sq`` (the
-    session's or its congress's name) and a page (``sp``) at a time, newest first."""
-    query = (
-        select(Session)
-        .join(Congress, Congress.id == Session.congress_id)
-        .order_by(Session.starts_on.desc(), Session.id.desc())
-    )
-    return paginate(query, columns=(Session.name, Congress.name), per_page=PICKER_PAGE, q_arg="sq", page_arg="sp")
+def session_picker() -> Page:
+    """The sessions the form's "会议" list offers, searched (``sq``) and paged (``sp``)."""
+    return sessions_page(per_page=PICKER_PAGE)
 
 
 def _fill_session_field(field, picker: Page | None) -> None:
     """On a page, the choices are the picker's page (and the current choice); a POST
     accepts any session, which the service checks."""
-    none = (0, _("（不属于会议：公众测评）"))
     if request.method == "POST":
         field.choices = _session_choices()
         return
-    sessions = list(picker.items) if picker is not None else []
-    current = db.session.get(Session, field.data) if field.data else None
-    if current is not None and current not in sessions:
-        sessions.insert(0, current)
-    field.choices = [none] + [(s.id, f"{s.congress.name} · {s.name}") for s in sessions]
+    field.choices = picker_choices(picker, field.data, _("（不属于会议：公众测评）"))
 
 
 def _fill_assessment_form(form: AssessmentForm, picker: Page | None = None) -> None:

@@ -4,6 +4,8 @@ POST without it is refused with a plain message."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from core.models import AuditEntry
@@ -72,7 +74,8 @@ def test_announce_and_close_need_the_box(staff_client):
     db.session.refresh(meeting)
     assert meeting.state == MeetingState.ANNOUNCED
     page = staff_client.get(url).get_data(as_text=True)
-    assert "结束会议" in page and CONFIRM in page and 'type="checkbox" required' in page
+    assert "结束会议" in page and CONFIRM in page
+    assert re.search(r'<input[^>]*name="confirm"[^>]*required[^>]*type="checkbox"', page)  # the browser asks too
 
     refused = staff_client.post(f"{url}/close", data={"csrf_token": token})
     assert refused.status_code == 422 and CONFIRM in refused.get_data(as_text=True)

@@ -35,6 +35,13 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def end_sessions(user: User) -> None:
+    """End every login session of ``user`` (after a password reset or deactivation).
+
+    A placeholder that issue 15 fills in (a per-user session version); callers call it
+    now so they need no change then. The caller commits."""
+
+
 def home_for(user: User) -> str:
     if user.is_staff:
         return url_for("core.dashboard")

@@ -34,6 +34,7 @@ from core.forms import (
 )
 from core.hooks import Page
 from core.models import AuditEntry, Congress, Deputy, Session
+from core.paging import paginate
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
 from core.roster import check_roster, delete_deputy
@@ -124,7 +125,22 @@ def congress(congress_id: int):
         congress=congress,
         session_form=SessionForm(),
         button=EmptyForm(),
+        roster=roster_page(congress),
+        roster_size=roster_size(congress),
     )
+
+
+ROSTER_PAGE = 50
+
+
+def roster_page(congress: Congress):
+    """The roster, searched by code, name or delegation, a page at a time."""
+    query = select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)
+    return paginate(query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=ROSTER_PAGE)
+
+
+def roster_size(congress: Congress) -> int:
+    return db.session.scalar(select(func.count(Deputy.id)).where(Deputy.congress_id == congress.id)) or 0
 
 
 @bp.route("/congresses/<int:congress_id>/import", methods=["GET", "POST"])
@@ -234,7 +250,14 @@ def session_create(congress_id: int):
     congress = db.get_or_404(Congress, congress_id)
     form = SessionForm()
     if not form.validate_on_submit():
-        page = render_template("core/congress.html", congress=congress, session_form=form, button=EmptyForm())
+        page = render_template(
+            "core/congress.html",
+            congress=congress,
+            session_form=form,
+            button=EmptyForm(),
+            roster=roster_page(congress),
+            roster_size=roster_size(congress),
+        )
         return page, form_status(form)
     item = Session(
         congress=congress,
@@ -256,7 +279,7 @@ def session(session_id: int):
     return render_template(
         "core/session.html",
         item=item,
-        roster=sessions.roster_with_checkins(item),
+        roster=sessions.roster_page(item, per_page=ROSTER_PAGE),
         button=EmptyForm(),
         code_form=StaffCheckinForm(),
         counts=sessions.counts(item),
@@ -286,7 +309,9 @@ def staff_checkin(session_id: int):
     else:
         flash(_("%(name)s 签到成功。", name=deputy.name), "success")
     db.session.commit()
-    return redirect(url_for("core.session", session_id=item.id) + f"#d-{deputy.code}")
+    # Back to the roster as the clerk was searching it (the deputy is on that page).
+    back_q = (request.form.get("q") or "").strip()[:100] or None
+    return redirect(url_for("core.session", session_id=item.id, q=back_q) + f"#d-{deputy.code}")
 
 
 @bp.route("/sessions/<int:session_id>/qr.svg")

@@ -12,7 +12,7 @@ from core.hooks import DemoSeeder, NavEntry, Page, Panel
 
 def register(app: Flask) -> None:
     """Core first: the registry the pillars' ``register(app)`` add to is made here."""
-    from core import demo, jobs, models, roster, times, views  # noqa: F401  (models: register the tables)
+    from core import accounts, demo, jobs, models, roster, times, views  # noqa: F401  (models: register the tables)
     from core.auth import bp as auth_bp
     from core.cli import register_cli
     from core.errors import register_error_handlers
@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(jobs.bp)
     jobs.register("roster_import", lambda: _("导入代表名册"), roster.run_import_job)
+    app.register_blueprint(accounts.bp)
     register_error_handlers(app)
     register_cli(app)
 

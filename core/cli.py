@@ -139,8 +139,7 @@ def register_cli(app: Flask) -> None:
         """Dump the whole database to a portable, compressed JSON file."""
         from core.backup import dump
 
-        counts = dump(out)
-        os.chmod(out, 0o600)
+        counts = dump(out)  # mode 0600 from the first byte
         click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
 
     @app.cli.command("restore")

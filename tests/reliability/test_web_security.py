@@ -30,7 +30,7 @@ def test_https_sends_hsts_and_secure_cookies(backend, tmp_path):
             base_config(tmp_path, database_url(backend, tmp_path)),
             YISHI_HTTPS=True,
             SESSION_COOKIE_SECURE=True,
-            # A production app refuses memory:// (tests/core/test_sessions.py); no limit is hit here.
+            # A production app refuses memory:// (tests/core/test_login_sessions.py); no limit is hit here.
             RATELIMIT_STORAGE_URI=os.environ.get("YISHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
         )
     )

@@ -142,10 +142,10 @@ def test_an_account_that_must_change_its_password_can_do_nothing_else(app):
         headers={"X-CSRFToken": csrf},
     )
     assert (response.status_code, response.get_json()["error"]) == (403, "password_change_required")
-    response = client.get("/api/polls", headers={"Accept-Language": "en"})
-    assert response.status_code == 403
-    english = client.get("/api/polls", headers={"Cookie": "yishi_lang=en"})
-    assert english.get_json()["error"] == "password_change_required"
+    client.get("/lang/en")
+    english = client.get("/api/polls")
+    assert english.status_code == 403 and english.get_json()["error"] == "password_change_required"
+    assert english.get_json()["message"] == "Change your initial password first; nothing else can be done before."
     from voting.models import Ballot
 
     assert db.session.scalar(select(Ballot.id).limit(1)) is None

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from core.auth import end_sessions
 from core.models import User
 from extensions import db
 from tests.conftest import base_config, database_url
@@ -108,6 +107,8 @@ def test_logout_of_the_other_devices_keeps_this_one(app):
 
 def test_end_sessions_logs_every_device_out(app):
     """``core.auth.end_sessions(user)``, the switch the staff pages call (the caller commits)."""
+    from core.auth import end_sessions
+
     make_congress(1)
     first, second = deputy_client(app, "D001"), deputy_client(app, "D001")
     end_sessions(db.session.scalar(select(User).where(User.username == "D001")))

@@ -19,10 +19,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"))
+    op.add_column("user_account", sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade():
-    with op.batch_alter_table("user_account") as batch:
-        batch.drop_column("session_version")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35 and later): a batch copy would drop and
+    # remake user_account, which the other tables' foreign keys refuse.
+    op.drop_column("user_account", "session_version")

@@ -231,6 +231,7 @@ def test_web_concurrency_counts_as_several_workers(tmp_path, monkeypatch):
     create_app(_config(tmp_path))  # one process, plain HTTP: memory:// is fine
 
 
+@pytest.mark.slow
 def test_gunicorn_with_two_workers_and_memory_counts_does_not_start(tmp_path):
     """The attack's setting (gunicorn -w 2, the default memory://): the workers refuse to
     boot and gunicorn exits, saying what to set."""

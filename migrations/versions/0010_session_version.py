@@ -6,7 +6,8 @@ Revises: 0008
 Create Date: 2026-11-30 11:30:00
 
 Every session cookie carries the version its login saw; a request whose cookie names
-another version than the account's is anonymous (``core.auth``).
+another version than the account's is anonymous (``core.auth``). Cookies made before
+this revision carry no version: everyone logs in once more after the upgrade.
 """
 
 import sqlalchemy as sa

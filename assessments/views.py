@@ -158,8 +158,10 @@ def document(subject_id: int):
     path = services.document_path(subject)
     if path is None or not path.exists():
         abort(404)
+    # A download, never shown in the site's origin: whatever else an uploaded "PDF" holds
+    # (HTML, script) cannot run as a page of the site (issue 15).
     response = send_file(
-        path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf", as_attachment=False
+        path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf", as_attachment=True
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

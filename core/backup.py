@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, func, inspect, select, text
@@ -61,7 +62,11 @@ def dump(path: Path, progress=None) -> dict[str, int]:
         counts[table.name] = len(rows)
         if progress is not None:
             progress(i + 1, len(tables))
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
+    # Readable by the owner alone from its first byte, whatever the umask, and an
+    # existing file's mode is narrowed before anything is written to it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
     return counts
 

@@ -142,8 +142,7 @@ def register_cli(app: Flask) -> None:
         from core.backup import dump
 
         with cli_progress("Backing up") as progress:
-            counts = dump(out, progress)
-        os.chmod(out, 0o600)
+            counts = dump(out, progress)  # mode 0600 from the first byte
         click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
 
     @app.cli.command("restore")

@@ -54,6 +54,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
+    # Saved in the session cookie at login; a cookie naming another version is not logged
+    # in. Raised by ``core.auth.end_sessions`` (logout, password change or reset, deactivation).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputy.id"), unique=True)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("lead_unit.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -21,7 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from core import audit, held, hooks, jobs, sessions
-from core.auth import safe_next
+from core.auth import end_sessions, safe_next
 from core.errors import fail
 from core.forms import (
     CongressForm,
@@ -176,6 +176,8 @@ def deputy_active(deputy_id: int):
     deputy = db.get_or_404(Deputy, deputy_id)
     form_or_fail(EmptyForm())
     deputy.active = not deputy.active
+    if not deputy.active and deputy.user is not None:
+        end_sessions(deputy.user)
     audit.record(
         "deputy.activate" if deputy.active else "deputy.deactivate",
         "deputy",
@@ -211,6 +213,7 @@ def deputy_reset_password(deputy_id: int):
     password = generate_initial_password()
     deputy.user.password_hash = hash_password(password, initial=True)
     deputy.user.must_change_password = True
+    end_sessions(deputy.user)  # whoever holds a session of the account is logged out
     audit.record("deputy.password_reset", "deputy", deputy.id, on_behalf_of=deputy.code)
     back = url_for("core.congress", congress_id=deputy.congress_id)
     held_id = held.hold_passwords(deputy.congress_id, [(deputy, password)], back)

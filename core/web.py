@@ -14,14 +14,13 @@ def register(app: Flask) -> None:
     """Core first: the registry the pillars' ``register(app)`` add to is made here."""
     from core import accounts, demo, jobs, models, roster, times, views  # noqa: F401  (models: register the tables)
     from core.auth import bp as auth_bp
+    from core.auth import load_user
     from core.cli import register_cli
     from core.errors import register_error_handlers
     from core.i18n import select_locale
-    from extensions import db, login_manager
+    from extensions import login_manager
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+    login_manager.user_loader(load_user)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth_bp)

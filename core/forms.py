@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, DateField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from core.errors import fail
@@ -50,6 +50,21 @@ class EmptyForm(FlaskForm):
     """A form with nothing but the CSRF token, for POST buttons."""
 
     submit = SubmitField(_l("确定"))
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button for a step that cannot be undone (open, close, publish, delete,
+    void): the form carries a checkbox the user must tick (``_forms.html``
+    ``confirm_button``); ``confirm_or_fail`` refuses the POST without it."""
+
+    confirm = BooleanField(_l("我已核对，确认执行"), validators=[DataRequired()])
+    submit = SubmitField(_l("确定"))
+
+
+def confirm_or_fail(form: ConfirmForm | None = None) -> None:
+    """Go on only when the confirmation box was ticked; else 422 saying so (400 for a
+    missing CSRF token, as ``form_or_fail``)."""
+    form_or_fail(form or ConfirmForm(), _("请先勾选确认框，再执行这一步：它无法撤销。"))
 
 
 class LoginForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -107,11 +108,13 @@ class RejectForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired(_l("请填写不予采纳的理由。")), Length(max=1000)],
     )
+    confirm = BooleanField(_l("确认（理由将公开，无法撤销）"))
     submit = SubmitField(_l("不予采纳"))
 
 
 class MergeForm(FlaskForm):
     target = IntegerField(_l("合并到建议编号"), validators=[DataRequired(_l("请填写要合并到的建议编号。"))])
+    confirm = BooleanField(_l("确认（无法撤销）"))
     submit = SubmitField(_l("合并"))
 
 

@@ -10,7 +10,10 @@ from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
-    from voting import services
+    from voting import (
+        services,
+        staff,  # noqa: F401  (staff routes on the pages' blueprint)
+    )
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli

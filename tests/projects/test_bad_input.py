@@ -122,19 +122,28 @@ def test_moderation(cycle_app, client, staff_client, call, units):
     # Merging into itself or into nothing is refused; into another works.
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": b.id, "confirm": "y"}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": b.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": 999, "confirm": "y"}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": 999, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": c.id, "confirm": "y"}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": c.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 302
     )
@@ -297,7 +306,10 @@ def test_vote_rules(cycle_app, staff_client, units):
         },
     )
     assert response.status_code == 409 and "票决已经创建" in response.get_data(as_text=True)
-    assert _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page="/staff/projects").status_code == 409
+    assert (
+        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page="/staff/projects").status_code
+        == 409
+    )
 
 
 def test_dashboard_partial_and_archive(cycle_app, client, call, units, staff):

@@ -19,7 +19,7 @@ from core import audit
 from core.models import Session
 from core.times import local_today
 from extensions import db
-from voting.models import Poll, PollCode, PollVoter
+from voting.models import Ballot, Poll, PollCode, PollVoter, TokenIssuance
 from voting.services.base import PollError
 
 # Extension key: functions a package registers (``on_draft_delete``) to remove its own
@@ -237,7 +237,7 @@ def start_runoff(poll: Poll) -> Poll:
 def _linked_elsewhere(poll: Poll) -> bool:
     """True when a row of another package (a project's line, an assessment, a meeting's
     decision) names the poll."""
-    own = {Poll.__tablename__, PollCode.__tablename__, PollVoter.__tablename__}
+    own = {m.__tablename__ for m in (Poll, PollCode, PollVoter, TokenIssuance, Ballot)}
     for table in db.metadata.sorted_tables:
         if table.name in own:
             continue

@@ -256,22 +256,32 @@ def vote_new(year: int):
     count = sum(1 for p in services.candidates(year) if p.is_candidate)
     if request.method == "GET" and count:
         form.seats.data = max(1, count * 2 // 3)
+    refused = None
     if form.validate_on_submit():
         session = db.session.get(Session, form.session_id.data)
         if session is None:
             fail(422, _("请选择会议。"))
-        poll = services.create_vote(
-            year,
-            session,
-            seats=form.seats.data,
-            max_yes=form.max_yes.data,
-            base=form.base.data,
-            more_than=form.more_than.data,
-        )
-        db.session.commit()
-        flash(_("票决草稿已创建，请核对后开始投票。"), "success")
-        return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    return render_template("projects/vote_new.html", form=form, year=year, count=count), form_status(form)
+        try:
+            poll = services.create_vote(
+                year,
+                session,
+                seats=form.seats.data,
+                max_yes=form.max_yes.data,
+                base=form.base.data,
+                more_than=form.more_than.data,
+            )
+        except CycleError as exc:
+            db.session.rollback()
+            if exc.field not in form:
+                raise  # not about a field: the error page says it
+            form[exc.field].errors = [*form[exc.field].errors, exc.message]
+            refused = exc.status
+        else:
+            db.session.commit()
+            flash(_("票决草稿已创建，请核对后开始投票。"), "success")
+            return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+    page = render_template("projects/vote_new.html", form=form, year=year, count=count)
+    return page, form_status(form, refused)
 
 
 @bp.route("/staff/projects/<int:year>/vote/apply", methods=["POST"])

@@ -51,10 +51,10 @@ def create_vote(
     if len(projects) < 1:
         raise CycleError(422, _("%(year)d 年还没有候选项目。", year=year))
     if not 1 <= seats <= len(projects):
-        raise CycleError(422, _("应选数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
+        raise CycleError(422, _("应选数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)), field="seats")
     max_yes = seats if max_yes is None else max_yes
     if not 1 <= max_yes <= len(projects):
-        raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
+        raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)), field="max_yes")
     poll = _new_poll(
         projects,
         "vote",

@@ -231,3 +231,16 @@ def test_thresholds_have_one_notation():
     assert thresholds.threshold_percent(None) == "—"
     assert thresholds.percent_fraction(80) == "4/5" and thresholds.percent_fraction(None) is None
     assert thresholds.fraction_percent("4/5") == 80 and thresholds.fraction_percent(None) is None
+
+
+def test_the_project_vote_form_names_its_fields_and_applying_needs_the_box(staff_client):
+    _, session = make_congress(4)
+    add_candidates(make_units(), ["甲项目", "乙项目"])
+    token = csrf_token(staff_client, f"/staff/projects/{YEAR}/vote")
+    form = {"session_id": str(session.id), "seats": "3", "max_yes": "", "base": "electorate", "more_than": "1/2"}
+    response = staff_client.post(f"/staff/projects/{YEAR}/vote", data=form | {"csrf_token": token})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "应选数须在 1 到候选项目数（2）之间。" in text
+    assert '<form method="post"' in text  # shown on the form, the typed values kept
+    response = staff_client.post(f"/staff/projects/{YEAR}/vote/apply", data={"csrf_token": token})
+    assert response.status_code == 422 and "请先勾选确认框" in response.get_data(as_text=True)

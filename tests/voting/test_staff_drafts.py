@@ -118,6 +118,11 @@ def test_a_draft_is_edited_then_deleted_only_with_the_box_ticked(staff_client):
     page = staff_client.get(f"/staff/polls/{poll.id}").get_data(as_text=True)
     assert "无记名投票" in page and "应选 2 项" in page and "过半数" in page
     assert not [raw for raw in RAW if raw in _visible(page)]
+    staff_client.set_cookie("yishi_lang", "en")
+    english = _visible(staff_client.get(f"/staff/polls/{poll.id}").get_data(as_text=True))
+    assert "Secret ballot" in english and "More than half" in english
+    assert not [c for c in english if c in "，。："], "full-width punctuation on an English page"
+    staff_client.set_cookie("yishi_lang", "zh")
     edit = staff_client.get(f"/staff/polls/{poll.id}/edit").get_data(as_text=True)
     assert "项目丙" in edit
     changed = _form(session, csrf_token=token, title="改过的标题", options="项目甲\n项目丁", seats="1", max_yes="1")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.factories import login_in_browser
+from tests.browser.factories import assert_accessible, login_in_browser
 from tests.factories import PASSWORD, csrf_from, csrf_token, make_user
 from voting.protocol.client import SecretVoter
 
@@ -159,6 +159,7 @@ def test_a_clerk_runs_a_session_vote_with_a_run_off_on_the_web_alone(app, live_s
     page.click("main form button[type=submit]")
     expect(page.locator("main")).to_contain_text("最多同意数不能超过候选项目数（3）")
     _no_machine_words(page)
+    assert_accessible(page, "poll form with an error")
     shot("form-refused")
     page.fill("#max_yes", "2")
     page.click("main form button[type=submit]")
@@ -166,6 +167,7 @@ def test_a_clerk_runs_a_session_vote_with_a_run_off_on_the_web_alone(app, live_s
     expect(page.locator("#rules")).to_contain_text("应选 1 项")
     expect(page.locator("#rules")).to_contain_text("过半数")
     _no_machine_words(page)
+    assert_accessible(page, "draft poll")
     shot("draft")
     vote_id = page.locator("dd.mono").first.inner_text().strip()
     assert vote_id.startswith("2027-session") and vote_id.endswith("-vote")
@@ -183,6 +185,7 @@ def test_a_clerk_runs_a_session_vote_with_a_run_off_on_the_web_alone(app, live_s
     _close_with_confirmation(page, shot, "vote")
     expect(page.locator("#runoff")).to_contain_text(OPTIONS[0])
     expect(page.locator("#runoff")).to_contain_text(OPTIONS[1])
+    assert_accessible(page, "closed poll with a tie")
     shot("tied")
 
     # The run-off: one click makes its draft, then the same confirmation steps.

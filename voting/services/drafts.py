@@ -3,7 +3,8 @@ the words of the form, edits and deletion until the poll opens, and the run-off 
 closed poll whose last seat is tied.
 
 The protocol's manifest check stays the last word (``create_poll``); the checks here
-come first so that a clerk reads "应选数不能超过候选项目数（3）", not a JSON path.
+come first so that a clerk reads "应选数须在 1 到候选项目数（3）之间。" beside the field,
+not a JSON path.
 """
 
 from __future__ import annotations

@@ -249,3 +249,22 @@ def test_the_project_vote_form_names_its_fields_and_applying_needs_the_box(staff
     assert '<form method="post"' in text  # shown on the form, the typed values kept
     response = staff_client.post(f"/staff/projects/{YEAR}/vote/apply", data={"csrf_token": token})
     assert response.status_code == 422 and "请先勾选确认框" in response.get_data(as_text=True)
+
+
+def test_an_id_taken_by_a_concurrent_request_is_a_409_not_a_500(app, monkeypatch):
+    from voting.services import drafts
+
+    _, session = make_congress(2)
+    rules = {"threshold": {"base": "electorate", "more_than": "1/2"}}
+    first = services.create_poll(
+        title="t", ballot="approval", secrecy="secret", session=session, options=["a"], poll_rules=rules
+    ).poll
+    db.session.commit()
+    # As if the look-up ran before the other request's insert.
+    monkeypatch.setattr(drafts, "unique_public_id", lambda base: first.public_id)
+    with pytest.raises(PollError) as refused:
+        services.create_poll(
+            title="t", ballot="approval", secrecy="secret", session=session, options=["a"], poll_rules=rules
+        )
+    assert (refused.value.status, refused.value.code) == (409, "poll_id_taken")
+    db.session.rollback()

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import CheckIn, Deputy, Session
@@ -152,7 +153,12 @@ def create_poll(
         log_frontier=[],
     )
     db.session.add(poll)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another request took the id between the look-up and the insert; the caller
+        # rolls back, and the form sent again gets the next free id.
+        raise PollError(409, "poll_id_taken", poll=public_id) from exc
     audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
     return DraftPoll(poll, [o["id"] for o in options])
 

@@ -66,6 +66,10 @@ def load_config(app) -> None:
         YISHI_TODAY=None,
         # Unacknowledged one-time secrets (initial passwords, code slips) are kept this long.
         YISHI_HELD_DAYS=int(env.get("YISHI_HELD_DAYS", 7)),
+        # Long work (core.jobs): a running job with no progress for this long is marked
+        # failed (its process died); INLINE runs jobs inside the request (tests).
+        YISHI_JOB_STALE_SECONDS=int(env.get("YISHI_JOB_STALE_SECONDS", 900)),
+        YISHI_JOBS_INLINE=env.get("YISHI_JOBS_INLINE") == "1",
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
     try:  # a wrong zone name stops the start, not the first page that shows a time

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import audit, held, hooks, sessions
+from core import audit, held, hooks, jobs, sessions
 from core.auth import safe_next
 from core.errors import fail
 from core.forms import (
@@ -36,7 +36,7 @@ from core.hooks import Page
 from core.models import AuditEntry, Congress, Deputy, Session
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
-from core.roster import delete_deputy, import_roster
+from core.roster import check_roster, delete_deputy
 from core.routing import bounded_int
 from extensions import db
 
@@ -133,16 +133,24 @@ def roster_import(congress_id: int):
     congress = db.get_or_404(Congress, congress_id)
     form = RosterImportForm()
     if form.validate_on_submit():
-        result = import_roster(congress, form.file.data.read())
-        if not result.ok:
+        # The file is checked here, at once; the accounts (one password hash each) are
+        # made by a background job whose page shows the progress (core.jobs).
+        rows, errors = check_roster(congress, form.file.data.read())
+        if errors:
             db.session.rollback()
             return (
-                render_template("core/import.html", congress=congress, form=form, errors=result.errors),
+                render_template("core/import.html", congress=congress, form=form, errors=errors),
                 422,
             )
-        held_id = held.hold_passwords(congress.id, result.created, url_for("core.congress", congress_id=congress.id))
+        held_id, key = held.reserve()
         db.session.commit()
-        return redirect(url_for("core.passwords", congress_id=congress.id, held_id=held_id), 303)
+        params = {
+            "congress_id": congress.id,
+            "rows": rows,
+            "hold": (held_id, key),
+            "back": url_for("core.congress", congress_id=congress.id),
+        }
+        return jobs.respond(jobs.start("roster_import", congress.name, params, total=len(rows)))
     return render_template("core/import.html", congress=congress, form=form, errors=[]), form_status(form)
 
 

@@ -2,6 +2,7 @@
 navigation, dashboard cards and demo, and the one context processor of the site."""
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -11,7 +12,7 @@ from core.hooks import DemoSeeder, NavEntry, Page, Panel
 
 def register(app: Flask) -> None:
     """Core first: the registry the pillars' ``register(app)`` add to is made here."""
-    from core import demo, models, thresholds, times, views  # noqa: F401  (models: register the tables)
+    from core import demo, jobs, models, roster, thresholds, times, views  # noqa: F401  (models: register the tables)
     from core.auth import bp as auth_bp
     from core.cli import register_cli
     from core.errors import register_error_handlers
@@ -24,6 +25,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(jobs.bp)
+    jobs.register("roster_import", lambda: _("导入代表名册"), roster.run_import_job)
     register_error_handlers(app)
     register_cli(app)
 
@@ -39,6 +42,7 @@ def register(app: Flask) -> None:
         NavEntry(_l("我的"), "core.deputy_home", hooks.deputies, order=110),
     )
     registry.add_panel(Page.DASHBOARD, Panel("core/_dashboard_congresses.html", views.dashboard_congresses, order=0))
+    registry.add_panel(Page.DASHBOARD, Panel("core/_dashboard_jobs.html", jobs.dashboard_context, order=990))
     registry.add_panel(Page.DASHBOARD, Panel("core/_dashboard_audit.html", order=1000))
     registry.add_demo(DemoSeeder("core", demo.seed_core, order=0, logins=demo.core_logins))
 

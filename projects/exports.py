@@ -80,7 +80,7 @@ def suggestions(year: int) -> list[dict]:
     with force_locale("zh"):
         names = {key: category_label(key) for key in SUGGESTION_CATEGORIES}
     rows = []
-    for s in call.suggestions:
+    for s in services.public_suggestions(call):  # never one awaiting or refused review
         project = s.project
         rows.append(
             {

@@ -38,6 +38,7 @@ def base_config(tmp: Path, url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "YISHI_LOGIN_LIMIT": "10000 per minute",  # tests that check limits lower it
         "SERVER_NAME": "localhost",
+        "YISHI_JOBS_INLINE": True,  # long work (core.jobs) in the request; tests/core/test_jobs.py uses threads
     }
 
 

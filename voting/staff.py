@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from core import jobs
 from core.errors import fail
 from core.forms import ConfirmForm, EmptyForm, confirm_or_fail, form_or_fail, form_status
 from core.models import Session
@@ -177,13 +178,26 @@ def poll_open(poll_id: int):
 def poll_close(poll_id: int):
     poll = db.get_or_404(Poll, poll_id)
     confirm_or_fail()
+    if not poll.is_open:
+        raise PollError(409, "poll_not_open")
+    # Checking a large log takes a while: a background job with a progress page (core.jobs).
+    job = jobs.start("poll_close", poll.title, {"poll_id": poll.id}, total=poll.log_size + 1)
+    return jobs.respond(job, 302)
+
+
+def run_close_job(job, params: dict, progress) -> dict:
+    """The close, run by ``core.jobs``: refusals become the job's error in words."""
+    poll = db.session.get(Poll, params["poll_id"])
     try:
-        services.close_poll(poll)
+        services.close_poll(poll, progress)
     except LogMismatch as exc:
         db.session.rollback()
-        fail(409, message("log_mismatch") + f" ({exc})")
-    flash(_("投票已结束，结果和公告板已公布。"), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+        raise jobs.JobFailed(message("log_mismatch") + f" ({exc})") from exc
+    return {
+        "summary": _("投票已结束，结果和公告板已公布。"),
+        "next": url_for("voting.staff_poll", poll_id=poll.id),
+        "next_label": _("回到投票管理页"),
+    }
 
 
 @bp.route("/staff/polls/<int:poll_id>/runoff", methods=["POST"])

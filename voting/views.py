@@ -160,18 +160,26 @@ def _chart(view: dict):
         threshold = view["rules"]["threshold"]
         num, den = (int(x) for x in threshold["more_than"].split("/"))
         line = float(Fraction(num, den) * result["base"])
+        words = charts.threshold_words(threshold["more_than"])
     else:
         keys = ["satisfied", "basic", "dissatisfied", "abstain"]
         line = result["base"] / 2
+        words = charts.threshold_words("1/2")
     rows = [dict(label=titles[o["id"]], **{k: o[k] for k in keys}) for o in result["options"]]
     return charts.stacked_bars(
-        view["title"], rows, keys, choice_labels(), total=max(result["cast"], result["base"], 1), threshold=line
+        view["title"],
+        rows,
+        keys,
+        choice_labels(),
+        total=max(result["cast"], result["base"], 1),
+        threshold=line,
+        threshold_label=words,
     )
 
 
 @bp.route("/verify")
 def verify_help():
-    closed = services.public_polls(limit=5, state=PollState.CLOSED)
+    closed = services.public_polls(limit=20, state=PollState.CLOSED)
     return render_template("voting/verify.html", polls=closed)
 
 

@@ -78,12 +78,23 @@ def test_a_citizen_proposes_from_the_qr_page_without_an_account(cycle):
             "phone": "13912345678",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     mine = db.session.scalar(select(Suggestion).where(Suggestion.title == "中心小学门口加装红绿灯"))
     assert mine.source == "qr" and mine.phone == "13912345678"
     cycle.mine_id = mine.id
-    public = citizen.get(response.headers["Location"]).get_data(as_text=True)
-    assert "待审核" in public and "13912345678" not in public and "陈女士" not in public
+    sent = citizen.get(response.headers["Location"]).get_data(as_text=True)
+    assert "待审核" in sent and 'id="tracking-code"' in sent
+    assert "13912345678" not in sent and "陈女士" not in sent
+    # Not public before review: the staff approve it.
+    assert citizen.get(f"/suggestions/{mine.id}").status_code == 404
+    assert (
+        _post(
+            cycle.staff_client, f"/staff/projects/suggestions/{mine.id}/approve", {}, page="/staff/projects/review"
+        ).status_code
+        == 303
+    )
+    public = citizen.get(f"/suggestions/{mine.id}").get_data(as_text=True)
+    assert "待处理" in public and "13912345678" not in public and "陈女士" not in public
 
 
 @stage

@@ -11,12 +11,15 @@ from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
-    from voting import services
+    from voting import (
+        services,
+        staff,  # noqa: F401  (staff routes on the pages' blueprint)
+    )
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.staff import run_close_job
     from voting.views import bp as pages_bp
-    from voting.views import run_close_job
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)

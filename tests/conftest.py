@@ -38,6 +38,10 @@ def base_config(tmp: Path, url: str) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "YISHI_LOGIN_LIMIT": "10000 per minute",  # tests that check limits lower it
         "SERVER_NAME": "localhost",
+        # Every batch is appended at once: a cast answers as before batches; the batch
+        # tests set real windows.
+        "YISHI_BATCH_SECONDS": 0,
+        "YISHI_BATCH_MIN": 1,
     }
 
 

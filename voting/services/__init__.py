@@ -11,6 +11,7 @@ before they return what they promise (a blind signature, a receipt, a board).
 """
 
 from voting.services.base import LogMismatch, PollError
+from voting.services.batches import published_as_of, published_cast_count
 from voting.services.casting import CastOutcome, PollFacts, cast, issue_token, poll_facts
 from voting.services.closing import (
     board_chunks,
@@ -59,6 +60,8 @@ __all__ = [
     "poll_facts",
     "polls_for_deputy",
     "public_polls",
+    "published_as_of",
+    "published_cast_count",
     "register_entries",
     "report_lost_token",
     "results_view",

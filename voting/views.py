@@ -30,6 +30,7 @@ from core.i18n import select_locale
 from core.models import Session
 from core.permissions import deputy_required, staff_required
 from core.sessions import qr_data_uri, session_choices
+from core.times import local_time
 from extensions import db
 from voting import charts, services, specs
 from voting.forms import CodesForm, PollForm
@@ -37,6 +38,7 @@ from voting.messages import message
 from voting.models import Poll, PollState, PollVoter, TokenIssuance
 from voting.protocol.tally import rate_percent
 from voting.services import LogMismatch, PollError
+from voting.services.batches import batched
 
 bp = Blueprint("voting", __name__)
 
@@ -129,7 +131,14 @@ def _published(kind: str, public_id: str, render) -> Response:
 def results(poll_id: str):
     def render(poll: Poll):
         if not poll.is_closed:
-            return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
+            return render_template(
+                "voting/open.html",
+                poll=poll,
+                rules=rules_text(poll.manifest),
+                counts=services.counts(poll),
+                cast_as_of=services.published_as_of(),
+                batch=batch_settings(poll),
+            )
         view = services.results_view(poll)
         return render_template(
             "voting/results.html",
@@ -294,6 +303,7 @@ def staff_poll(poll_id: int):
         "voting/staff_poll.html",
         poll=poll,
         counts=services.counts(poll),
+        cast_as_of=cast_as_of_text(poll),
         lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
         button=EmptyForm(),
         codes_form=CodesForm(),
@@ -304,7 +314,35 @@ def staff_poll(poll_id: int):
 @staff_required
 def staff_poll_counts(poll_id: int):
     c = services.counts(db.get_or_404(Poll, poll_id))
-    return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
+    return jsonify(
+        {
+            "electorate": c.electorate,
+            "present": c.present,
+            "issued": c.issued,
+            "cast": c.cast,
+            "cast_as_of": cast_as_of_text(c.poll),
+        }
+    )
+
+
+def cast_as_of_text(poll: Poll) -> str:
+    """ "as of 09:30:00" for a count of cast ballots while the poll is open (it is the
+    log at the last 30-second boundary); empty once the count is final."""
+    if not poll.is_open:
+        return ""
+    return _("截至 %(time)s", time=local_time(services.published_as_of(), "%H:%M:%S", named=False))
+
+
+def batch_settings(poll: Poll) -> dict | None:
+    """The server's batch setting, shown on a batched poll's pages (protocol revision 5)."""
+    if not batched(poll.secrecy):
+        return None
+    cfg = current_app.config
+    return {
+        "seconds": f"{cfg['YISHI_BATCH_SECONDS']:g}",
+        "least": cfg["YISHI_BATCH_MIN"],
+        "longest": f"{cfg['YISHI_BATCH_MAX_SECONDS']:g}",
+    }
 
 
 @bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])

@@ -296,11 +296,11 @@ def _blind_sign(facts: PollFacts, blinded: bytes) -> bytes:
 
 @dataclass
 class CastOutcome:
-    status: int  # 201 new, 200 identical ballot already stored
+    status: int  # 201 new, 200 identical ballot already stored (202: pending, wait=False)
     receipt: dict
 
 
-def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
+def cast(poll: Poll | PollFacts, body: object, *, deputy=None, wait: bool = True) -> CastOutcome:
     """Validate and append a ballot, answering in the protocol's order of checks; commits.
 
     The common case costs three statements: the lock (which reads the log state and
@@ -311,6 +311,11 @@ def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
 
     ``deputy`` is, for named polls, a callable giving the logged-in deputy (or None):
     secret and code polls never call it, and read no cookie.
+
+    A batched poll's ballot is answered once its batch is appended (see
+    ``voting.services.batches``). With ``wait=False`` a ballot left pending is answered
+    at once with ``CastOutcome(202, {"leaf_hash": …})``: for tests and tools that
+    drive the batches themselves (``append_if_due``).
     """
     facts = _as_facts(poll)
     if not isinstance(body, dict):
@@ -350,7 +355,7 @@ def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
             raise PollError(409, "poll_closed") from None
         raise refusal
     if batches.batched(facts.secrecy):
-        return _submit(facts, leaf, leaf_hash, key)
+        return _submit(facts, leaf, leaf_hash, key, wait)
     return _append(facts, leaf, leaf_hash, key)
 
 
@@ -544,7 +549,7 @@ def _is_pending(facts: PollFacts, leaf_hash: str) -> bool:
     return found is not None
 
 
-def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
+def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str, wait: bool = True) -> CastOutcome:
     """Put a checked ballot into the open batch (committed), then answer with its
     receipt once the batch is appended: by this request if the batch is due now,
     or after waiting (``_await_batch``).
@@ -578,7 +583,7 @@ def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
                 db.session.rollback()
                 if table is _BALLOT:
                     return CastOutcome(200, _stored_receipt(facts, leaf_hash))
-                return _await_batch(facts, leaf_hash, 200)
+                return _await_batch(facts, leaf_hash, 200) if wait else CastOutcome(202, {"leaf_hash": leaf_hash})
             if taken:
                 raise PollError(409, "already_used")
         now = batches.clock()
@@ -591,6 +596,8 @@ def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
             db.session.commit()
             return CastOutcome(201, receipts[leaf_hash])
         db.session.commit()
+        if not wait:
+            return CastOutcome(202, {"leaf_hash": leaf_hash})
     except PollError:
         db.session.rollback()
         raise

@@ -80,7 +80,7 @@ def test_a_room_observer_learns_no_more_than_each_deputys_batch(app, monkeypatch
     # Which batch holds each leaf, from the receipts (one tree head per batch).
     receipts = {i: services.cast(poll, bodies[i]).receipt for i in range(DEPUTIES)}
     heads = {}
-    for i, receipt in receipts.items():
+    for receipt in receipts.values():
         heads.setdefault(receipt["tree_head"]["size"], set()).add(json.dumps(receipt["tree_head"], sort_keys=True))
     assert all(len(h) == 1 for h in heads.values()), "a batch has one tree head"
     assert sorted(heads) == batch_ends[1:], "each batch's receipts carry the size after that batch"
@@ -110,9 +110,7 @@ def test_a_room_observer_learns_no_more_than_each_deputys_batch(app, monkeypatch
             batch_of[index] = (a, b)
     for t_press, i in presses:
         low = max([v for t, _, v in observed if t <= t_press] or [0])
-        high = min(
-            [v for t, _, v in observed if batches.period_start(t) >= t_press + LONGEST + 1] or [DEPUTIES]
-        )
+        high = min([v for t, _, v in observed if batches.period_start(t) >= t_press + LONGEST + 1] or [DEPUTIES])
         a, b = batch_of[index_of[i]]
         assert low <= a and b <= high, f"deputy {i} narrowed to [{low}, {high}) inside batch [{a}, {b})"
 

@@ -40,6 +40,11 @@ def environment(db_url: str, instance: Path) -> dict[str, str]:
             "YISHI_SECRET_KEY": "bench-secret-key",
             "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
             "YISHI_LOGIN_LIMIT": "100000 per minute",
+            # Each ballot is its own batch, appended at once: the benchmarks and the
+            # crash tests measure one cast as before batches (tests/voting/test_batches.py
+            # and test_room_observer.py test real windows).
+            "YISHI_BATCH_SECONDS": "0",
+            "YISHI_BATCH_MIN": "1",
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -66,6 +71,8 @@ def app_config(db_url: str, instance: Path) -> dict:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "bench-secret-key",
         "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
+        "YISHI_BATCH_SECONDS": 0,
+        "YISHI_BATCH_MIN": 1,
     }
 
 

@@ -153,6 +153,20 @@ def results(poll_id: str):
     return _published("page", poll_id, render)
 
 
+@bp.route("/polls/<poll_id>/turnout.json")
+def turnout_json(poll_id: str):
+    """An open (or closed) poll's turnout for its public page: 应到, 实到 and 凭证已领
+    live, the count of cast ballots as published (protocol revision 5)."""
+    poll = services.get_public_poll(poll_id)
+    c = services.counts(poll)
+    data = {"electorate": c.electorate, "present": c.present, "cast": c.cast, "cast_as_of": cast_as_of_text(poll)}
+    if poll.secrecy == "secret":
+        data["issued"] = c.issued
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/polls/<poll_id>/results.json")
 def results_json(poll_id: str):
     return _published("json", poll_id, lambda poll: jsonify(services.results_view(poll)))

@@ -369,12 +369,15 @@ def test_staff_and_public_pages_show_the_coarse_count_and_live_turnout(app, cloc
     counts = staff_client.get(f"/staff/polls/{poll.id}/counts.json").get_json()
     assert counts["cast"] == 0 and counts["issued"] == 3 and counts["present"] == 3
     page = app.test_client().get(f"/polls/{poll.public_id}").get_data(as_text=True)
-    assert 'data-turnout="cast">0<' in page and 'data-turnout="issued">3<' in page
-    assert 'data-turnout="present">3<' in page and 'data-turnout="electorate">3<' in page
+    for name, value in (("cast", 0), ("issued", 3), ("present", 3), ("electorate", 3)):
+        assert f'data-turnout="{name}" data-count="{name}">{value}<' in page
     for option in poll.manifest["options"]:
         assert option["title"] in page
+    turnout = app.test_client().get(f"/polls/{poll.public_id}/turnout.json").get_json()
+    assert turnout["cast"] == 0 and turnout["issued"] == 3 and turnout["cast_as_of"].startswith("截至 ")
     clock.now += 20  # past the boundary
     counts = staff_client.get(f"/staff/polls/{poll.id}/counts.json").get_json()
     assert counts["cast"] == 1
     page = app.test_client().get(f"/polls/{poll.public_id}").get_data(as_text=True)
-    assert 'data-turnout="cast">1<' in page
+    assert 'data-turnout="cast" data-count="cast">1<' in page
+    assert app.test_client().get(f"/polls/{poll.public_id}/turnout.json").get_json()["cast"] == 1

@@ -638,7 +638,8 @@ def _await_batch(facts: PollFacts, leaf_hash: str, status: int) -> CastOutcome:
             raise PollError(409, "poll_closed")
         now = batches.clock()
         if batches.is_due(row.batch_opened, row.pending, now):
-            append_if_due(facts)
+            if not append_if_due(facts):
+                time.sleep(0.02)  # another request appended it (or is appending it)
             continue
         if time.monotonic() > deadline:
             raise PollError(503, "batch_pending")

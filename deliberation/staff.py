@@ -19,6 +19,7 @@ from deliberation.forms import (
     AssignForm,
     CheckInForm,
     DecisionForm,
+    DrawForm,
     HandsForm,
     HideForm,
     MeetingForm,
@@ -28,6 +29,7 @@ from deliberation.forms import (
     agenda_choices,
 )
 from deliberation.models import Decision, Opinion, Reply, Signup
+from deliberation.services import DeliberationError
 from extensions import db
 from voting.views import hold_codes
 
@@ -45,6 +47,7 @@ MEETING_FIELDS = (
     "waitlist",
     "signup_mode",
     "members",
+    "lot_beacon_date",
 )
 
 
@@ -54,6 +57,9 @@ def _fields(form: MeetingForm) -> dict:
         fields[name] = (fields[name] or "").strip()
     fields["online_url"] = (fields["online_url"] or "").strip() or None
     fields["members"] = fields["members"] or None
+    fields["lot_beacon_source"] = (form.lot_beacon_source.data or "").strip() or None
+    if fields["signup_mode"] != "lot":
+        fields["lot_beacon_source"] = fields["lot_beacon_date"] = None
     for name in ("starts_at", "ends_at", "signup_deadline"):
         fields[name] = to_utc(getattr(form, name).data)
     return fields
@@ -105,17 +111,23 @@ def meeting_edit(meeting_id: int):
 @bp.route("/<int:meeting_id>")
 @staff_required
 def meeting(meeting_id: int):
-    meeting = services.get_meeting(meeting_id)
+    return _meeting_page(services.get_meeting(meeting_id))
+
+
+def _meeting_page(meeting, draw_form: DrawForm | None = None, draw_error: str | None = None) -> str:
     return render_template(
         "deliberation/staff/meeting.html",
         meeting=meeting,
         counts=services.attendance(meeting),
         agenda_form=AgendaItemForm(),
         announce_form=AnnounceForm(),
+        draw_form=draw_form or DrawForm(),
+        draw_error=draw_error,
         button=EmptyForm(),
         days=services.notice_days(meeting),
         required=services.required_notice_days(),
         short=services.short_notice(meeting),
+        today=local_today(),
     )
 
 
@@ -157,10 +169,19 @@ def close(meeting_id: int):
 @staff_required
 def draw(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    form_or_fail(EmptyForm())
-    drawn, waiting = services.draw_lot(meeting)
+    form = DrawForm()
+    if not form.validate_on_submit():
+        return _meeting_page(meeting, draw_form=form), form_status(form)
+    try:
+        drawn, waiting = services.draw_lot(meeting, form.beacon_value.data)
+    except DeliberationError as refusal:
+        db.session.rollback()
+        return _meeting_page(meeting, draw_form=form, draw_error=refusal.message), refusal.status
     db.session.commit()
-    flash(_("抽签完成：入选 %(d)s 人，候补 %(w)s 人。种子已公布。", d=len(drawn), w=len(waiting)), "success")
+    flash(
+        _("抽签完成：入选 %(d)s 人，候补 %(w)s 人。密钥、公开随机源的值和种子已公布。", d=len(drawn), w=len(waiting)),
+        "success",
+    )
     return redirect(url_for("deliberation.draw", meeting_id=meeting.id))
 
 
@@ -178,9 +199,11 @@ def signups(meeting_id: int):
 
 
 def _code_from(text: str | None) -> str | None:
-    """A scanned QR code is the check-in URL; take its ``code`` parameter."""
+    """A scanned QR code is the check-in URL with the code in its fragment
+    (``…/checkin#code=K7QF-…``); a scanner that types it into the field gives the
+    whole URL: take the code."""
     if text and "code=" in text:
-        return text.split("code=", 1)[1].split("&", 1)[0].split("#", 1)[0]
+        return text.rsplit("code=", 1)[1].split("&", 1)[0]
     return text
 
 
@@ -189,8 +212,6 @@ def _code_from(text: str | None) -> str | None:
 def checkin(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = CheckInForm()
-    if request.method == "GET" and request.args.get("code"):
-        form.code.data = request.args["code"]
     if form.validate_on_submit():
         outcome = services.check_in(meeting, _code_from(form.code.data), current_user)
         db.session.commit()

@@ -108,7 +108,9 @@ def signup_done(meeting_id: int, held_id: str):
     if entry.meeting_id != meeting.id:
         abort(404)
     code = data["code"]
-    checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, code=code, _external=True)
+    # The code travels in the fragment, which browsers never send: it reaches no
+    # access log; the check-in page's script moves it into the form, which POSTs it.
+    checkin_url = url_for("deliberation_staff.checkin", meeting_id=meeting.id, _external=True) + "#code=" + code
     html = render_template(
         "deliberation/signup_done.html",
         meeting=meeting,

@@ -191,7 +191,7 @@ def _chart(view: dict):
 
 @bp.route("/verify")
 def verify_help():
-    closed = services.public_polls(limit=5, state=PollState.CLOSED)
+    closed = services.public_polls(limit=20, state=PollState.CLOSED)
     return render_template("voting/verify.html", polls=closed)
 
 

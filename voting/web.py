@@ -32,7 +32,7 @@ def register(app: Flask) -> None:
     )
     registry.add_panel(
         Page.DEPUTY_HOME,
-        Panel("voting/_deputy_home.html", lambda: {"polls": services.polls_for_deputy(current_user.deputy)}),
+        Panel("voting/_deputy_home.html", lambda: {"polls": services.deputy_polls(current_user.deputy)}),
     )
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)

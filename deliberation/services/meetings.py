@@ -20,7 +20,12 @@ from deliberation.models import (
     MeetingState,
     Speaker,
 )
-from deliberation.services.common import MINUTES_ATTRIBUTES, MINUTES_TAGS, DeliberationError
+from deliberation.services.common import (
+    MINUTES_ATTRIBUTES,
+    MINUTES_TAGS,
+    DeliberationError,
+    seal_lot_secret,
+)
 from deliberation.services.signups import attendance
 from extensions import db
 
@@ -102,6 +107,26 @@ def _check_meeting(meeting: Meeting) -> None:
         raise DeliberationError(422, _("报名截止时间不能晚于会议开始时间。"))
     if meeting.kind == "council" and not meeting.members:
         raise DeliberationError(422, _("居民议事会须填写议事会成员人数（用于三分之二法定人数）。"))
+    if meeting.is_lot and meeting.lot_algorithm != lot.ALGORITHM_V1:
+        _check_beacon(meeting)
+
+
+def _check_beacon(meeting: Meeting) -> None:
+    """A lot draw names, before sign-up, a public value published after sign-up closes."""
+    if not (meeting.lot_beacon_source or "").strip() or meeting.lot_beacon_date is None:
+        raise DeliberationError(
+            422,
+            _("抽签报名须写明公开随机源及其公布日期（例如某日开奖的福利彩票号码），它要在报名截止后才公布。"),
+        )
+    deadline_day = to_local(meeting.signup_deadline).date()
+    if meeting.lot_beacon_date <= deadline_day:
+        raise DeliberationError(
+            422,
+            _(
+                "公开随机源的公布日期须晚于报名截止日（%(day)s），这样报名期间没有人能知道它。",
+                day=deadline_day.isoformat(),
+            ),
+        )
 
 
 def add_agenda_item(meeting: Meeting, title: str, description: str = "") -> AgendaItem:
@@ -152,11 +177,17 @@ def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
                 required=required,
             ),
         )
+    if meeting.is_lot:
+        _check_beacon(meeting)
     meeting.state = MeetingState.ANNOUNCED
     meeting.announced_at = now
     if meeting.is_lot:
-        meeting.lot_seed = secrets.token_hex(16)
-        meeting.lot_seed_sha256 = lot.seed_commitment(meeting.lot_seed)
+        # The secret is sealed at once: neither the database nor a backup holds it in
+        # the clear before the draw (deliberation.lot, yishi-lot/2).
+        secret = secrets.token_hex(32)
+        meeting.lot_algorithm = lot.ALGORITHM
+        meeting.lot_secret_enc = seal_lot_secret(meeting, secret)
+        meeting.lot_seed_sha256 = lot.seed_commitment(secret)
     audit.record(
         "meeting.announce",
         "meeting",

@@ -1,7 +1,7 @@
 """ballot batches: pending ballots, the batch and counter state of a poll
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0015
 Create Date: 2026-11-30 12:00:00
 
 Protocol revision 5, "Order and counters": secret ballots wait in ``pending_ballot``
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -49,6 +49,7 @@ def message(code: str, params: dict | None = None) -> str:
         "bad_code_count": _("测评码数量须在 1 到 100000 之间。"),
         "no_codes": _("请先生成测评码，再开始投票。"),
         "empty_register": _("这次会议所属的人民代表大会还没有在任代表。"),
+        "batch_pending": _("您的选票已收到，正在等待封存。请稍后用同一张选票重试，将得到同一张回执。"),
         "log_mismatch": _("选票日志与已签名的日志状态不一致，拒绝公布。请立即检查数据库。"),
     }
     if code == "bad_choices":

@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.services.batches import batched
     from voting.staff import run_close_job
     from voting.views import bp as pages_bp
 
@@ -41,3 +42,5 @@ def register(app: Flask) -> None:
     )
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
+    # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).
+    registry.add_template_global("poll_batched", batched)

@@ -344,9 +344,9 @@ def run_slips_job(job, params: dict, progress) -> dict:
     held.seal(held_id, key, params["kind"], {**params["payload"], "qr": images})
     db.session.commit()
     return {
-        "summary": _("已生成 %(n)d 个测评码的纸条。", n=len(codes)),
+        "summary": _("已为 %(n)d 个一次性码画好二维码纸条。", n=len(codes)),
         "next": params["next"],
-        "next_label": _("查看并打印测评码"),
+        "next_label": _("查看并打印纸条"),
     }
 
 

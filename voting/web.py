@@ -26,7 +26,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
-    jobs.register("code_slips", lambda: _("生成测评码纸条"), run_slips_job)
+    jobs.register("code_slips", lambda: _("画一次性码的二维码纸条"), run_slips_job)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)

@@ -181,3 +181,13 @@ def test_only_staff_make_slips_or_see_their_job(app, small_jobs, staff_client):
     assert deputy.get(f"/staff/jobs/{job_id}").status_code == 403
     assert deputy.get(f"/staff/jobs/{job_id}.json").status_code == 403
     assert db.session.scalar(select(db.func.count()).select_from(Job)) == 1
+
+
+def test_the_job_speaks_english(app, small_jobs, staff_client):
+    staff_client.set_cookie("yishi_lang", "en")
+    response = make_codes(staff_client, code_poll(), 5)
+    slips = staff_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The QR codes of 5 one-time codes are drawn on their slips." in slips
+    job_id = db.session.scalar(select(Job.id))
+    page = staff_client.get(f"/staff/jobs/{job_id}").get_data(as_text=True)
+    assert "View and print the slips" in page and "Draw the QR codes of one-time code slips" in page

@@ -33,8 +33,8 @@ from core.forms import (
     form_status,
 )
 from core.hooks import Page
+from core.listing import paginate
 from core.models import AuditEntry, Congress, Deputy, Session
-from core.paging import paginate
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
 from core.roster import check_roster, delete_deputy

@@ -11,12 +11,16 @@ from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
-    from voting import services
+    from voting import (
+        services,
+        staff,  # noqa: F401  (staff routes on the pages' blueprint)
+    )
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.services.batches import batched
+    from voting.staff import run_close_job
     from voting.views import bp as pages_bp
-    from voting.views import run_close_job
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
@@ -38,3 +42,5 @@ def register(app: Flask) -> None:
     )
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
+    # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).
+    registry.add_template_global("poll_batched", batched)

@@ -38,8 +38,8 @@ from assessments.views import bp
 from core import audit, held
 from core.errors import fail
 from core.forms import ConfirmForm, EmptyForm, RosterImportForm, SessionForm, confirm_or_fail, form_or_fail
+from core.listing import Page, paginate
 from core.models import Session
-from core.paging import Page, paginate
 from core.permissions import staff_required
 from core.roster import import_roster
 from core.sessions import picker_choices, session_choices, sessions_page

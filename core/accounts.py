@@ -14,8 +14,8 @@ from core import audit, held
 from core.auth import end_sessions
 from core.errors import fail
 from core.forms import AccountForm, ConfirmForm, confirm_or_fail, form_or_fail, form_status
+from core.listing import paginate
 from core.models import LeadUnit, Role, User
-from core.paging import paginate
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import staff_required
 from extensions import db

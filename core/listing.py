@@ -1,10 +1,17 @@
-"""Public lists people can search: one parser of the query string (search text, filters,
-page) and one pager, shared by every list (``templates/_listing.html`` shows them).
+"""Every searchable, paged list of the site, public or staff, and every picker: one
+parser of the query string (search text, filters, page), one search condition, one count,
+one ``Page`` and one pager (``templates/_listing.html`` shows them).
 
 The URL carries everything (``?q=…&year=2026&status=elected&page=2``), so a filtered
 list can be linked and bookmarked. A value a list does not know (``status=nope``,
 ``year=-1``, ``page=abc``) is ignored: the list answers unfiltered on that field, names
-what it ignored, and never fails. A page past the last shows the last.
+what it ignored, and never fails. A page number that is not one (``abc``, ``0``, ``-1``,
+``１``, more digits than a row id) reads as page 1; a page past the last shows the last,
+so a bookmarked link to a list that has since shrunk still works.
+
+Public lists call ``Listing.from_request(filters)``, then ``search``/``paginate``; staff
+lists and pickers call ``paginate(query, columns=…)``, whose search and page arguments
+may have other names (``q_arg``/``page_arg``) where two lists share a page.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from math import ceil
 from flask import request, url_for
 from sqlalchemy import Select, func, or_, select
 
+from core.routing import bounded_int_text
 from extensions import db
 
 PER_PAGE = 20
@@ -37,12 +45,19 @@ class Filter:
 
 @dataclass
 class Page:
-    """One page of a list: its items, the count of all matches, and where it is."""
+    """One page of a list: its items, the count of all matches, where it is, and the
+    ``Listing`` it answers (whose ``url`` the pager links with)."""
 
     items: list
     total: int
     number: int
     per_page: int
+    listing: Listing | None = None
+
+    @property
+    def q(self) -> str:
+        """The search text the page answers ("" without one)."""
+        return self.listing.q if self.listing is not None else ""
 
     @property
     def pages(self) -> int:
@@ -90,17 +105,27 @@ class Listing:
     page_asked: int = 1
     per_page: int = PER_PAGE
     searchable: bool = True
+    q_arg: str = "q"
+    page_arg: str = "page"
 
     @classmethod
     def from_request(
-        cls, filters: Iterable[Filter] = (), *, per_page: int = PER_PAGE, searchable: bool = True, args=None
+        cls,
+        filters: Iterable[Filter] = (),
+        *,
+        per_page: int = PER_PAGE,
+        searchable: bool = True,
+        q_arg: str = "q",
+        page_arg: str = "page",
+        args=None,
     ) -> Listing:
-        """Parse ``request.args`` (or ``args``): unknown values are dropped and named."""
+        """Parse ``request.args`` (or ``args``): unknown values are dropped and named.
+        The search text and the page are read from ``q_arg`` and ``page_arg``."""
         args = request.args if args is None else args
         filters = list(filters)
-        listing = cls(filters=filters, per_page=per_page, searchable=searchable)
+        listing = cls(filters=filters, per_page=per_page, searchable=searchable, q_arg=q_arg, page_arg=page_arg)
         if searchable:
-            listing.q = " ".join(str(args.get("q", "")).split())[:MAX_QUERY]
+            listing.q = " ".join(str(args.get(q_arg, "")).split())[:MAX_QUERY]
         for f in filters:
             value = str(args.get(f.name, "")).strip()
             if not value:
@@ -109,8 +134,7 @@ class Listing:
                 listing.values[f.name] = value
             else:
                 listing.ignored.append(f.label)
-        raw = str(args.get("page", "1")).strip()
-        listing.page_asked = int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 7 and int(raw) > 0 else 1
+        listing.page_asked = page_number(args.get(page_arg))
         return listing
 
     def get(self, name: str) -> str | None:
@@ -126,18 +150,22 @@ class Listing:
         """The query parameters that reproduce this list, with ``override`` applied."""
         params: dict[str, str | int] = {}
         if self.q:
-            params["q"] = self.q
+            params[self.q_arg] = self.q
         params.update(self.values)
         params.update(override)
         return {k: v for k, v in params.items() if v not in (None, "")}
 
-    def url(self, page: int | None = None, *, anchor: str | None = None) -> str:
-        """This list's URL (same endpoint and path arguments) at ``page``."""
-        override = {"page": page} if page and page > 1 else {}
-        return url_for(request.endpoint, **(request.view_args or {}), **self.params(**override), _anchor=anchor)
+    def url(self, page: int | None = None, *, anchor: str | None = None, keep: Mapping | None = None) -> str:
+        """This list's URL (same endpoint and path arguments) at ``page``; ``keep``
+        holds other query arguments the link keeps (another picker's page)."""
+        override = {self.page_arg: page} if page and page > 1 else {}
+        params = {**(keep or {}), **self.params(**override)}
+        return url_for(request.endpoint, **(request.view_args or {}), **params, _anchor=anchor)
 
-    def clear_url(self) -> str:
-        return url_for(request.endpoint, **(request.view_args or {}))
+    def clear_url(self, *, anchor: str | None = None, keep: Mapping | None = None) -> str:
+        """This list unsearched and unfiltered (with ``keep``'s arguments)."""
+        params = {k: v for k, v in (keep or {}).items() if v not in (None, "")}
+        return url_for(request.endpoint, **(request.view_args or {}), **params, _anchor=anchor)
 
     def search(self, *columns):
         """A condition: the search text in any of ``columns`` (case-insensitive, ``%``
@@ -146,19 +174,50 @@ class Listing:
             return None
         return or_(*(column.icontains(self.q, autoescape=True) for column in columns))
 
-    def paginate(self, query: Select) -> Page:
-        """Run ``query`` for the asked page (the last if it is past the end)."""
+    def number(self, total: int) -> int:
+        """The page shown of ``total`` items: the asked one, or the last if it is past it."""
+        return min(self.page_asked, max(1, ceil(total / self.per_page)))
+
+    def paginate(self, query: Select, *, scalars: bool = True) -> Page:
+        """Run ``query`` for the asked page (the last if it is past the end); items are
+        the first column of each row, or whole rows without ``scalars``."""
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        number = min(self.page_asked, max(1, ceil(total / self.per_page)))
-        items = list(db.session.scalars(query.limit(self.per_page).offset((number - 1) * self.per_page)))
-        return Page(items, total, number, self.per_page)
+        number = self.number(total)
+        limited = query.limit(self.per_page).offset((number - 1) * self.per_page)
+        items = list(db.session.scalars(limited)) if scalars else list(db.session.execute(limited).all())
+        return Page(items, total, number, self.per_page, self)
 
     def paginate_list(self, items: Sequence) -> Page:
         """The asked page of a list already in memory (rows computed in Python)."""
         total = len(items)
-        number = min(self.page_asked, max(1, ceil(total / self.per_page)))
+        number = self.number(total)
         start = (number - 1) * self.per_page
-        return Page(list(items[start : start + self.per_page]), total, number, self.per_page)
+        return Page(list(items[start : start + self.per_page]), total, number, self.per_page, self)
+
+
+def page_number(text) -> int:
+    """A page number of the URL; anything that is not one (``abc``, ``0``, ``１``, more
+    digits than a row id has) reads as page 1 (``core.routing.bounded_int_text``)."""
+    number = bounded_int_text(str(text or "").strip())
+    return number if number else 1
+
+
+def paginate(
+    query: Select,
+    *,
+    columns=(),
+    per_page: int = PER_PAGE,
+    q_arg: str = "q",
+    page_arg: str = "page",
+    scalars: bool = True,
+) -> Page:
+    """One page of a staff list or picker: ``query`` narrowed to rows where one of
+    ``columns`` contains the URL's ``q_arg``, at the URL's ``page_arg``."""
+    listing = Listing.from_request(per_page=per_page, searchable=bool(columns), q_arg=q_arg, page_arg=page_arg)
+    found = listing.search(*columns)
+    if found is not None:
+        query = query.where(found)
+    return listing.paginate(query, scalars=scalars)
 
 
 def choices_of(labels: Mapping[str, object]) -> list[tuple[str, str]]:

@@ -29,11 +29,11 @@ def session_choices(placeholder: str | None = None, *, where=None) -> list[tuple
 
 
 def sessions_page(*, per_page: int = 20, where=None, q_arg: str = "sq", page_arg: str = "sp"):
-    """A session picker's page (``core.paging``): sessions searched by their or their
+    """A session picker's page (``core.listing``): sessions searched by their or their
     congress's name (the URL's ``sq``), newest first, a page (``sp``) at a time.
     ``where`` narrows them as in ``session_choices``."""
+    from core.listing import paginate
     from core.models import Congress
-    from core.paging import paginate
 
     query = (
         select(Session)
@@ -96,8 +96,8 @@ def roster_with_checkins(session: Session) -> list[tuple[Deputy, CheckIn | None]
 
 def roster_page(session: Session, *, per_page: int = 50):
     """``roster_with_checkins`` searched (code, name, delegation) and a page at a time
-    (``core.paging``): items are ``(deputy, check-in or None)``."""
-    from core.paging import paginate
+    (``core.listing``): items are ``(deputy, check-in or None)``."""
+    from core.listing import paginate
 
     query = (
         select(Deputy, CheckIn)

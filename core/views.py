@@ -33,12 +33,11 @@ from core.forms import (
     form_status,
 )
 from core.hooks import Page
+from core.listing import Listing, paginate
 from core.models import AuditEntry, Congress, Deputy, Session
-from core.paging import paginate
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
 from core.roster import check_roster, delete_deputy
-from core.routing import bounded_int
 from extensions import db
 
 bp = Blueprint("core", __name__)
@@ -359,11 +358,9 @@ def qr_checkin(secret: str):
 @bp.route("/audit")
 @staff_required
 def audit_log():
-    page = bounded_int(request.args.get("page", 1, type=int)) or 1
-    entries = db.session.scalars(
-        select(AuditEntry).order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
-    ).all()
-    return render_template("core/audit.html", entries=entries, page=page, page_size=AUDIT_PAGE)
+    listing = Listing.from_request(per_page=AUDIT_PAGE, searchable=False)
+    page = listing.paginate(select(AuditEntry).order_by(AuditEntry.id.desc()))
+    return render_template("core/audit.html", entries=page.items, page=page)
 
 
 @bp.route("/favicon.ico")

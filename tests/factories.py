@@ -28,6 +28,15 @@ def csrf_token(client, url: str = "/login") -> str:
     return csrf_from(client.get(url).get_data(as_text=True))
 
 
+def last_page(client, url: str, pages: int) -> str:
+    """The page of ``url``, which asks for a page past the last: it shows the last one
+    (``core.listing``), not an error."""
+    response = client.get(url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"第 {pages} / {pages} 页" in html, url
+    return html
+
+
 def login(client, username: str, password: str = PASSWORD):
     token = csrf_token(client, "/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})

@@ -14,7 +14,7 @@ from core.models import AuditEntry, LeadUnit, Session
 from extensions import db
 from projects.models import Project
 from tests.assessments.factories import public_assessment
-from tests.factories import csrf_token, make_congress
+from tests.factories import csrf_token, last_page, make_congress
 from voting.models import Poll, PollCode
 
 CONFIRM = "我已核对，确认执行"
@@ -173,7 +173,7 @@ def test_session_picker_searches_and_pages(staff_client):
     assert "第07次会议" in found and "第08次会议" not in found
     assert "没有找到" in staff_client.get("/assessments/staff?sq=不存在的会议").get_data(as_text=True)
     assert staff_client.get("/assessments/staff?sp=x").status_code == 200
-    assert staff_client.get("/assessments/staff?sp=9").status_code == 404
+    last_page(staff_client, "/assessments/staff?sp=9", 2)
 
 
 def test_subject_picker_offers_elected_projects_first_and_searches(staff_client):
@@ -199,7 +199,7 @@ def test_subject_picker_offers_elected_projects_first_and_searches(staff_client)
     found = staff_client.get(f"{url}?q=候选项目07").get_data(as_text=True)
     assert "候选项目07" in found and "候选项目08" not in found and "本年当选项目" not in found
     assert staff_client.get(f"{url}?page=0").status_code == 200
-    assert staff_client.get(f"{url}?page=99").status_code == 404
+    assert "候选项目24" in last_page(staff_client, f"{url}?page=99", 2)
     # A project beyond the page shown is still accepted by the form.
     project = db.session.scalar(select(Project).where(Project.title == "候选项目24"))
     token = csrf_token(staff_client, url)

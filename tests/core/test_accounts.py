@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from core.models import AuditEntry, LeadUnit, User
 from extensions import db
-from tests.factories import PASSWORD, csrf_token, login, make_congress, make_user
+from tests.factories import PASSWORD, csrf_token, last_page, login, make_congress, make_user
 
 PASSWORD_RE = re.compile(r'<td class="mono">([a-z2-9]{10})</td>')
 
@@ -155,7 +155,7 @@ def test_account_list_searches_and_pages(staff_client):
     assert "clerk07" in found and "clerk08" not in found
     assert "没有找到" in staff_client.get("/staff/accounts?q=nobody").get_data(as_text=True)
     assert staff_client.get("/staff/accounts?page=abc").status_code == 200
-    assert staff_client.get("/staff/accounts?page=99").status_code == 404
+    last_page(staff_client, "/staff/accounts?page=99", 2)
     assert staff_client.get("/staff/accounts?q=%25_").status_code == 200
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core import audit
 from extensions import db
-from tests.factories import login
+from tests.factories import last_page, login
 
 
 def test_audit_page_lists_actions_for_staff_only(staff_client, app):
@@ -18,6 +18,18 @@ def test_audit_page_lists_actions_for_staff_only(staff_client, app):
     make_congress(1)
     login(deputy, "D001")
     assert deputy.get("/audit").status_code == 403
+
+
+def test_audit_log_pages_like_every_list(staff_client):
+    """The log's pager is the lists' one (core.listing): numbered, newest first, and a
+    page past the last shows the last."""
+    for i in range(120):
+        audit.record("test.event", "thing", i)
+    db.session.commit()
+    first = staff_client.get("/audit").get_data(as_text=True)
+    assert "第 1 / 2 页" in first and 'rel="next"' in first and 'aria-label="分页"' in first
+    assert ">thing 119<" in first and ">thing 0<" not in first
+    assert ">thing 0<" in last_page(staff_client, "/audit?page=7", 2)
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"])

@@ -47,7 +47,6 @@ GET_EXPECTED = {
             "deliberation_staff.meeting",
             "deliberation_staff.checkin",
             "deliberation_staff.decisions",
-            "deliberation_staff.meeting_edit",
             "deliberation_staff.minutes",
             "deliberation_staff.opinions",
             "deliberation_staff.signups",
@@ -130,6 +129,14 @@ GET_EXPECTED = {
     # A deputy's suggestion: its author and staff; a lead unit only once assigned it.
     "assessments.suggestion": (302, 200, 404, 200),
     "auth.password": (302, 200, 200, 200),
+    # Staff pages on the demo's first rows, which are no longer drafts: editing them is
+    # refused (409) even for staff; other roles never reach them.
+    "assessments.staff_edit": (302, 403, 403, 409),
+    "voting.poll_edit": (302, 403, 403, 409),
+    "deliberation_staff.meeting_edit": (302, 403, 403, 409),
+    # The staff's accounts page, and an account's one-time password held by another browser.
+    "accounts.index": STAFF_ONLY,
+    "accounts.password": (302, 403, 403, 404),
     "auth.login": (200, 302, 302, 302),
     "core.set_language": (302, 302, 302, 302),
 }
@@ -173,6 +180,7 @@ PUBLIC_POSTS = {
     "projects.rectification_done",
     "deliberation_staff.reply_edit",
     "core.held_noted",  # anyone may say they noted their own held secret
+    "auth.logout_others",  # every account may end its own sessions elsewhere (tests/core/test_login_sessions.py)
 }
 
 

@@ -134,7 +134,9 @@ def check_page(page, url: str, who: str, shot: Path | None, findings: dict[str, 
         findings["cells narrower than three characters"].append(f"{who}: {cell}")
     if shot is not None:
         height = min(page.evaluate("document.documentElement.scrollHeight"), SHOT_HEIGHT)
-        page.screenshot(path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": PHONE["width"], "height": height})
+        page.screenshot(
+            path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": PHONE["width"], "height": height}
+        )
     for violation in axe_violations(page):
         findings["axe at 375 px"].append(f"{who}: {violation}")
     page.set_viewport_size(DESKTOP)

@@ -252,7 +252,9 @@ def test_migration_0008_turns_the_chinese_names_into_keys_and_back(backend, tmp_
             client = other.test_client()
             client.get("/lang/en")
             listing = _text(client.get(f"/projects/{YEAR}/suggestions", query_string={"category": "elderly_care"}))
-            assert 'Category">Elderly care and childcare</td>' in listing and "建议3" in listing and "建议1" not in listing
+            assert (
+                'Category">Elderly care and childcare</td>' in listing and "建议3" in listing and "建议1" not in listing
+            )
 
             downgrade(revision="0007")
             assert categories() == [*CHINESE.values(), "其他"]

@@ -213,6 +213,8 @@ def seed_demo(today: date) -> list[str]:
         waitlist=0,
         signup_mode="lot",
         signup_deadline=council_start - timedelta(days=2),
+        lot_beacon_source="中国福利彩票“双色球”开奖号码（红球 6 个、蓝球 1 个，按公布顺序）",
+        lot_beacon_date=today + timedelta(days=5),
         members=15,
         congress_id=congress.id if congress else None,
     )

@@ -61,6 +61,19 @@ class MeetingForm(FlaskForm):
     )
     signup_mode = RadioField(_l("报名方式"), choices=list(SIGNUP_MODES.items()), default="open")
     signup_deadline = DateTimeLocalField(_l("报名截止时间"), format=DT_FORMAT, validators=[DataRequired()])
+    lot_beacon_source = StringField(
+        _l("公开随机源"),
+        validators=[Optional(), Length(max=300)],
+        description=_l(
+            "抽签报名必填：写明一个报名截止后才公布、人人可查的数值，"
+            "如“中国福利彩票双色球第 2026140 期开奖号码”。抽签时录入它公布的值。"
+        ),
+    )
+    lot_beacon_date = DateField(
+        _l("公开随机源的公布日期"),
+        validators=[Optional()],
+        description=_l("须晚于报名截止日。"),
+    )
     members = IntegerField(
         _l("议事会成员人数"),
         validators=[Optional(), NumberRange(min=1, max=100000)],
@@ -86,6 +99,19 @@ class MeetingForm(FlaskForm):
         if url and not url.startswith(("https://", "http://")):
             self.online_url.errors = [*self.online_url.errors, _l("线上参会链接须以 https:// 或 http:// 开头。")]
             valid = False
+        if self.signup_mode.data == "lot":
+            if not (self.lot_beacon_source.data or "").strip():
+                self.lot_beacon_source.errors = [*self.lot_beacon_source.errors, _l("抽签报名须写明公开随机源。")]
+                valid = False
+            if not self.lot_beacon_date.data:
+                self.lot_beacon_date.errors = [*self.lot_beacon_date.errors, _l("请填写公开随机源的公布日期。")]
+                valid = False
+            elif self.signup_deadline.data and self.lot_beacon_date.data <= self.signup_deadline.data.date():
+                self.lot_beacon_date.errors = [
+                    *self.lot_beacon_date.errors,
+                    _l("公开随机源的公布日期须晚于报名截止日，这样报名期间没有人能知道它。"),
+                ]
+                valid = False
         if self.kind.data == "council" and not self.members.data:
             self.members.errors = [*self.members.errors, _l("居民议事会须填写议事会成员人数（用于三分之二法定人数）。")]
             valid = False
@@ -98,8 +124,20 @@ class AgendaItemForm(FlaskForm):
     submit = SubmitField(_l("添加议程"))
 
 
+class DrawForm(FlaskForm):
+    beacon_value = StringField(
+        _l("公开随机源公布的值"),
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("照公布的原样录入（空格多少不影响结果）。录入后立即抽签，结果不能更改。"),
+    )
+    confirm = BooleanField(_l("我已核对公布的值，确认公开抽签"), validators=[DataRequired()])
+    submit = SubmitField(_l("公开抽签"))
+
+
 class AnnounceForm(FlaskForm):
     confirm_short_notice = BooleanField(_l("公告期不足，仍然发布"))
+    # Publishing cannot be undone: core.forms.confirm_or_fail asks for this box.
+    confirm = BooleanField(_l("我已核对，确认执行"))
     submit = SubmitField(_l("发布公告"))
 
 
@@ -120,7 +158,7 @@ class CodeForm(FlaskForm):
     code = StringField(
         _l("报名码"),
         validators=[DataRequired(), Length(max=20)],
-        description=_l("报名成功时显示的 8 位码，如 K7QF-M2XA。"),
+        description=_l("报名成功时显示的 16 位码，如 K7QF-M2XA-3PRT-9WXC。"),
     )
     submit = SubmitField(_l("确定"))
 
@@ -129,7 +167,7 @@ class CheckInForm(FlaskForm):
     code = StringField(
         _l("报名码"),
         validators=[DataRequired(), Length(max=300)],
-        description=_l("扫描参会人的二维码，或输入 8 位报名码。"),
+        description=_l("扫描参会人的二维码，或输入 16 位报名码。"),
     )
     submit = SubmitField(_l("签到"))
 
@@ -159,7 +197,7 @@ class TrackForm(FlaskForm):
     code = StringField(
         _l("查询码"),
         validators=[DataRequired(), Length(max=24)],
-        description=_l("提交意见时显示的 12 位码，如 K7QF-M2XA-3PRT。"),
+        description=_l("提交意见时显示的 16 位码，如 K7QF-M2XA-3PRT-9WXC。"),
     )
     submit = SubmitField(_l("查询"))
 

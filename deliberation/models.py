@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -149,15 +150,26 @@ class Meeting(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     announced_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The lot draw: the seed is generated at announcement and only its SHA-256 is
-    # shown until the draw, so the seed cannot be chosen after seeing the applicants.
+    # The lot draw (see deliberation.lot). yishi-lot/2: at the notice a secret is made,
+    # sealed under the key-encryption key (lot_secret_enc) and committed to
+    # (lot_seed_sha256 = its SHA-256), and a public randomness source is named with the
+    # date its value is published; at the draw staff enter that value, the secret is
+    # revealed (lot_secret) and the seed derived (lot_seed). yishi-lot/1 (older
+    # meetings): lot_seed was made at the notice and lot_seed_sha256 is its SHA-256.
+    lot_algorithm: Mapped[str | None] = mapped_column(String(16))
     lot_seed: Mapped[str | None] = mapped_column(String(64))
     lot_seed_sha256: Mapped[str | None] = mapped_column(String(64))
+    lot_secret_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    lot_secret: Mapped[str | None] = mapped_column(String(64))
+    lot_beacon_source: Mapped[str | None] = mapped_column(String(300))
+    lot_beacon_date: Mapped[date | None] = mapped_column(Date)
+    lot_beacon_value: Mapped[str | None] = mapped_column(String(300))
+    lot_entrants_sha256: Mapped[str | None] = mapped_column(String(64))
     lot_drawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     lot_entrants: Mapped[list | None] = mapped_column(JSON)  # sign-up numbers in the draw
     minutes_html: Mapped[str] = mapped_column(Text, default="")  # sanitised with nh3
     minutes_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    next_number: Mapped[int] = mapped_column(Integer, default=1)  # sign-up numbers
+    next_number: Mapped[int] = mapped_column(Integer, default=1)  # unused since sign-up numbers are random
     next_opinion: Mapped[int] = mapped_column(Integer, default=1)  # opinion numbers
 
     agenda: Mapped[list[AgendaItem]] = relationship(
@@ -233,7 +245,7 @@ class Signup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
-    number: Mapped[int] = mapped_column(Integer)  # public sign-up number (报名序号)
+    number: Mapped[int] = mapped_column(Integer)  # public sign-up number (报名序号), random
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str] = mapped_column(String(20))  # private

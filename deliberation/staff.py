@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.forms import EmptyForm, form_or_fail, form_status
+from core.forms import ConfirmForm, EmptyForm, confirm_or_fail, form_or_fail, form_status
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
 from core.times import local_today, to_local, to_utc
@@ -19,6 +19,7 @@ from deliberation.forms import (
     AssignForm,
     CheckInForm,
     DecisionForm,
+    DrawForm,
     HandsForm,
     HideForm,
     MeetingForm,
@@ -28,6 +29,7 @@ from deliberation.forms import (
     agenda_choices,
 )
 from deliberation.models import Decision, Opinion, Reply, Signup
+from deliberation.services import DeliberationError
 from extensions import db
 from voting.views import hold_codes
 
@@ -45,6 +47,7 @@ MEETING_FIELDS = (
     "waitlist",
     "signup_mode",
     "members",
+    "lot_beacon_date",
 )
 
 
@@ -54,6 +57,9 @@ def _fields(form: MeetingForm) -> dict:
         fields[name] = (fields[name] or "").strip()
     fields["online_url"] = (fields["online_url"] or "").strip() or None
     fields["members"] = fields["members"] or None
+    fields["lot_beacon_source"] = (form.lot_beacon_source.data or "").strip() or None
+    if fields["signup_mode"] != "lot":
+        fields["lot_beacon_source"] = fields["lot_beacon_date"] = None
     for name in ("starts_at", "ends_at", "signup_deadline"):
         fields[name] = to_utc(getattr(form, name).data)
     return fields
@@ -90,6 +96,8 @@ def meeting_new():
 @staff_required
 def meeting_edit(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
+    if meeting.is_closed:
+        raise services.DeliberationError(409, _("会议已结束，不能再修改。"))
     form = MeetingForm(obj=meeting if request.method == "GET" else None)
     if request.method == "GET":
         for name in ("starts_at", "ends_at", "signup_deadline"):
@@ -102,20 +110,39 @@ def meeting_edit(meeting_id: int):
     return render_template("deliberation/staff/meeting_form.html", form=form, meeting=meeting), form_status(form)
 
 
+@bp.route("/<int:meeting_id>/delete", methods=["POST"])
+@staff_required
+def meeting_delete(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    confirm_or_fail()
+    topic = meeting.topic
+    services.delete_meeting(meeting)
+    db.session.commit()
+    flash(_("会议草稿“%(topic)s”已删除。", topic=topic), "success")
+    return redirect(url_for("deliberation_staff.meetings"), 303)
+
+
 @bp.route("/<int:meeting_id>")
 @staff_required
 def meeting(meeting_id: int):
-    meeting = services.get_meeting(meeting_id)
+    return _meeting_page(services.get_meeting(meeting_id))
+
+
+def _meeting_page(meeting, draw_form: DrawForm | None = None, draw_error: str | None = None) -> str:
     return render_template(
         "deliberation/staff/meeting.html",
         meeting=meeting,
         counts=services.attendance(meeting),
         agenda_form=AgendaItemForm(),
         announce_form=AnnounceForm(),
+        draw_form=draw_form or DrawForm(),
+        draw_error=draw_error,
         button=EmptyForm(),
+        confirm=ConfirmForm(),
         days=services.notice_days(meeting),
         required=services.required_notice_days(),
         short=services.short_notice(meeting),
+        today=local_today(),
     )
 
 
@@ -135,7 +162,7 @@ def agenda_add(meeting_id: int):
 def announce(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = AnnounceForm()
-    form_or_fail(form)
+    confirm_or_fail(form)
     services.announce(meeting, confirm_short_notice=form.confirm_short_notice.data)
     db.session.commit()
     flash(_("公告已发布。"), "success")
@@ -146,7 +173,7 @@ def announce(meeting_id: int):
 @staff_required
 def close(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.close_meeting(meeting)
     db.session.commit()
     flash(_("会议已结束，总结报告已公布。"), "success")
@@ -157,10 +184,19 @@ def close(meeting_id: int):
 @staff_required
 def draw(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    form_or_fail(EmptyForm())
-    drawn, waiting = services.draw_lot(meeting)
+    form = DrawForm()
+    if not form.validate_on_submit():
+        return _meeting_page(meeting, draw_form=form), form_status(form)
+    try:
+        drawn, waiting = services.draw_lot(meeting, form.beacon_value.data)
+    except DeliberationError as refusal:
+        db.session.rollback()
+        return _meeting_page(meeting, draw_form=form, draw_error=refusal.message), refusal.status
     db.session.commit()
-    flash(_("抽签完成：入选 %(d)s 人，候补 %(w)s 人。种子已公布。", d=len(drawn), w=len(waiting)), "success")
+    flash(
+        _("抽签完成：入选 %(d)s 人，候补 %(w)s 人。密钥、公开随机源的值和种子已公布。", d=len(drawn), w=len(waiting)),
+        "success",
+    )
     return redirect(url_for("deliberation.draw", meeting_id=meeting.id))
 
 
@@ -178,9 +214,11 @@ def signups(meeting_id: int):
 
 
 def _code_from(text: str | None) -> str | None:
-    """A scanned QR code is the check-in URL; take its ``code`` parameter."""
+    """A scanned QR code is the check-in URL with the code in its fragment
+    (``…/checkin#code=K7QF-…``); a scanner that types it into the field gives the
+    whole URL: take the code."""
     if text and "code=" in text:
-        return text.split("code=", 1)[1].split("&", 1)[0].split("#", 1)[0]
+        return text.rsplit("code=", 1)[1].split("&", 1)[0]
     return text
 
 
@@ -189,8 +227,6 @@ def _code_from(text: str | None) -> str | None:
 def checkin(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = CheckInForm()
-    if request.method == "GET" and request.args.get("code"):
-        form.code.data = request.args["code"]
     if form.validate_on_submit():
         outcome = services.check_in(meeting, _code_from(form.code.data), current_user)
         db.session.commit()
@@ -330,6 +366,7 @@ def decisions(meeting_id: int):
         form=form,
         hands_form=HandsForm,
         button=EmptyForm(),
+        confirm=ConfirmForm(),
         present=present,
         quorum=services.quorum_met(meeting.members, present),
     ), form_status(form)
@@ -362,7 +399,7 @@ def decision_codes(decision_id: int):
 @staff_required
 def decision_open(decision_id: int):
     decision = db.get_or_404(Decision, decision_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.open_vote(decision)
     db.session.commit()
     flash(_("表决已开始。"), "success")
@@ -373,7 +410,7 @@ def decision_open(decision_id: int):
 @staff_required
 def decision_close(decision_id: int):
     decision = db.get_or_404(Decision, decision_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     meeting_id = decision.meeting_id
     services.close_vote(decision)
     db.session.commit()

@@ -187,3 +187,26 @@ class NoteForm(FlaskForm):
         _l("发现问题 / 整改建议（选填，每行一项）"), filters=[_strip], validators=[Optional(), Length(max=5000)]
     )
     submit = SubmitField(_l("提交视察记录"))
+
+
+class TrackForm(FlaskForm):
+    """The author's tracking code of a suggestion (its review and handling)."""
+
+    code = StringField(
+        _l("查询码"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请输入查询码。")), Length(max=24)],
+        description=_l("提交建议后显示的 16 位码，如 K7QF-M2XA-3PRT-9WXC。"),
+    )
+    submit = SubmitField(_l("查询"))
+
+
+class RefuseForm(FlaskForm):
+    """Staff do not publish a suggestion: the reason goes to its author."""
+
+    reason = TextAreaField(
+        _l("不予公开的理由"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请填写不予公开的理由。")), Length(max=1000)],
+    )
+    submit = SubmitField(_l("不予公开"))

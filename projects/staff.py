@@ -42,7 +42,7 @@ def _suggestion_choices(year: int, project=None) -> list[tuple[int, str]]:
     return [
         (s.id, f"#{s.id} {s.title}")
         for s in call.suggestions
-        if s.may_feed_candidate and (not s.projects or s.projects[0] is project)
+        if s.is_public and s.may_feed_candidate and (not s.projects or s.projects[0] is project)
     ]
 
 

@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from projects import (
         demo,
         models,  # noqa: F401  (register the tables)
+        review,  # noqa: F401  (review and tracking of suggestions, same blueprint)
         staff,  # noqa: F401  (staff routes on the same blueprint)
     )
     from projects.cli import projects_cli

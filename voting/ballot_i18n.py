@@ -54,4 +54,12 @@ def ballot_i18n() -> dict[str, str]:
         "choice_satisfied": _("满意"),
         "choice_basic": _("基本满意"),
         "choice_dissatisfied": _("不满意"),
+        # Filling in without thinking (issue 14): "mark all the rest", what is missing, done.
+        "mark_rest_intro": _("其余 {count} 项还没有选择，可以一次全部选为："),
+        "mark_rest_none": _("每一项都已选择。"),
+        "mark_rest_button": _("全部选“{choice}”"),
+        "missing_none": _("全部 {total} 项都已选择。"),
+        "missing_few": _("还有 {count} 项未选：{options}"),
+        "missing_many": _("还有 {count} 项未选。"),
+        "voted_button": _("已投票"),
     }

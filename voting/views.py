@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import held
+from core import held, jobs
 from core.errors import fail
 from core.forms import EmptyForm, form_or_fail, form_status
 from core.i18n import select_locale
@@ -157,18 +157,26 @@ def _chart(view: dict):
         threshold = view["rules"]["threshold"]
         num, den = (int(x) for x in threshold["more_than"].split("/"))
         line = float(Fraction(num, den) * result["base"])
+        words = charts.threshold_words(threshold["more_than"])
     else:
         keys = ["satisfied", "basic", "dissatisfied", "abstain"]
         line = result["base"] / 2
+        words = charts.threshold_words("1/2")
     rows = [dict(label=titles[o["id"]], **{k: o[k] for k in keys}) for o in result["options"]]
     return charts.stacked_bars(
-        view["title"], rows, keys, choice_labels(), total=max(result["cast"], result["base"], 1), threshold=line
+        view["title"],
+        rows,
+        keys,
+        choice_labels(),
+        total=max(result["cast"], result["base"], 1),
+        threshold=line,
+        threshold_label=words,
     )
 
 
 @bp.route("/verify")
 def verify_help():
-    closed = services.public_polls(limit=5, state=PollState.CLOSED)
+    closed = services.public_polls(limit=20, state=PollState.CLOSED)
     return render_template("voting/verify.html", polls=closed)
 
 
@@ -323,13 +331,26 @@ def poll_open(poll_id: int):
 def poll_close(poll_id: int):
     poll = db.get_or_404(Poll, poll_id)
     form_or_fail(EmptyForm())
+    if not poll.is_open:
+        raise PollError(409, "poll_not_open")
+    # Checking a large log takes a while: a background job with a progress page (core.jobs).
+    job = jobs.start("poll_close", poll.title, {"poll_id": poll.id}, total=poll.log_size + 1)
+    return jobs.respond(job, 302)
+
+
+def run_close_job(job, params: dict, progress) -> dict:
+    """The close, run by ``core.jobs``: refusals become the job's error in words."""
+    poll = db.session.get(Poll, params["poll_id"])
     try:
-        services.close_poll(poll)
+        services.close_poll(poll, progress)
     except LogMismatch as exc:
         db.session.rollback()
-        fail(409, message("log_mismatch") + f" ({exc})")
-    flash(_("投票已结束，结果和公告板已公布。"), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+        raise jobs.JobFailed(message("log_mismatch") + f" ({exc})") from exc
+    return {
+        "summary": _("投票已结束，结果和公告板已公布。"),
+        "next": url_for("voting.staff_poll", poll_id=poll.id),
+        "next_label": _("回到投票管理页"),
+    }
 
 
 @bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])

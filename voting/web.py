@@ -2,10 +2,11 @@
 on the shared pages (``core.hooks``), the ballot page's strings and its commands."""
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import hooks
+from core import hooks, jobs
 from core.hooks import NavEntry, Page, Panel
 
 
@@ -15,9 +16,11 @@ def register(app: Flask) -> None:
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
     from voting.views import bp as pages_bp
+    from voting.views import run_close_job
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)
@@ -31,7 +34,7 @@ def register(app: Flask) -> None:
     )
     registry.add_panel(
         Page.DEPUTY_HOME,
-        Panel("voting/_deputy_home.html", lambda: {"polls": services.polls_for_deputy(current_user.deputy)}),
+        Panel("voting/_deputy_home.html", lambda: {"polls": services.deputy_polls(current_user.deputy)}),
     )
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)

@@ -3,20 +3,25 @@ and their digests, the meeting lock."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
+from flask import current_app
 from sqlalchemy import select, update
 
+from core import codes
 from core.errors import DomainError
 from deliberation.models import (
     Meeting,
 )
 from extensions import db
+from voting import keystore
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1
-SIGNUP_CODE_LENGTH = 8  # XXXX-XXXX: short enough to read out at the door
-TRACKING_CODE_LENGTH = 12  # XXXX-XXXX-XXXX
+# 16 characters of a 32-letter alphabet: 80 bits, as assessment codes (XXXX-XXXX-XXXX-XXXX).
+SIGNUP_CODE_LENGTH = 16
+TRACKING_CODE_LENGTH = 16
+# Codes handed out before revision 0015 (8 and 12 characters) are still accepted.
+LEGACY_LENGTHS = {"signup": 8, "opinion": 12}
 MINUTES_TAGS = {
     "p",
     "br",
@@ -57,32 +62,49 @@ def new_code(length: int) -> str:
     return "-".join(raw[i : i + 4] for i in range(0, length, 4))
 
 
-def normalise_code(text: str | None, length: int) -> str | None:
-    """Upper-case, drop spaces and hyphens; None unless it is a well-formed code."""
+def normalise_code(text: str | None, *lengths: int) -> str | None:
+    """Upper-case, drop spaces and hyphens; None unless it is a well-formed code of
+    one of ``lengths``."""
     if not text:
         return None
     cleaned = "".join(c for c in text.strip() if c not in " -").upper()
-    if len(cleaned) != length or any(c not in CODE_ALPHABET for c in cleaned):
+    if len(cleaned) not in lengths or any(c not in CODE_ALPHABET for c in cleaned):
         return None
     return cleaned
 
 
-def _digest(kind: str, code: str) -> str:
-    return hashlib.sha256(f"yishi-{kind}:{code}".encode()).hexdigest()
-
-
 def signup_digest(text: str | None) -> str | None:
-    code = normalise_code(text, SIGNUP_CODE_LENGTH)
-    return _digest("signup", code) if code else None
+    """The stored digest of a sign-up code (HMAC under the server's key, ``core.codes``)."""
+    code = normalise_code(text, SIGNUP_CODE_LENGTH, LEGACY_LENGTHS["signup"])
+    return codes.digest("signup", code) if code else None
 
 
 def tracking_digest(text: str | None) -> str | None:
-    code = normalise_code(text, TRACKING_CODE_LENGTH)
-    return _digest("opinion", code) if code else None
+    """The stored digest of an opinion's tracking code."""
+    code = normalise_code(text, TRACKING_CODE_LENGTH, LEGACY_LENGTHS["opinion"])
+    return codes.digest("opinion", code) if code else None
 
 
 def normalise_phone(text: str) -> str:
     return "".join(c for c in text if c.isdigit())
+
+
+# --- The lot draw's secret ----------------------------------------------------------
+
+
+def _lot_key_name(meeting: Meeting) -> str:
+    return f"meeting-{meeting.id}"
+
+
+def seal_lot_secret(meeting: Meeting, secret: str) -> bytes:
+    """The draw's secret sealed (AES-256-GCM) under the key-encryption key, bound to the meeting."""
+    master = current_app.config["YISHI_KEY_ENCRYPTION_KEY"]
+    return keystore.seal(master, _lot_key_name(meeting), "lot", secret.encode("ascii"))
+
+
+def unseal_lot_secret(meeting: Meeting) -> str:
+    master = current_app.config["YISHI_KEY_ENCRYPTION_KEY"]
+    return keystore.unseal(master, _lot_key_name(meeting), "lot", meeting.lot_secret_enc).decode("ascii")
 
 
 # --- Locking -------------------------------------------------------------------------

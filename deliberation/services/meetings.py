@@ -20,7 +20,12 @@ from deliberation.models import (
     MeetingState,
     Speaker,
 )
-from deliberation.services.common import MINUTES_ATTRIBUTES, MINUTES_TAGS, DeliberationError
+from deliberation.services.common import (
+    MINUTES_ATTRIBUTES,
+    MINUTES_TAGS,
+    DeliberationError,
+    seal_lot_secret,
+)
 from deliberation.services.signups import attendance
 from extensions import db
 
@@ -95,6 +100,17 @@ def update_meeting(meeting: Meeting, **fields) -> None:
     audit.record("meeting.update", "meeting", meeting.id, {"changed": sorted(changed)})
 
 
+def delete_meeting(meeting: Meeting) -> None:
+    """Delete a draft (never announced: nobody has seen or signed up for it)."""
+    if not meeting.is_draft:
+        raise DeliberationError(409, _("会议已经公告，不能删除；不再举行时请结束会议。"))
+    if meeting.signups or meeting.opinions or meeting.speakers or meeting.decisions:
+        raise DeliberationError(409, _("这次会议已有报名、意见或表决记录，不能删除。"))
+    audit.record("meeting.delete", "meeting", meeting.id, {"topic": meeting.topic, "kind": meeting.kind})
+    db.session.delete(meeting)  # its agenda goes with it (cascade)
+    db.session.flush()
+
+
 def _check_meeting(meeting: Meeting) -> None:
     if meeting.ends_at <= meeting.starts_at:
         raise DeliberationError(422, _("结束时间必须晚于开始时间。"))
@@ -102,6 +118,26 @@ def _check_meeting(meeting: Meeting) -> None:
         raise DeliberationError(422, _("报名截止时间不能晚于会议开始时间。"))
     if meeting.kind == "council" and not meeting.members:
         raise DeliberationError(422, _("居民议事会须填写议事会成员人数（用于三分之二法定人数）。"))
+    if meeting.is_lot and meeting.lot_algorithm != lot.ALGORITHM_V1:
+        _check_beacon(meeting)
+
+
+def _check_beacon(meeting: Meeting) -> None:
+    """A lot draw names, before sign-up, a public value published after sign-up closes."""
+    if not (meeting.lot_beacon_source or "").strip() or meeting.lot_beacon_date is None:
+        raise DeliberationError(
+            422,
+            _("抽签报名须写明公开随机源及其公布日期（例如某日开奖的福利彩票号码），它要在报名截止后才公布。"),
+        )
+    deadline_day = to_local(meeting.signup_deadline).date()
+    if meeting.lot_beacon_date <= deadline_day:
+        raise DeliberationError(
+            422,
+            _(
+                "公开随机源的公布日期须晚于报名截止日（%(day)s），这样报名期间没有人能知道它。",
+                day=deadline_day.isoformat(),
+            ),
+        )
 
 
 def add_agenda_item(meeting: Meeting, title: str, description: str = "") -> AgendaItem:
@@ -152,11 +188,17 @@ def announce(meeting: Meeting, *, confirm_short_notice: bool = False) -> None:
                 required=required,
             ),
         )
+    if meeting.is_lot:
+        _check_beacon(meeting)
     meeting.state = MeetingState.ANNOUNCED
     meeting.announced_at = now
     if meeting.is_lot:
-        meeting.lot_seed = secrets.token_hex(16)
-        meeting.lot_seed_sha256 = lot.seed_commitment(meeting.lot_seed)
+        # The secret is sealed at once: neither the database nor a backup holds it in
+        # the clear before the draw (deliberation.lot, yishi-lot/2).
+        secret = secrets.token_hex(32)
+        meeting.lot_algorithm = lot.ALGORITHM
+        meeting.lot_secret_enc = seal_lot_secret(meeting, secret)
+        meeting.lot_seed_sha256 = lot.seed_commitment(secret)
     audit.record(
         "meeting.announce",
         "meeting",

@@ -80,7 +80,9 @@ def submit_opinion(
 def find_opinion_by_code(code_text: str | None) -> Opinion:
     digest = tracking_digest(code_text)
     if digest is None:
-        raise DeliberationError(422, _("查询码格式不对：应为 12 位字母数字（不含 I、O、0、1），如 K7QF-M2XA-3PRT。"))
+        raise DeliberationError(
+            422, _("查询码格式不对：应为 16 位字母数字（不含 I、O、0、1），如 K7QF-M2XA-3PRT-9WXC。")
+        )
     opinion = db.session.scalar(select(Opinion).where(Opinion.tracking_hash == digest))
     if opinion is None:
         raise DeliberationError(404, _("没有这个查询码对应的意见，请核对后重新输入。"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import User, utcnow
-from core.times import local_time
+from core.times import local_time, local_today
 from deliberation import lot
 from deliberation.models import (
     Meeting,
@@ -24,6 +25,7 @@ from deliberation.services.common import (
     new_code,
     normalise_phone,
     signup_digest,
+    unseal_lot_secret,
 )
 from extensions import db
 
@@ -82,7 +84,7 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
         code = new_code(SIGNUP_CODE_LENGTH)
     signup = Signup(
         meeting_id=meeting.id,
-        number=meeting.next_number,
+        number=_new_number(meeting),
         code_hash=signup_digest(code),
         name=name.strip(),
         phone=phone,
@@ -90,7 +92,6 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
         status=status,
         queue=queue,
     )
-    meeting.next_number += 1
     db.session.add(signup)
     try:
         db.session.flush()
@@ -101,10 +102,26 @@ def sign_up(meeting: Meeting, *, name: str, phone: str, area: str) -> tuple[Sign
     return signup, code
 
 
+NUMBER_RANGE = (100000, 999999)  # six digits, easy to read out
+
+
+def _new_number(meeting: Meeting) -> int:
+    """A random unused sign-up number (under the meeting lock): nobody can choose or
+    foresee their number by the order in which they sign up (or cancel)."""
+    taken = set(db.session.scalars(select(Signup.number).where(Signup.meeting_id == meeting.id)))
+    generator = secrets.SystemRandom()
+    while True:
+        number = generator.randint(*NUMBER_RANGE)
+        if number not in taken:
+            return number
+
+
 def find_signup(meeting: Meeting, code_text: str | None) -> Signup:
     digest = signup_digest(code_text)
     if digest is None:
-        raise DeliberationError(422, _("报名码格式不对：应为 8 位字母数字（不含 I、O、0、1），如 K7QF-M2XA。"))
+        raise DeliberationError(
+            422, _("报名码格式不对：应为 16 位字母数字（不含 I、O、0、1），如 K7QF-M2XA-3PRT-9WXC。")
+        )
     signup = db.session.scalars(
         select(Signup)
         .where(Signup.meeting_id == meeting.id, Signup.code_hash == digest)
@@ -182,8 +199,13 @@ def waiting_position(signup: Signup) -> int | None:
 # --- Lot draw ------------------------------------------------------------------------
 
 
-def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
-    """Draw the participants among the applicants with the committed seed."""
+def draw_lot(meeting: Meeting, beacon_value: str | None = None) -> tuple[list[int], list[int]]:
+    """Draw the participants among the applicants.
+
+    ``yishi-lot/2``: ``beacon_value`` is the public value named in the notice, as
+    published; the sealed secret is revealed and the seed derived from the secret,
+    that value and the entrant list (``deliberation.lot``).
+    """
     meeting = lock_meeting(meeting.id)
     if not meeting.is_lot:
         raise DeliberationError(409, _("这次会议不是抽签报名。"))
@@ -193,42 +215,83 @@ def draw_lot(meeting: Meeting) -> tuple[list[int], list[int]]:
         raise DeliberationError(409, _("已经抽过签了，抽签结果不能更改。"))
     if utcnow() < meeting.signup_deadline:
         raise DeliberationError(409, _("报名截止后才能抽签。"))
+    v2 = meeting.lot_algorithm != lot.ALGORITHM_V1
+    if v2:
+        if local_today() < meeting.lot_beacon_date:
+            raise DeliberationError(
+                409,
+                _(
+                    "公开随机源要到 %(day)s 才公布，届时再抽签。",
+                    day=meeting.lot_beacon_date.isoformat(),
+                ),
+            )
+        beacon_value = lot.normalise_beacon(beacon_value or "")
+        if not beacon_value:
+            raise DeliberationError(
+                422, _("请填写公开随机源公布的值（%(source)s）。", source=meeting.lot_beacon_source)
+            )
+        if len(beacon_value) > 300:
+            raise DeliberationError(422, _("公开随机源的值过长（最多 300 个字符）。"))
     applicants = {
         s.number: s
         for s in db.session.scalars(
             select(Signup).where(Signup.meeting_id == meeting.id, Signup.status == SignupStatus.APPLIED)
         )
     }
-    drawn, waiting = lot.draw(meeting.lot_seed, sorted(applicants), meeting.capacity)
+    entrants = sorted(applicants)
+    if v2:
+        meeting.lot_secret = unseal_lot_secret(meeting)
+        meeting.lot_beacon_value = beacon_value
+        meeting.lot_entrants_sha256 = lot.entrants_digest(entrants)
+        meeting.lot_seed = lot.derive_seed(meeting.lot_secret, beacon_value, meeting.lot_entrants_sha256)
+    drawn, waiting = lot.draw(meeting.lot_seed, entrants, meeting.capacity)
     for number in drawn:
         applicants[number].status = SignupStatus.CONFIRMED
     for place, number in enumerate(waiting, start=1):
         applicants[number].status = SignupStatus.WAITING
         applicants[number].queue = place
-    meeting.lot_entrants = sorted(applicants)
+    meeting.lot_entrants = entrants
     meeting.lot_drawn_at = utcnow()
     audit.record(
         "meeting.lot_draw",
         "meeting",
         meeting.id,
-        {"seed": meeting.lot_seed, "algorithm": lot.ALGORITHM, "entrants": len(applicants), "drawn": len(drawn)},
+        {
+            "algorithm": meeting.lot_algorithm or lot.ALGORITHM_V1,
+            "beacon": meeting.lot_beacon_value,
+            "seed": meeting.lot_seed,
+            "entrants": len(applicants),
+            "drawn": len(drawn),
+        },
     )
     return drawn, waiting
 
 
 def draw_record(meeting: Meeting) -> dict:
-    """The public record of the draw: enough to re-run it (seed, entrants, places)."""
+    """The public record of the draw: every input, enough for anyone to re-run it
+    (``deliberation.lot.check_record``, ``flask meeting verify-draw``)."""
+    algorithm = meeting.lot_algorithm or lot.ALGORITHM_V1
     record = {
         "meeting": meeting.id,
-        "algorithm": lot.ALGORITHM,
+        "algorithm": algorithm,
         "capacity": meeting.capacity,
-        "seed_sha256": meeting.lot_seed_sha256,
         "drawn_at": None,
         "seed": None,
         "entrants": [],
         "order": [],
         "drawn": [],
     }
+    if algorithm == lot.ALGORITHM_V1:
+        record["seed_sha256"] = meeting.lot_seed_sha256
+    else:
+        record.update(
+            secret_sha256=meeting.lot_seed_sha256,
+            beacon_source=meeting.lot_beacon_source,
+            beacon_date=meeting.lot_beacon_date.isoformat() if meeting.lot_beacon_date else None,
+            beacon_value=None,
+            secret=None,
+            entrants_sha256=None,
+        )
     if meeting.lot_drawn_at is not None:
         order = lot.draw_order(meeting.lot_seed, meeting.lot_entrants or [])
         record.update(
@@ -238,6 +301,12 @@ def draw_record(meeting: Meeting) -> dict:
             order=order,
             drawn=order[: meeting.capacity],
         )
+        if algorithm != lot.ALGORITHM_V1:
+            record.update(
+                secret=meeting.lot_secret,
+                beacon_value=meeting.lot_beacon_value,
+                entrants_sha256=meeting.lot_entrants_sha256,
+            )
     return record
 
 

@@ -44,6 +44,18 @@
 
   var CODE_RE = /^[A-HJ-NP-Z2-9]{16}$/;
 
+  // The choice that is not offered by "mark all the rest" (one button for each other).
+  var POSITIVE = { approval: 'yes', satisfaction: 'satisfied' };
+
+  // The missing items are named in the sticky bar only when there are this few.
+  var MISSING_LISTED = 3;
+
+  // The codes with which the server itself refuses a cast (protocol, "Voting client
+  // API"): only these mean the ballot was not taken. Any other answer (a proxy's 4xx,
+  // HTML, no JSON) may have come after the ballot was committed.
+  var REFUSALS = ['unknown_poll', 'bad_request', 'poll_closed', 'wrong_manifest', 'bad_token_signature',
+    'bad_code', 'unknown_code', 'not_in_register', 'not_your_ballot', 'not_checked_in', 'bad_choices', 'already_used'];
+
   /* ---------------- helpers ---------------- */
 
   var enc = new TextEncoder();
@@ -284,6 +296,26 @@
     this.statusEl.textContent = msg || '';
     this.statusEl.className = 'ballot-status' + (kind ? ' is-' + kind : '');
     this.statusEl.hidden = !msg;
+    this.alertIfError(kind === 'error' && !!msg);
+  };
+
+  /* An error is an alert (read out at once) and is brought into view: the deputy
+     pressed the button at the bottom of the screen, the line is at the top. */
+  BallotPage.prototype.alertIfError = function (isError) {
+    var el = this.statusEl;
+    el.setAttribute('role', isError ? 'alert' : 'status');
+    el.setAttribute('aria-live', isError ? 'assertive' : 'polite');
+    if (!isError || !el.getBoundingClientRect || !el.scrollIntoView) return;
+    var box = el.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > (window.innerHeight || document.documentElement.clientHeight)) {
+      el.scrollIntoView({ block: 'center' });
+    }
+  };
+
+  /* Whether a failed cast is the server's own refusal: then the ballot was not taken. */
+  BallotPage.prototype.serverRefused = function (r) {
+    return !r.network && r.status >= 400 && r.status < 500 && !!r.json &&
+      typeof r.json.error === 'string' && REFUSALS.indexOf(r.json.error) >= 0;
   };
 
   BallotPage.prototype.submitButton = function () {
@@ -473,6 +505,7 @@
       }
       this.countEl.setAttribute('aria-live', 'polite');
     }
+    this.prepareHelpers();
     this.updateCount();
     return true;
   };
@@ -537,13 +570,99 @@
   };
 
   BallotPage.prototype.updateCount = function () {
-    if (!this.manifest || !this.countEl) return;
+    if (!this.manifest) return;
     var c = this.readChoices(), max = this.maxYes();
+    this.updateHelpers(c);
+    if (!this.countEl) return;
     var over = max !== null && c.yes > max;
     this.countEl.textContent = max === null ? this.t('yes_count_nolimit', { count: c.yes })
       : over ? this.t('over_limit', { count: c.yes, max: max })
       : this.t('yes_count', { count: c.yes, max: max });
     this.countEl.classList.toggle('is-over', over);
+  };
+
+  /* ---- filling in without thinking: "mark all the rest", what is still missing ---- */
+
+  /* The line of what is still missing (in the sticky bar, beside the button) and one
+     button for each choice but the positive one that marks every option not marked yet. */
+  BallotPage.prototype.prepareHelpers = function () {
+    var bar = this.form.querySelector('.sticky-bar');
+    var btn = this.submitButton();
+    this.missingEl = document.getElementById('ballot-missing');
+    if (!this.missingEl) {
+      this.missingEl = this.make('p', 'ballot-missing');
+      var where = this.countEl && this.countEl.parentNode ? this.countEl.parentNode : bar || this.form;
+      if (btn && btn.parentNode === where) where.insertBefore(this.missingEl, btn); else where.appendChild(this.missingEl);
+    }
+    this.missingEl.setAttribute('aria-live', 'polite');
+
+    var box = document.getElementById('ballot-rest');
+    if (box) box.parentNode.removeChild(box);
+    box = this.make('div', 'ballot-rest');
+    box.className = 'ballot-rest';
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-labelledby', 'ballot-rest-label');
+    this.restLabel = this.make('p', 'ballot-rest-label', box);
+    var buttons = this.make('div', null, box);
+    buttons.className = 'ballot-rest-buttons';
+    var values = CHOICES[this.manifest.ballot], positive = POSITIVE[this.manifest.ballot];
+    this.restButtons = [];
+    for (var i = 0; i < values.length; i++) {
+      if (values[i] === positive) continue;
+      var b = this.make('button', null, buttons);
+      b.type = 'button';
+      b.className = 'ballot-rest-button';
+      b.setAttribute('data-value', values[i]);
+      b.textContent = this.t('mark_rest_button', { choice: this.choiceLabel(values[i]) });
+      this.restButtons.push(b);
+    }
+    var self = this;
+    box.addEventListener('click', function (ev) {
+      var target = ev.target && ev.target.closest ? ev.target.closest('button[data-value]') : null;
+      if (target) self.markRest(target.getAttribute('data-value'));
+    });
+    if (bar && bar.parentNode === this.form) this.form.insertBefore(box, bar);
+    else if (btn && btn.parentNode) btn.parentNode.insertBefore(box, btn);
+    else this.form.appendChild(box);
+    this.restBox = box;
+  };
+
+  /* Marks `value` on every option that has no choice yet; marked ones are left alone. */
+  BallotPage.prototype.markRest = function (value) {
+    if (this.done || this.blocked || !this.manifest || CHOICES[this.manifest.ballot].indexOf(value) < 0) return;
+    var opts = this.manifest.options;
+    for (var i = 0; i < opts.length; i++) {
+      var rs = this.radiosFor(opts[i].id), chosen = false, j;
+      for (j = 0; j < rs.length; j++) if (rs[j].checked) chosen = true;
+      if (chosen) continue;
+      for (j = 0; j < rs.length; j++) if (rs[j].value === value && !rs[j].disabled) rs[j].checked = true;
+    }
+    this.updateCount();
+    // The button pressed is now disabled: the next step is the submit button.
+    var submit = this.submitButton();
+    if (submit && !submit.disabled && !this.readChoices().missing.length) submit.focus();
+  };
+
+  BallotPage.prototype.updateHelpers = function (c) {
+    if (this.formError) {
+      // The deputy is mending what the submit found: the bar below says what is left.
+      this.formError = false;
+      this.status('', '');
+    }
+    if (!this.missingEl) return;
+    var k = c.missing.length;
+    if (!k) {
+      this.missingEl.textContent = this.t('missing_none', { total: this.manifest.options.length });
+    } else if (k <= MISSING_LISTED) {
+      var names = c.missing.map(function (o) { return o.title; }).join(this.t('list_separator'));
+      this.missingEl.textContent = this.t('missing_few', { count: k, options: names });
+    } else {
+      this.missingEl.textContent = this.t('missing_many', { count: k });
+    }
+    this.missingEl.classList.toggle('is-complete', !k);
+    if (this.restLabel) this.restLabel.textContent = k ? this.t('mark_rest_intro', { count: k }) : this.t('mark_rest_none');
+    var locked = !!this.form.querySelector('input[type=radio]:disabled');
+    for (var i = 0; i < (this.restButtons || []).length; i++) this.restButtons[i].disabled = !k || locked || !!this.done;
   };
 
   BallotPage.prototype.setFormLocked = function (locked) {
@@ -620,7 +739,7 @@
       if (await this.keepReceipt(r, st.body.ballot)) remove(this.voteKey());
       return true;
     }
-    if (r.network || r.status >= 500) {
+    if (!this.serverRefused(r)) {
       this.status(this.t('submit_error', { message: this.reason(r) }), 'error'); // kept: the next load tries again
       return true;
     }
@@ -758,6 +877,7 @@
       }
       var names = c.missing.map(function (o) { return o.title; }).join(this.t('list_separator'));
       this.status(this.t('missing_choices', { count: c.missing.length, options: names }), 'error');
+      this.formError = true; // cleared as soon as the deputy marks something
       var first = this.radiosFor(c.missing[0].id)[0];
       if (first) first.focus();
       return null;
@@ -765,6 +885,7 @@
     var max = this.maxYes();
     if (max !== null && c.yes > max) {
       this.status(this.t('over_limit', { count: c.yes, max: max }), 'error');
+      this.formError = true;
       return null;
     }
     return c.choices;
@@ -816,7 +937,7 @@
       if (this.codeInput) this.codeInput.value = '';
       return;
     }
-    if (!r.network && r.status >= 400 && r.status < 500) remove(this.key('pending'));
+    if (this.serverRefused(r)) remove(this.key('pending'));
     this.status(this.t('submit_error', { message: this.reason(r) }), 'error');
   };
 
@@ -849,7 +970,7 @@
       }
       return;
     }
-    if (!r.network && r.status >= 400 && r.status < 500) {
+    if (this.serverRefused(r)) {
       // Refused for good: this ballot will never be taken; the token is spent or void.
       if (r.json && (r.json.error === 'poll_closed' || r.json.error === 'already_used')) {
         remove(this.voteKey());
@@ -947,6 +1068,7 @@
       if (this.form && this.form.parentNode) this.form.parentNode.insertBefore(box, this.form.nextSibling);
       else this.root.appendChild(box);
     }
+    if (this.statusEl.parentNode === box) box.parentNode.insertBefore(this.statusEl, box); // kept on the page
     while (box.firstChild) box.removeChild(box.firstChild);
     var problem = await this.checkReceipt(rc, ballot);
 
@@ -996,7 +1118,32 @@
       if (this.form && mode === 'already') this.form.hidden = true;
       this.status(head.textContent, problem ? 'warning' : 'success');
     }
-    if (mode === 'cast' && box.scrollIntoView) box.scrollIntoView({ block: 'start' });
+    if (mode !== 'previous') this.receiptFirst(box, head, mode);
+  };
+
+  /* After the cast (or on coming back to a cast ballot): the receipt goes first, under
+     the poll's title, with the page's status line as its title (said once, not twice),
+     and the button says it is done. */
+  BallotPage.prototype.receiptFirst = function (box, head, mode) {
+    if (head && head.parentNode === box) box.replaceChild(this.statusEl, head);
+    var title = this.root.querySelector('h1');
+    if (title && title.parentNode === this.root) this.root.insertBefore(box, title.nextSibling);
+    else this.root.insertBefore(box, this.root.firstChild);
+    box.setAttribute('tabindex', '-1');
+    box.setAttribute('aria-labelledby', this.statusEl.id || 'ballot-status');
+    var b = this.submitButton();
+    if (b) {
+      b.textContent = this.t('voted_button');
+      b.disabled = true;
+      b.classList.add('is-voted');
+    }
+    if (this.restBox) this.restBox.hidden = true;
+    if (this.missingEl) this.missingEl.hidden = true;
+    if (this.countEl) this.countEl.hidden = true;
+    if (mode === 'cast') {
+      if (box.scrollIntoView) box.scrollIntoView({ block: 'start' });
+      try { box.focus({ preventScroll: true }); } catch (e) { box.focus(); }
+    }
   };
 
   BallotPage.prototype.downloadLink = function (parent, id, label, filename, text) {

@@ -37,7 +37,10 @@ def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, bro
     phone.click("main form button[type=submit]")
     expect(phone.locator("h1")).to_have_text("报名成功")
     code = phone.locator("#signup-code").inner_text().strip()
-    assert len(code) == 9 and phone.locator(".qr-box svg").count() == 1
+    assert len(code) == 19 and phone.locator(".qr-box svg").count() == 1  # 16 characters, 80 bits
+    # The QR carries the check-in address with the code in its fragment, never its query.
+    qr_url = phone.locator(".qr-box svg title").text_content()
+    assert qr_url == f"{base}/staff/meetings/{meeting.id}/checkin#code={code}"
     phone.reload()  # a reload shows the same code, never a second sign-up or a 409
     expect(phone.locator("#signup-code")).to_have_text(code)
     assert_accessible(phone, "sign-up done")
@@ -48,13 +51,18 @@ def test_sign_up_check_in_and_reply_page_on_a_phone(app, live_server, phone, bro
     door = context.new_page()
     try:
         login_in_browser(door, base, "staff1", PASSWORD)
-        door.goto(f"{base}/staff/meetings/{meeting.id}/checkin?code={code}")
+        door.goto(qr_url)
         assert door.input_value("#code") == code
+        assert code not in door.url  # the script takes it out of the address bar
+        # A code in a query string is not used: codes never travel in URLs the server sees.
+        door.goto(f"{base}/staff/meetings/{meeting.id}/checkin?code={code}")
+        assert door.input_value("#code") == ""
+        door.goto(qr_url)
         assert_accessible(door, "check-in")
         door.click("main form button[type=submit]")
         expect(door.locator(".flash-success")).to_contain_text("签到成功")
         expect(door.locator("#present")).to_have_text("1")
-        door.fill("#code", "ZZZZ-ZZZZ")
+        door.fill("#code", "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
         door.click("main form button[type=submit]")
         expect(door.locator("main")).to_contain_text("没有这个报名码")
         assert door.evaluate("document.documentElement.scrollWidth") <= 375

@@ -15,6 +15,11 @@ def phone() -> str:
     return f"139{next(PHONES):08d}"
 
 
+# The public value a lot draw names in advance: the day the meeting starts (after the
+# deadline, which is at least a day before), a lottery of that day.
+LOT_BEACON = {"lot_beacon_source": "中国福利彩票双色球开奖号码"}
+
+
 def make_meeting(
     *,
     days: int = 10,
@@ -44,6 +49,7 @@ def make_meeting(
         signup_mode=mode,
         signup_deadline=start - timedelta(hours=deadline_hours_before),
         members=members,
+        **(dict(LOT_BEACON, lot_beacon_date=(start + timedelta(days=1)).date()) if mode == "lot" else {}),
     )
     services.add_agenda_item(meeting, "加装电梯方案介绍")
     services.add_agenda_item(meeting, "费用分摊办法")

@@ -1,13 +1,15 @@
 """Sign-up rules: capacity, waiting list, deadline, duplicates, cancellation under
-concurrency, check-in refusals, and the lot draw re-run from its published seed."""
+concurrency, check-in refusals, and the lot draw re-run from its published inputs."""
 
 import json
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from core.models import AuditEntry
+from core.times import local_today, to_local
 from deliberation import lot, services
 from deliberation.models import Meeting, Signup
 from deliberation.services import DeliberationError
@@ -62,7 +64,7 @@ def test_cancel_frees_the_phone_and_promotes_in_order(client):
     url = f"/meetings/{meeting.id}/cancel"
     bad = client.post(url, data={"code": "not-a-code", "csrf_token": csrf_token(client, url)})
     assert bad.status_code == 422 and "报名码格式不对" in bad.get_data(as_text=True)
-    unknown = client.post(url, data={"code": "ABCD-EFGH", "csrf_token": csrf_token(client, url)})
+    unknown = client.post(url, data={"code": "ABCD-EFGH-JKLM-NPQR", "csrf_token": csrf_token(client, url)})
     assert unknown.status_code == 404
     assert client.post(url, data={"code": code1, "csrf_token": csrf_token(client, url)}).status_code == 302
     again = client.post(url, data={"code": code1, "csrf_token": csrf_token(client, url)})
@@ -119,12 +121,13 @@ def test_concurrent_cancellations_promote_nobody_twice(app):
     assert not errors, errors
     assert outcomes.count(409) == 1  # the double cancellation
     promoted = [o for o in outcomes if o not in (None, 409)]
-    assert sorted(promoted) == [7, 8, 9]  # each waiting person once, in order
+    waiting = sorted(signup.number for signup, _ in entries[6:])
+    assert sorted(promoted) == waiting  # each waiting person once
     db.session.expire_all()
     assert count(meeting_id, "confirmed") == 6 - 4 + 3
     assert count(meeting_id, "waiting") == 0 and count(meeting_id, "cancelled") == 4
     promotions = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "meeting.signup_promote")).all()
-    assert sorted(e.detail["number"] for e in promotions) == [7, 8, 9]
+    assert sorted(e.detail["number"] for e in promotions) == waiting
 
 
 @pytest.mark.slow
@@ -142,7 +145,7 @@ def test_concurrent_sign_ups_never_exceed_capacity(app):
     assert not errors, errors
     assert sorted(outcomes, key=str) == sorted(["confirmed"] * 3 + ["waiting"] + [409] * 2, key=str)
     numbers = db.session.scalars(select(Signup.number).where(Signup.meeting_id == meeting_id)).all()
-    assert sorted(numbers) == [1, 2, 3, 4]
+    assert len(set(numbers)) == 4 and all(100000 <= n <= 999999 for n in numbers)
 
 
 def test_check_in_refuses_unknown_waiting_and_undrawn_codes(staff_client):
@@ -150,7 +153,7 @@ def test_check_in_refuses_unknown_waiting_and_undrawn_codes(staff_client):
     (_, ok), (_, waiting) = sign_up(meeting, 2)
     url = f"/staff/meetings/{meeting.id}/checkin"
     token = csrf_token(staff_client, url)
-    unknown = staff_client.post(url, data={"code": "ZZZZ-ZZZZ", "csrf_token": token})
+    unknown = staff_client.post(url, data={"code": "ZZZZ-ZZZZ-ZZZZ-ZZZZ", "csrf_token": token})
     assert unknown.status_code == 404 and "没有这个报名码" in unknown.get_data(as_text=True)
     malformed = staff_client.post(url, data={"code": "hello", "csrf_token": token})
     assert malformed.status_code == 422 and "报名码格式不对" in malformed.get_data(as_text=True)
@@ -167,7 +170,7 @@ def test_check_in_refuses_unknown_waiting_and_undrawn_codes(staff_client):
     assert services.present_count(meeting) == 1
 
 
-def test_lot_draw_is_reproduced_from_its_published_seed(app, staff_client):
+def test_lot_draw_is_reproduced_from_its_published_inputs(app, staff_client):
     meeting = make_meeting(mode="lot", capacity=4, waitlist=0)
     entries = sign_up(meeting, 10)
     assert all(s.status == "applied" for s, _ in entries)
@@ -176,34 +179,83 @@ def test_lot_draw_is_reproduced_from_its_published_seed(app, staff_client):
     db.session.commit()
     public = app.test_client()
     before = public.get(f"/meetings/{meeting.id}/draw.json").get_json()
-    assert before["seed"] is None and len(before["seed_sha256"]) == 64  # committed at the notice
-    assert before["seed_sha256"] in public.get(f"/meetings/{meeting.id}/draw").get_data(as_text=True)
+    assert before["algorithm"] == "yishi-lot/2"
+    assert before["seed"] is None and before["secret"] is None and len(before["secret_sha256"]) == 64
+    assert before["beacon_source"] == "中国福利彩票双色球开奖号码" and before["beacon_date"]
+    notice = public.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert before["secret_sha256"] in notice and "中国福利彩票双色球开奖号码" in notice
+    url = f"/staff/meetings/{meeting.id}/draw"
+    data = {"beacon_value": "03 07 12 19 25 31 + 09", "confirm": "y"}
     token = csrf_token(staff_client, f"/staff/meetings/{meeting.id}")
-    early = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token})
+    early = staff_client.post(url, data=dict(data, csrf_token=token))
     assert early.status_code == 409 and "报名截止后才能抽签" in early.get_data(as_text=True)
     move(meeting, hours=-24 * 9 - 12)  # the deadline has passed, the meeting has not begun
-    assert staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token}).status_code == 302
-    twice = staff_client.post(f"/staff/meetings/{meeting.id}/draw", data={"csrf_token": token})
+    meeting.lot_beacon_date = local_today() + timedelta(days=1)
+    db.session.commit()
+    unpublished = staff_client.post(url, data=dict(data, csrf_token=token))
+    assert unpublished.status_code == 409 and "才公布" in unpublished.get_data(as_text=True)
+    meeting.lot_beacon_date = local_today()
+    db.session.commit()
+    unconfirmed = staff_client.post(url, data={"beacon_value": data["beacon_value"], "csrf_token": token})
+    assert unconfirmed.status_code == 422 and "确认公开抽签" in unconfirmed.get_data(as_text=True)
+    empty = staff_client.post(url, data={"beacon_value": "  ", "confirm": "y", "csrf_token": token})
+    assert empty.status_code == 422
+    assert public.get(f"/meetings/{meeting.id}/draw.json").get_json()["seed"] is None  # nothing drawn yet
+    assert staff_client.post(url, data=dict(data, csrf_token=token)).status_code == 302
+    twice = staff_client.post(url, data=dict(data, csrf_token=token))
     assert twice.status_code == 409
 
     # Anyone re-runs the draw from the published record alone.
     record = public.get(f"/meetings/{meeting.id}/draw.json").get_json()
-    assert record["seed_sha256"] == before["seed_sha256"] == lot.seed_commitment(record["seed"])
-    assert record["entrants"] == [1, 2, 3, 5, 6, 7, 8, 9, 10]
+    assert record["secret_sha256"] == before["secret_sha256"] == lot.seed_commitment(record["secret"])
+    assert record["beacon_value"] == "03 07 12 19 25 31 + 09"
+    expected_entrants = sorted(s.number for i, (s, _) in enumerate(entries) if i != 3)
+    assert record["entrants"] == expected_entrants
+    assert record["entrants_sha256"] == lot.entrants_digest(expected_entrants)
+    assert record["seed"] == lot.derive_seed(record["secret"], record["beacon_value"], record["entrants_sha256"])
     drawn, waiting = lot.draw(record["seed"], record["entrants"], record["capacity"])
     assert drawn == record["drawn"] and drawn + waiting == record["order"]
+    assert lot.check_record(record) == (drawn, waiting)
     stored = {s.number: s for s in db.session.scalars(select(Signup).where(Signup.meeting_id == meeting.id))}
     assert sorted(n for n, s in stored.items() if s.status == "confirmed") == sorted(drawn)
     assert [n for n, s in sorted(stored.items(), key=lambda kv: kv[1].queue or 0) if s.status == "waiting"] == waiting
     page = public.get(f"/meetings/{meeting.id}/draw").get_data(as_text=True)
-    assert record["seed"] in page and "HMAC-SHA256" in page
+    for value in (record["secret"], record["seed"], record["entrants_sha256"], record["secret_sha256"]):
+        assert value in page
+    assert "03 07 12 19 25 31 + 09" in page and "HMAC-SHA256" in page
 
-    # The command-line check agrees.
+    # The command-line check agrees, and names what does not hold in a changed record.
     path = app.instance_path + "/draw.json"
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(record, fh)
-    result = app.test_cli_runner().invoke(args=["meeting", "verify-draw", path])
+
+    def verify(changed: dict):
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(record | changed, fh)
+        return app.test_cli_runner().invoke(args=["meeting", "verify-draw", path])
+
+    result = verify({})
     assert result.exit_code == 0 and "OK: 4 drawn, 5 on the waiting list" in result.output
+    assert record["secret"] in result.output and "03 07 12 19 25 31 + 09" in result.output
+    assert "does not match the SHA-256" in verify({"secret": "0" * 64}).output
+    assert "entrant list" in verify({"entrants": record["entrants"][1:]}).output
+    assert "not derived" in verify({"beacon_value": "03 07 12 19 25 31 + 10"}).output
+    assert "does not match a re-run" in verify({"drawn": record["order"][-4:]}).output
+
+
+def test_a_lot_meeting_names_its_public_value_before_sign_up(app, staff_client):
+    """The notice must name a public value published after the deadline."""
+    meeting = make_meeting(mode="lot", announce=False)
+    meeting.lot_beacon_source = None
+    db.session.commit()
+    token = csrf_token(staff_client, f"/staff/meetings/{meeting.id}")
+    refused = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token, "confirm": "y"})
+    assert refused.status_code == 422 and "公开随机源" in refused.get_data(as_text=True)
+    meeting = db.session.get(Meeting, meeting.id)
+    meeting.lot_beacon_source = "中国福利彩票双色球开奖号码"
+    meeting.lot_beacon_date = to_local(meeting.signup_deadline).date()  # the deadline's own day
+    db.session.commit()
+    too_early = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token, "confirm": "y"})
+    assert too_early.status_code == 422 and "须晚于报名截止日" in too_early.get_data(as_text=True)
+    assert db.session.get(Meeting, meeting.id).is_draft
 
 
 def test_public_posts_are_rate_limited(app, client):

@@ -78,12 +78,23 @@ def test_a_citizen_proposes_from_the_qr_page_without_an_account(cycle):
             "phone": "13912345678",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     mine = db.session.scalar(select(Suggestion).where(Suggestion.title == "中心小学门口加装红绿灯"))
     assert mine.source == "qr" and mine.phone == "13912345678"
     cycle.mine_id = mine.id
-    public = citizen.get(response.headers["Location"]).get_data(as_text=True)
-    assert "待审核" in public and "13912345678" not in public and "陈女士" not in public
+    sent = citizen.get(response.headers["Location"]).get_data(as_text=True)
+    assert "待审核" in sent and 'id="tracking-code"' in sent
+    assert "13912345678" not in sent and "陈女士" not in sent
+    # Not public before review: the staff approve it.
+    assert citizen.get(f"/suggestions/{mine.id}").status_code == 404
+    assert (
+        _post(
+            cycle.staff_client, f"/staff/projects/suggestions/{mine.id}/approve", {}, page="/staff/projects/review"
+        ).status_code
+        == 303
+    )
+    public = citizen.get(f"/suggestions/{mine.id}").get_data(as_text=True)
+    assert "待处理" in public and "13912345678" not in public and "陈女士" not in public
 
 
 @stage
@@ -235,7 +246,9 @@ def test_progress_the_monitoring_group_and_the_lead_units_reports_with_a_photo(c
     photo = db.session.scalar(select(ProgressPhoto))
     uploads = Path(app.config["YISHI_UPLOAD_DIR"])
     assert photo.content_type == "image/png" and (uploads / "projects" / photo.stored_name).exists()
-    assert staff_client.get(f"/projects/photos/{photo.stored_name}").data == PNG
+    # Stored re-encoded (core.uploads): the same pixels, not the same bytes.
+    served = staff_client.get(f"/projects/photos/{photo.stored_name}").data
+    assert served.startswith(b"\x89PNG") and same_pixels(served, PNG)
     cycle.photo_name = photo.stored_name
     # A bad photo is refused and nothing is stored.
     response = _post(
@@ -290,6 +303,13 @@ def test_the_year_end_assessment_grades_the_elected_projects(cycle):
         _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code
         == 302
     )
+
+
+def same_pixels(a: bytes, b: bytes) -> bool:
+    from PIL import Image
+
+    first, second = Image.open(io.BytesIO(a)).convert("RGBA"), Image.open(io.BytesIO(b)).convert("RGBA")
+    return first.size == second.size and first.tobytes() == second.tobytes()
 
 
 @stage

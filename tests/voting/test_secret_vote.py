@@ -47,7 +47,7 @@ def test_secret_vote_of_200_deputies_verifies(app, tmp_path):
     assert all(entry["token_issued"] and entry["present"] for entry in published["register"])
     status, output = run_verifier(published, tmp_path, receipts, ballots, fingerprint=poll.fingerprint)
     assert status == 0, output
-    assert output.count("\nok ") + output.startswith("ok ") == 7
+    assert output.count("\nok ") + output.startswith("ok ") == 8
     # The page, the JSON and the board's result come from one place.
     results = app.test_client().get(f"/polls/{poll.public_id}/results.json").get_json()
     assert results["result"] == published["result"]

@@ -47,7 +47,7 @@ def test_downloaded_verifier_checks_a_board_alone(app, tmp_path):
         env={"PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("\nok ") + done.stdout.startswith("ok ") == 7
+    assert done.stdout.count("\nok ") + done.stdout.startswith("ok ") == 8
     # And it fails on a board with one changed count.
     published = json.loads((folder / "board.json").read_text())
     published["result"]["options"][0]["yes"] += 1

@@ -142,7 +142,7 @@ def verify(
         args += ["--ballot", write(tmp_path / f"ballot{i}.json", ballot)]
     code = main([*args, *extra])
     run = Run(code, capsys.readouterr().out)
-    assert sorted(run.checks) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(run.checks) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert run.code == (1 if run.failed() else 0)
     return run
 
@@ -192,8 +192,9 @@ def test_valid_secret_board_passes_on_the_command_line(secret_poll: Poll, tmp_pa
     done = run_cli(*args)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert len(lines) == 7
-    assert [line.split()[:2] for line in lines] == [["ok", str(n)] for n in range(1, 8)]
+    assert len(lines) == 8  # revision 5: eight lines, the eighth for co-signatures
+    assert [line.split()[:2] for line in lines] == [["ok", str(n)] for n in range(1, 9)]
+    assert lines[7] == "ok 8 cosignatures (no scrutineers)"  # a revision-4 board
     assert fingerprint in lines[0]
     assert "8 ballots <= 8 tokens issued <= 10 present <= 12 electorate" in lines[3]
 
@@ -514,7 +515,7 @@ def test_code_poll_faults(
 
 def test_board_of_the_wrong_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = verify(tmp_path, [1, 2], capsys=capsys)
-    assert run.failed() == {1, 2, 3, 4, 5, 6}
+    assert run.failed() == {1, 2, 3, 4, 5, 6, 8}
     assert "board: must be a JSON object" in run.details(1)
 
 

@@ -28,7 +28,7 @@ from voting.protocol.encoding import (
     sha256_hex,
 )
 from voting.protocol.rules import PROTOCOL, manifest_hash
-from voting.protocol.tally import tally
+from voting.protocol.tally import tally_choices
 
 
 def make_manifest(
@@ -43,9 +43,14 @@ def make_manifest(
     signing_key: bytes,
     opened_at: str,
     token_key: Mapping[str, str] | None = None,
+    scrutineers: Sequence[tuple[str, bytes]] = (),
+    cosign_threshold: int | None = None,
+    paper: bool = False,
 ) -> dict[str, Any]:
     """A manifest; ``signing_key`` is the raw Ed25519 public key and
-    ``token_key`` the ``{"n", "e"}`` object (secret polls only)."""
+    ``token_key`` the ``{"n", "e"}`` object (secret polls only). (rev 5)
+    ``scrutineers`` are (name, raw public key) pairs, ``cosign_threshold`` defaults
+    to all of them, and ``paper`` allows paper ballots."""
     manifest: dict[str, Any] = {
         "protocol": PROTOCOL,
         "poll": poll,
@@ -60,6 +65,11 @@ def make_manifest(
     if token_key is not None:
         manifest["token_key"] = {"n": token_key["n"], "e": token_key["e"]}
     manifest["opened_at"] = opened_at
+    if scrutineers:
+        manifest["scrutineers"] = [{"name": name, "key": b64url_encode(key)} for name, key in scrutineers]
+        manifest["cosign_threshold"] = cosign_threshold if cosign_threshold is not None else len(scrutineers)
+    if paper:
+        manifest["paper"] = True
     return manifest
 
 
@@ -101,10 +111,11 @@ def make_closing(
     register: Sequence[Mapping[str, Any]] | None = None,
     codes: Sequence[str] | None = None,
     listing_jcs: bytes | None = None,
+    paper: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The closing, to be signed under ``CONTEXT_CLOSING``: give exactly one of
     ``register`` and ``codes`` (``listing_jcs``: its JCS bytes, when the caller has
-    them already)."""
+    them already), and (rev 5) the board's ``paper`` member when it has one."""
     if (register is None) == (codes is None):
         raise ValueError("give exactly one of register and codes")
     closing: dict[str, Any] = {
@@ -117,8 +128,32 @@ def make_closing(
     listing = register if register is not None else codes
     digest = sha256_hex(listing_jcs if listing_jcs is not None else canonical(listing))
     closing["register" if register is not None else "codes"] = digest
+    if paper is not None:
+        closing["paper"] = sha256_hex(canonical(paper))
     closing["result"] = sha256_hex(canonical(result))
     return closing
+
+
+def make_paper(manifest: Mapping[str, Any], ballots: Iterable[Any], spoiled: int) -> dict[str, Any]:
+    """(rev 5) The board's ``paper`` member in the protocol's order: a secret poll's
+    choices objects by their JCS bytes, a named poll's ``{"voter", "choices"}`` by voter."""
+    if manifest["secrecy"] == "named":
+        ordered = sorted(ballots, key=lambda entry: entry["voter"])
+    else:
+        ordered = sorted(ballots, key=canonical)
+    return {"ballots": [dict(entry) for entry in ordered], "spoiled": spoiled}
+
+
+def cosign(private_raw: bytes, closing: Mapping[str, Any]) -> dict[str, str]:
+    """(rev 5) A scrutineer's co-signature over the closing (made on their own device)."""
+    public = signing.public_key_of(private_raw)
+    return {"key": b64url_encode(public), "sig": signing.sign(private_raw, signing.CONTEXT_COSIGN, closing)}
+
+
+def order_cosignatures(manifest: Mapping[str, Any], entries: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Co-signatures in the manifest's order of scrutineers."""
+    order = {entry["key"]: i for i, entry in enumerate(manifest.get("scrutineers", ()))}
+    return [dict(entry) for entry in sorted(entries, key=lambda entry: order[entry["key"]])]
 
 
 def build_board(
@@ -131,8 +166,12 @@ def build_board(
     closing_sig: str,
     register: Sequence[Mapping[str, Any]] | None = None,
     codes: Sequence[str] | None = None,
+    paper: Mapping[str, Any] | None = None,
+    cosignatures: Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The published board; exactly one of ``register`` and ``codes``."""
+    """The published board; exactly one of ``register`` and ``codes``; (rev 5)
+    ``paper`` when deputies voted on paper, ``cosignatures`` when the manifest has
+    scrutineers (possibly empty)."""
     if (register is None) == (codes is None):
         raise ValueError("give exactly one of register and codes")
     board: dict[str, Any] = {"manifest": manifest, "manifest_sig": manifest_sig}
@@ -141,9 +180,13 @@ def build_board(
     else:
         board["codes"] = list(codes or ())
     board["ballots"] = list(ballots)
+    if paper is not None:
+        board["paper"] = dict(paper)
     board["result"] = result
     board["closing"] = closing
     board["closing_sig"] = closing_sig
+    if cosignatures is not None:
+        board["cosignatures"] = [dict(entry) for entry in cosignatures]
     return board
 
 
@@ -156,6 +199,8 @@ def board_text_parts(
     result: Mapping[str, Any],
     closing: Mapping[str, Any],
     closing_sig: str,
+    paper: Mapping[str, Any] | None = None,
+    cosignatures: Sequence[Mapping[str, str]] | None = None,
 ) -> Iterator[str]:
     """The board as the server publishes it, in pieces to stream: members in the
     protocol's order, no whitespace, every ballot as its leaf bytes (JCS).
@@ -170,9 +215,15 @@ def board_text_parts(
     for body in ballot_bodies:
         yield body if first else "," + body
         first = False
-    yield '],"result":' + canonical(result).decode()
+    yield "]"
+    if paper is not None:
+        yield ',"paper":' + canonical(paper).decode()
+    yield ',"result":' + canonical(result).decode()
     yield ',"closing":' + canonical(closing).decode()
-    yield ',"closing_sig":' + json.dumps(closing_sig) + "}"
+    yield ',"closing_sig":' + json.dumps(closing_sig)
+    if cosignatures is not None:
+        yield ',"cosignatures":' + canonical(list(cosignatures)).decode()
+    yield "}"
 
 
 def board_text(board: Mapping[str, Any]) -> str:
@@ -188,6 +239,8 @@ def board_text(board: Mapping[str, Any]) -> str:
             board["result"],
             board["closing"],
             board["closing_sig"],
+            board.get("paper"),
+            board.get("cosignatures"),
         )
     )
 
@@ -258,6 +311,11 @@ def simulate_poll(
     opened_at: str = "2027-01-12T09:00:00Z",
     receipts: bool | Collection[int] = True,
     jobs: int = 1,
+    scrutineers: Sequence[tuple[str, bytes]] = (),
+    cosign_threshold: int | None = None,
+    cosigners: Collection[int] | None = None,
+    paper: Sequence[Mapping[str, str]] | None = None,
+    spoiled: int = 0,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """Run a complete poll in memory and return ``(board, receipts, ballots)``.
 
@@ -268,13 +326,19 @@ def simulate_poll(
     to the number of ballots. ``receipts`` is True (all), False (none) or the
     indices that get one: each receipt carries a freshly signed tree head, one
     second later than the previous ballot's. ``jobs`` processes issue tokens.
+
+    (rev 5) ``scrutineers`` are (name, raw Ed25519 private key) pairs; those whose
+    indices are in ``cosigners`` (default: all) co-sign the closing. ``paper`` gives
+    the choices of valid paper ballots and ``spoiled`` the void ones (the manifest then
+    allows paper): the deputies after the electronic voters voted on paper.
     """
     count = len(choices)
     option_ids = list(options) if options is not None else list(choices[0] if count else ["p01"])
     electorate = electorate if electorate is not None else max(count, 1)
-    present = present if present is not None else count
-    if not count <= present <= electorate:
-        raise ValueError("need ballots <= present <= electorate")
+    paper_voters = len(paper) + spoiled if paper is not None else 0
+    present = present if present is not None else count + paper_voters
+    if not count + paper_voters <= present <= electorate:
+        raise ValueError("need ballots (electronic and paper) <= present <= electorate")
     if signing_key is None:
         signing_key, _ = signing.generate_keypair()
     public = signing.public_key_of(signing_key)
@@ -291,6 +355,9 @@ def simulate_poll(
         signing_key=public,
         opened_at=opened_at,
         token_key=_token_key_json(token_key) if secrecy == "secret" else None,
+        scrutineers=[(name, signing.public_key_of(key)) for name, key in scrutineers],
+        cosign_threshold=cosign_threshold,
+        paper=paper is not None,
     )
     manifest_sig = signing.sign(signing_key, signing.CONTEXT_MANIFEST, manifest)
     if secrecy == "code":
@@ -299,11 +366,27 @@ def simulate_poll(
         present = electorate  # in a code poll 实到 is the number of codes
     else:
         codes = None
-        register = _simulated_register(secrecy, electorate, present, count)
+        register = _simulated_register(secrecy, electorate, present, count, paper_voters)
         credentials = _simulated_credentials(secrecy, register, count, token_key, jobs)
     start = parse_time(opened_at)
     ballots, receipt_list, frontier = _cast_ballots(choices, credentials, manifest, signing_key, start, receipts)
-    result = tally(manifest, ballots, present)
+    paper_member = None
+    if paper:
+        voters = [entry["voter"] for entry in register or () if entry.get("paper")]
+        entries = (
+            [{"voter": voters[i], "choices": dict(c)} for i, c in enumerate(paper)]
+            if secrecy == "named"
+            else [dict(c) for c in paper]
+        )
+        paper_member = make_paper(manifest, entries, spoiled)
+    elif paper is not None and spoiled:
+        paper_member = make_paper(manifest, [], spoiled)
+    result = tally_choices(
+        manifest,
+        [*(ballot["choices"] for ballot in ballots), *(paper or ())],
+        present,
+        paper=(len(paper), spoiled) if paper_member is not None and paper is not None else None,
+    )
     closed_at = format_time(start + timedelta(seconds=count + 60))
     closing = make_closing(
         manifest,
@@ -313,8 +396,13 @@ def simulate_poll(
         result=result,
         register=register,
         codes=codes,
+        paper=paper_member,
     )
     closing_sig = signing.sign(signing_key, signing.CONTEXT_CLOSING, closing)
+    cosignatures = None
+    if scrutineers:
+        chosen = range(len(scrutineers)) if cosigners is None else sorted(cosigners)
+        cosignatures = [cosign(scrutineers[i][1], closing) for i in chosen]
     board = build_board(
         manifest,
         manifest_sig,
@@ -324,6 +412,8 @@ def simulate_poll(
         closing_sig=closing_sig,
         register=register,
         codes=codes,
+        paper=paper_member,
+        cosignatures=cosignatures,
     )
     return board, receipt_list, ballots
 
@@ -342,9 +432,12 @@ def _simulated_codes(electorate: int, count: int) -> tuple[list[str], list[dict[
     return codes, [{"code_hash": code_hash(code)} for code in plain[:count]]
 
 
-def _simulated_register(secrecy: str, electorate: int, present: int, count: int) -> list[dict[str, Any]]:
+def _simulated_register(
+    secrecy: str, electorate: int, present: int, count: int, paper_voters: int = 0
+) -> list[dict[str, Any]]:
     """Deputies D1 … in order: the first ``present`` are present and, in a secret
-    poll, the first ``count`` were issued a token."""
+    poll, the first ``count`` were issued a token; the ``paper_voters`` after them
+    voted on paper."""
     width = len(str(electorate))
     register = []
     for i in range(electorate):
@@ -355,6 +448,8 @@ def _simulated_register(secrecy: str, electorate: int, present: int, count: int)
         }
         if secrecy == "secret":
             entry["token_issued"] = i < count
+        if count <= i < count + paper_voters:
+            entry["paper"] = True
         register.append(entry)
     return register
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any, NamedTuple
 
-from voting.protocol import blindrsa
+from voting.protocol import blindrsa, signing
 from voting.protocol.encoding import (
     MAX_INT,
     InvalidValue,
@@ -40,6 +40,9 @@ CHOICE_VALUES = {
     "satisfaction": ("satisfied", "basic", "dissatisfied", "abstain"),
 }
 ED25519_KEY_LENGTH = 32
+MAX_SCRUTINEERS = 9
+# (rev 5) members a manifest may have besides the required ones.
+_MANIFEST_OPTIONAL = ("scrutineers", "cosign_threshold", "paper")
 
 _MANIFEST_MEMBERS = frozenset(
     {
@@ -199,8 +202,8 @@ def validate_manifest(manifest: object) -> None:
     """Check a manifest completely; raise ``ProtocolError("bad_request")``."""
     field = "manifest"
     secrecy = manifest.get("secrecy") if isinstance(manifest, dict) else None
-    optional = ("token_key",) if secrecy == "secret" else ()
-    m = _object(manifest, field, _MANIFEST_MEMBERS | set(optional))
+    required = _MANIFEST_MEMBERS | {"token_key"} if secrecy == "secret" else _MANIFEST_MEMBERS
+    m = _object(manifest, field, required, _MANIFEST_OPTIONAL)
     if m["protocol"] != PROTOCOL:
         raise _fault("manifest.protocol", f"must be {PROTOCOL!r}, not {_what(m['protocol'])}")
     _identifier(m["poll"], "manifest.poll")
@@ -213,13 +216,61 @@ def validate_manifest(manifest: object) -> None:
     else:
         _validate_satisfaction_rules(m["rules"])
     _integer(m["electorate"], "manifest.electorate", 1)
-    _b64url(m["signing_key"], "manifest.signing_key", ED25519_KEY_LENGTH)
+    signing_key = _ed25519_key(m["signing_key"], "manifest.signing_key")
+    _validate_scrutineers(m, signing_key)
     if secrecy == "secret":
         try:
             blindrsa.parse_public_numbers(m["token_key"])
         except ValueError as exc:
             raise _fault("manifest.token_key", str(exc)) from exc
     _time(m["opened_at"], "manifest.opened_at")
+
+
+def _ed25519_key(value: object, field: str) -> bytes:
+    """A protocol Ed25519 public key: 32 bytes, canonical, not of small order (rev 5)."""
+    key = _b64url(value, field, ED25519_KEY_LENGTH)
+    problem = signing.key_problem(key)
+    if problem is not None:
+        raise _fault(field, problem)
+    return key
+
+
+def _validate_scrutineers(m: dict[str, Any], signing_key: bytes) -> None:
+    """(rev 5) ``scrutineers`` with ``cosign_threshold``, and ``paper``."""
+    if "scrutineers" in m:
+        scrutineers = m["scrutineers"]
+        if not isinstance(scrutineers, list) or not 1 <= len(scrutineers) <= MAX_SCRUTINEERS:
+            raise _fault(
+                "manifest.scrutineers", f"must be an array of 1 to {MAX_SCRUTINEERS} entries, not {_what(scrutineers)}"
+            )
+        keys: set[bytes] = set()
+        for i, entry in enumerate(scrutineers):
+            field = f"manifest.scrutineers[{i}]"
+            e = _object(entry, field, ("name", "key"))
+            _text(e["name"], f"{field}.name")
+            key = _ed25519_key(e["key"], f"{field}.key")
+            if key == signing_key:
+                raise _fault(f"{field}.key", "must not be the poll's signing_key")
+            if key in keys:
+                raise _fault(f"{field}.key", "is the key of another scrutineer")
+            keys.add(key)
+        if "cosign_threshold" not in m:
+            raise _fault("manifest", "member 'cosign_threshold' is missing (the manifest has scrutineers)")
+        _integer(m["cosign_threshold"], "manifest.cosign_threshold", 1, len(scrutineers))
+    elif "cosign_threshold" in m:
+        raise _fault("manifest.cosign_threshold", "only a manifest with scrutineers has it")
+    if "paper" in m:
+        if m["paper"] is not True:
+            raise _fault("manifest.paper", f"must be true when present, not {_what(m['paper'])}")
+        if m.get("secrecy") not in ("secret", "named"):
+            raise _fault("manifest.paper", "only secret and named polls may have paper ballots")
+        if len(m.get("scrutineers") or ()) < 2:
+            raise _fault("manifest.paper", "paper ballots need at least two scrutineers to enter them")
+
+
+def scrutineer_keys(manifest: Mapping[str, Any]) -> list[bytes]:
+    """The raw keys of a valid manifest's scrutineers, in order (none without)."""
+    return [b64url_decode(entry["key"]) for entry in manifest.get("scrutineers", ())]
 
 
 def _validate_options(options: object) -> int:
@@ -463,15 +514,22 @@ def check_code(code: str, expected_hash: str) -> None:
 
 
 def validate_register_entry(secrecy: str, entry: object, field: str) -> dict[str, Any]:
-    """Check one register line (secret or named poll)."""
-    e = _object(entry, field, _REGISTER_MEMBERS[secrecy])
+    """Check one register line (secret or named poll); (rev 5) a deputy who voted on
+    paper has ``"paper": true``, is present and has no token issued."""
+    e = _object(entry, field, _REGISTER_MEMBERS[secrecy], ("paper",))
     _identifier(e["voter"], f"{field}.voter")
     _text(e["name"], f"{field}.name")
     present = _boolean(e["present"], f"{field}.present")
-    if secrecy == "secret":
-        issued = _boolean(e["token_issued"], f"{field}.token_issued")
-        if issued and not present:
-            raise _fault(field, "token_issued is true but present is false")
+    issued = _boolean(e["token_issued"], f"{field}.token_issued") if secrecy == "secret" else False
+    if issued and not present:
+        raise _fault(field, "token_issued is true but present is false")
+    if "paper" in e:
+        if e["paper"] is not True:
+            raise _fault(f"{field}.paper", f"must be true when present, not {_what(e['paper'])}")
+        if not present:
+            raise _fault(field, "paper is true but present is false")
+        if issued:
+            raise _fault(field, "voted on paper but token_issued is true")
     return e
 
 
@@ -480,7 +538,7 @@ def register_entry_ok(secrecy: str, entry: object) -> bool:
     building its messages (the verifier asks this of every line of a large
     register); False means: ask ``validate_register_entry`` what is wrong."""
     if type(entry) is not dict or entry.keys() != _REGISTER_MEMBERS[secrecy]:
-        return False
+        return False  # a paper entry (rev 5) is rare: validate_register_entry decides
     name, present = entry["name"], entry["present"]
     if type(name) is not str or not name or type(present) is not bool or not is_identifier(entry["voter"]):
         return False
@@ -523,7 +581,7 @@ def validate_closing(closing: object, secrecy: str) -> dict[str, Any]:
     """Check the closing's members and types (not its values)."""
     listing = "codes" if secrecy == "code" else "register"
     members = ("poll", "manifest", "size", "root", "closed_at", listing, "result")
-    c = _object(closing, "closing", members)
+    c = _object(closing, "closing", members, ("paper",))
     _identifier(c["poll"], "closing.poll")
     _hash_hex(c["manifest"], "closing.manifest")
     _integer(c["size"], "closing.size")
@@ -531,4 +589,62 @@ def validate_closing(closing: object, secrecy: str) -> dict[str, Any]:
     _time(c["closed_at"], "closing.closed_at")
     _hash_hex(c[listing], f"closing.{listing}")
     _hash_hex(c["result"], "closing.result")
+    if "paper" in c:
+        _hash_hex(c["paper"], "closing.paper")
     return c
+
+
+# --- paper ballots and cosignatures (rev 5) ---------------------------------
+
+
+def paper_sort_key(choices: Mapping[str, Any]) -> bytes:
+    """A secret poll's paper ballots are in ascending order of their JCS bytes."""
+    return canonical(choices)
+
+
+def validate_paper(manifest: Mapping[str, Any], paper: object) -> tuple[list[dict[str, Any]], list[str]]:
+    """Check the board's ``paper`` member (shape, choices, order, ``spoiled``).
+
+    Returns the choices of the paper ballots and, for a named poll, their voters in
+    order (a voter listed twice is not a fault here: the verifier reports it under
+    check 3). Raises ``ProtocolError`` naming the first fault.
+    """
+    p = _object(paper, "paper", ("ballots", "spoiled"))
+    _integer(p["spoiled"], "paper.spoiled")
+    ballots = p["ballots"]
+    if not isinstance(ballots, list):
+        raise _fault("paper.ballots", f"must be an array, not {_what(ballots)}")
+    choices_list: list[dict[str, Any]] = []
+    voters: list[str] = []
+    previous: Any = None
+    for i, entry in enumerate(ballots):
+        field = f"paper.ballots[{i}]"
+        if manifest["secrecy"] == "named":
+            e = _object(entry, field, ("voter", "choices"))
+            voter = _identifier(e["voter"], f"{field}.voter")
+            choices = e["choices"]
+            key: Any = voter
+        else:
+            choices = entry
+        try:
+            validate_choices(manifest, choices)
+        except ProtocolError as exc:
+            raise _fault(f"{field}.choices" if manifest["secrecy"] == "named" else field, exc.detail) from exc
+        if manifest["secrecy"] != "named":
+            key = paper_sort_key(choices)
+        if previous is not None and key < previous:
+            order = "voter" if manifest["secrecy"] == "named" else "JCS bytes"
+            raise _fault(field, f"is out of order (paper ballots are in ascending order of {order})")
+        previous = key
+        choices_list.append(choices)  # type: ignore[arg-type]
+        if manifest["secrecy"] == "named":
+            voters.append(key)
+    return choices_list, voters
+
+
+def validate_cosignature(entry: object, field: str) -> tuple[bytes, str]:
+    """One cosignature's shape: ``{"key", "sig"}``; returns the raw key and the signature text."""
+    e = _object(entry, field, ("key", "sig"))
+    key = _b64url(e["key"], f"{field}.key", ED25519_KEY_LENGTH)
+    _b64url(e["sig"], f"{field}.sig", signing.SIGNATURE_LENGTH)
+    return key, e["sig"]

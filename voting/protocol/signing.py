@@ -20,6 +20,7 @@ from voting.protocol.encoding import b64url_decode, b64url_encode, canonical
 CONTEXT_MANIFEST = "yishi-ballot/1:manifest"
 CONTEXT_TREE_HEAD = "yishi-ballot/1:tree-head"
 CONTEXT_CLOSING = "yishi-ballot/1:closing"
+CONTEXT_COSIGN = "yishi-ballot/1:cosign"  # (rev 5) a scrutineer's signature over the closing
 
 KEY_LENGTH = 32
 SIGNATURE_LENGTH = 64
@@ -94,6 +95,38 @@ def verify_canonical(public_raw: bytes, context: str, canonical_bytes: bytes, si
     except (ValueError, TypeError, AttributeError):
         return False
     return verify_raw(public_raw, message, signature)
+
+
+_FIELD_PRIME = 2**255 - 19
+# The 32-byte encodings that decode to a point of small order (the 8-torsion),
+# canonical and not: shared/test-vectors/known-answers.json, ``ed25519_small_order``.
+SMALL_ORDER_ENCODINGS = frozenset(
+    bytes.fromhex(value)
+    for value in (
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0000000000000000000000000000000000000000000000000000000000000080",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    )
+)
+
+
+def key_problem(public_raw: bytes) -> str | None:
+    """Why a 32-byte Ed25519 public key may not be a protocol key (rev 5), or None:
+    its y value (the low 255 bits, little-endian) must be below 2^255 - 19, and it
+    must not encode a point of small order."""
+    if int.from_bytes(public_raw, "little") & ((1 << 255) - 1) >= _FIELD_PRIME:
+        return "is not canonical (its y value is not below 2^255 - 19)"
+    if public_raw in SMALL_ORDER_ENCODINGS:
+        return "encodes a point of small order"
+    return None
 
 
 def fingerprint(public_raw: bytes) -> str:

@@ -33,8 +33,15 @@ def tally(manifest: Mapping[str, Any], ballots: Iterable[Mapping[str, Any]], pre
     return tally_choices(manifest, (ballot["choices"] for ballot in ballots), present)
 
 
-def tally_choices(manifest: Mapping[str, Any], choices: Iterable[Mapping[str, str]], present: int) -> dict[str, Any]:
-    """Like ``tally`` for the ``choices`` objects alone (already validated)."""
+def tally_choices(
+    manifest: Mapping[str, Any],
+    choices: Iterable[Mapping[str, str]],
+    present: int,
+    *,
+    paper: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """Like ``tally`` for the ``choices`` objects alone (already validated); (rev 5)
+    ``paper`` as in ``tally_pairs`` (the paper ballots' choices among ``choices``)."""
     cast = 0
 
     def pairs_of_each_ballot() -> Iterator[Iterable[tuple[str, str]]]:
@@ -45,14 +52,22 @@ def tally_choices(manifest: Mapping[str, Any], choices: Iterable[Mapping[str, st
 
     # Counter counts the (option, value) pairs in C: a large board has millions.
     pairs = Counter(chain.from_iterable(pairs_of_each_ballot()))
-    return tally_pairs(manifest, pairs, cast, present)
+    return tally_pairs(manifest, pairs, cast, present, paper=paper)
 
 
 def tally_pairs(
-    manifest: Mapping[str, Any], pairs: Mapping[tuple[str, str], int], cast: int, present: int
+    manifest: Mapping[str, Any],
+    pairs: Mapping[tuple[str, str], int],
+    cast: int,
+    present: int,
+    *,
+    paper: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
     """The result from the count of each (option, value) pair over ``cast`` ballots
-    with valid choices: what a reader that counts as it goes (the verifier) keeps."""
+    with valid choices: what a reader that counts as it goes (the verifier) keeps.
+
+    (rev 5) ``paper`` is (valid paper ballots, spoiled) when the board has paper: the
+    valid ones are already among ``pairs`` and ``cast``; the result then says both."""
     option_ids = [option["id"] for option in manifest["options"]]
     values = CHOICE_VALUES[manifest["ballot"]]
     counts = {oid: {value: pairs.get((oid, value), 0) for value in values} for oid in option_ids}
@@ -60,6 +75,8 @@ def tally_pairs(
         raise ValueError("choices name an unknown option or value: validate them first")
     base = base_value(manifest, present, cast)
     head: dict[str, Any] = {"cast": cast, "present": present, "base": base}
+    if paper is not None:
+        head |= {"paper": paper[0], "spoiled": paper[1]}
     if manifest["ballot"] == "approval":
         return head | _approval(manifest["rules"], option_ids, counts, base)
     return head | _satisfaction(manifest["rules"], option_ids, counts, base)

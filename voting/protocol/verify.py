@@ -1,7 +1,7 @@
 """Verify a published board: ``python -m voting.verify BOARD.json [--receipt R.json …]
-[--ballot B.json …] [--fingerprint HEX16] [--jobs N]``.
+[--ballot B.json …] [--fingerprint HEX16] [--scrutineer HEX16 …] [--jobs N]``.
 
-Prints seven status lines (``ok N …`` or ``FAIL N …``, failures followed by
+Prints eight status lines (revision 5; seven before) (``ok N …`` or ``FAIL N …``, failures followed by
 detail lines indented four spaces) and exits 0 when every check holds, 1 when
 any fails, 2 when a file cannot be read, is not UTF-8 or is not JSON.
 
@@ -49,7 +49,9 @@ from voting.protocol.rules import (
     validate_ballot_shape,
     validate_choices,
     validate_closing,
+    validate_cosignature,
     validate_manifest,
+    validate_paper,
     validate_receipt,
     validate_register_entry,
 )
@@ -63,6 +65,7 @@ CHECK_NAMES = {
     5: "closing",
     6: "result",
     7: "receipts",
+    8: "cosignatures",
 }
 BOARD_MEMBERS = frozenset(
     {
@@ -74,6 +77,8 @@ BOARD_MEMBERS = frozenset(
         "result",
         "closing",
         "closing_sig",
+        "paper",  # rev 5
+        "cosignatures",  # rev 5
     }
 )
 MAX_DETAILS = 25
@@ -88,7 +93,7 @@ class Unreadable(Exception):
 
 @dataclass
 class Check:
-    """The outcome of one of the seven checks."""
+    """The outcome of one of the eight checks."""
 
     number: int
     name: str = ""
@@ -379,7 +384,7 @@ def _ballot_bounds(text: str, i: int, pattern: re.Pattern[str] | None) -> tuple[
 
 
 class Verifier:
-    """Runs the seven checks of the protocol on a parsed board."""
+    """Runs the eight checks of the protocol on a parsed board."""
 
     def __init__(
         self,
@@ -388,12 +393,14 @@ class Verifier:
         ballot_files: Sequence[tuple[str, Any]] = (),
         fingerprint: str | None = None,
         pool: Any = None,
+        scrutineers: Sequence[str] | None = None,
     ) -> None:
         self.board = board if isinstance(board, dict) else {}
         self.board_is_object = isinstance(board, dict)
         self.receipts = list(receipts)
         self.ballot_files = list(ballot_files)
         self.expected_fingerprint = fingerprint
+        self.expected_scrutineers = list(scrutineers) if scrutineers else None
         self.pool = pool
         self.checks = {number: Check(number) for number in CHECK_NAMES}
         # Filled in as the checks run.
@@ -409,8 +416,14 @@ class Verifier:
         self.counted = 0
         self.invalid_choices: list[int] = []  # ballots that cannot be counted
         self.closed_at: str | None = None
+        # (rev 5) paper ballots: None without a valid paper member.
+        self.paper_count: int | None = None  # valid paper ballots
+        self.spoiled: int | None = None
+        self.paper_voters: list[str] = []  # named polls
+        self.electronic_voters: set[str] = set()  # named polls
+        self.closing: dict[str, Any] | None = None
 
-    # The seven checks share what they parse, so they run in this order.
+    # The checks share what they parse, so they run in this order.
     def run(self) -> list[Check]:
         """Run every check and return them in order."""
         self._check_manifest()
@@ -419,6 +432,7 @@ class Verifier:
         self._check_closing()
         self._check_result()
         self._check_receipts()
+        self._check_cosignatures()
         return [self.checks[number] for number in CHECK_NAMES]
 
     def _not_checked(self, number: int, why: str) -> None:
@@ -473,6 +487,32 @@ class Verifier:
         if expected is not None:
             check.summary += " as expected"
         check.note = f"fingerprint {shown}"
+        self._check_scrutineer_fingerprints(check)
+
+    def _check_scrutineer_fingerprints(self, check: Check) -> None:
+        """(rev 5) Print the scrutineers' fingerprints; with ``--scrutineer``, the set
+        given must be exactly the manifest's."""
+        manifest = self.manifest
+        listed = manifest.get("scrutineers") if manifest is not None else None
+        prints = [signing.fingerprint(b64url_decode(e["key"])) for e in listed] if listed else []
+        if prints:
+            check.summary += f", scrutineers {', '.join(prints)} ({manifest['cosign_threshold']} needed)"
+        expected = self.expected_scrutineers
+        if expected is None:
+            return
+        bad = [value for value in expected if not _FINGERPRINT_RE.fullmatch(value)]
+        for value in bad:
+            check.fail(f"--scrutineer: {value!r} is not 16 hex digits")
+        if bad or manifest is None:
+            return
+        wanted = {value.lower() for value in expected}
+        for value in sorted(wanted - set(prints)):
+            check.fail(f"scrutineer {value} is expected but not in the manifest (a key was replaced or left out)")
+        for value in prints:
+            if value not in wanted:
+                check.fail(f"scrutineer {value} is in the manifest but was not expected")
+        if not check.faults:
+            check.summary += " as expected"
 
     # 2 and 3 ---------------------------------------------------------------
 
@@ -507,6 +547,7 @@ class Verifier:
         }[manifest["secrecy"]]
         self.checks[2].summary = f": {len(self.ballots)} well-formed ballots, {credential_text}"
         self.checks[3].summary = f": no {_CREDENTIAL_NAMES[manifest['secrecy']]} used twice"
+        self._check_paper_ballots(manifest)
 
     def _take_ballots(self) -> None:
         """Keep the board's ``ballots`` if it is an array; a fault of check 2 if not."""
@@ -553,6 +594,8 @@ class Verifier:
         if secrecy == "code" and code_set is None:
             check.fail("code hashes not checked: codes is missing or not an array (check 4)")
         first_use: dict[bytes | str, int] = {}
+        if secrecy == "named":
+            self.electronic_voters = first_use  # type: ignore[assignment]  # its keys are the voters
 
         def settle(i: int, key: bytes | str, token_sig: bytes | None) -> None:
             """The credential's own checks, and whether an earlier ballot used it."""
@@ -648,6 +691,46 @@ class Verifier:
         if credential is not None:
             settle(i, credential.key, credential.token_sig)
 
+    def _check_paper_ballots(self, manifest: dict[str, Any]) -> None:
+        """(rev 5) The ``paper`` member: its shape, choices, order and ``spoiled`` (check
+        2); a named voter on paper twice, or on paper and electronically (check 3).
+        Valid paper ballots join the recount."""
+        if "paper" not in self.board:
+            return
+        if manifest["secrecy"] == "code":
+            return  # check 4 reports paper in a code poll
+        try:
+            choices, voters = validate_paper(manifest, self.board["paper"])
+        except ProtocolError as exc:
+            self.checks[2].fail(exc.detail)
+            return  # check 6 then says the paper is not valid
+        register = self._register_map() if manifest["secrecy"] == "named" else None
+        for i, voter in enumerate(voters):
+            entry = register.get(voter) if register is not None else None
+            if register is not None and (entry is None or entry.get("paper") is not True):
+                self.checks[2].fail(f"paper.ballots[{i}]: voter {voter!r} is not in the register with paper")
+        seen: dict[str, int] = {}
+        for i, voter in enumerate(voters):
+            if voter in seen:
+                self.checks[3].fail(f"paper.ballots[{i}]: voter {voter!r} has a paper ballot already ({seen[voter]})")
+            else:
+                seen[voter] = i
+            if voter in self.electronic_voters:
+                self.checks[3].fail(
+                    f"paper.ballots[{i}]: voter {voter!r} also has electronic ballot {self.electronic_voters[voter]}"  # type: ignore[index]
+                )
+        if register is not None:
+            for voter, entry in register.items():
+                if entry.get("paper") is True and voter in self.electronic_voters and voter not in seen:
+                    self.checks[3].fail(f"voter {voter!r} is marked paper in the register but has an electronic ballot")
+        self.paper_voters = voters
+        self.paper_count, self.spoiled = len(choices), self.board["paper"]["spoiled"]
+        if self.choice_pairs is not None:
+            for choice in choices:
+                self.choice_pairs.update(choice.items())
+            self.counted += len(choices)
+        self.checks[2].summary += f"; {len(choices)} paper ballots, {self.spoiled} spoiled"
+
     def _report_ballot_faults(self, signatures: _SignatureChecks | None, faults: list[tuple[int, str]]) -> None:
         """Check 2's faults in ballot order, a ballot's token signature fault last."""
         check = self.checks[2]
@@ -717,6 +800,36 @@ class Verifier:
         _check_ascending_counts(check, chain)
         shown = " <= ".join(f"{v} {name}" for v, name in chain if v is not None)
         check.summary = f": {shown} = {len(register)} entries"
+        self._check_paper_register(check, manifest, register, issued, present)
+
+    def _check_paper_register(
+        self, check: Check, manifest: dict[str, Any], register: list[Any], issued: int, present: int
+    ) -> None:
+        """(rev 5) The register's ``paper`` flags against the manifest and the paper member."""
+        flags = sum(1 for e in register if isinstance(e, dict) and e.get("paper") is True)
+        has_member = "paper" in self.board
+        if not manifest.get("paper"):
+            if has_member:
+                check.fail("paper: not allowed: the manifest does not allow paper ballots")
+            if flags:
+                check.fail(f"register: {flags} entries marked paper, but the manifest does not allow paper ballots")
+            return
+        paper = self.board.get("paper")
+        if has_member and self.paper_count is not None and self.spoiled is not None:
+            if self.paper_count == 0 and self.spoiled == 0:
+                check.fail("paper: present but empty (no ballot and none spoiled): it must be left out")
+            if flags != self.paper_count + self.spoiled:
+                check.fail(
+                    f"register: {flags} entries marked paper, but paper has {self.paper_count} ballots "
+                    f"and {self.spoiled} spoiled"
+                )
+        elif not has_member and flags:
+            check.fail(f"register: {flags} entries marked paper, but the board has no paper ballots")
+        elif has_member and not isinstance(paper, dict):
+            pass  # check 2 reports its shape
+        if manifest["secrecy"] == "secret" and issued + flags > present:
+            check.fail(f"{issued} tokens issued and {flags} paper voters are more than {present} present")
+        check.summary += f", {flags} voted on paper"
 
     @staticmethod
     def _check_register_entries(check: Check, register: list[Any], secrecy: str) -> None:
@@ -737,6 +850,8 @@ class Verifier:
                 previous = voter
 
     def _check_codes(self, check: Check, manifest: dict[str, Any]) -> None:
+        if "paper" in self.board:
+            check.fail("paper: not allowed in a code poll")
         codes = self.board["codes"]
         if not isinstance(codes, list):
             check.fail(f"codes: must be an array, not {_what(codes)}")
@@ -772,12 +887,14 @@ class Verifier:
         closing = self._valid_closing(check, manifest["secrecy"])
         if closing is None:
             return
+        self.closing = closing
         if closing["poll"] != manifest["poll"]:
             check.fail(f"closing.poll: {closing['poll']!r} is not manifest.poll")
         if closing["manifest"] != self.manifest_hash:
             check.fail("closing.manifest: is not the manifest's hash")
         self._check_closing_tree(check, closing)
         self._check_closing_hashes(check, closing, "codes" if manifest["secrecy"] == "code" else "register")
+        self._check_closing_paper(check, closing)
         if closing["closed_at"] < manifest["opened_at"]:
             check.fail("closing.closed_at: is before manifest.opened_at")
         self.closed_at = closing["closed_at"]
@@ -786,7 +903,29 @@ class Verifier:
             check.fail("closing_sig: missing")
         elif self.signing_key is None or not signing.verify(self.signing_key, signing.CONTEXT_CLOSING, closing, sig):
             check.fail("closing_sig: does not verify under manifest.signing_key")
-        check.summary = ": manifest hash, Merkle root and size, register/codes and result hashes match; signature holds"
+        paper = ", paper" if "paper" in closing else ""
+        check.summary = (
+            f": manifest hash, Merkle root and size, register/codes{paper} and result hashes match; signature holds"
+        )
+        if check.faults:
+            self.closing = None
+
+    def _check_closing_paper(self, check: Check, closing: dict[str, Any]) -> None:
+        """(rev 5) ``closing.paper`` is present exactly when the board has ``paper``, and is its hash."""
+        if "paper" not in self.board:
+            if "paper" in closing:
+                check.fail("closing.paper: present, but the board has no paper")
+            return
+        if "paper" not in closing:
+            check.fail("closing.paper: missing (the board has paper)")
+            return
+        try:
+            digest = sha256_hex(canonical_parsed(self.board["paper"]))
+        except ValueError:
+            check.fail("closing.paper: not checked: the board's paper is not I-JSON")
+            return
+        if digest != closing["paper"]:
+            check.fail("closing.paper: is not the hash of the board's paper")
 
     def _check_board_members(self, check: Check) -> None:
         """The board is an object with no member the protocol does not name."""
@@ -857,7 +996,11 @@ class Verifier:
         if "result" not in self.board:
             check.fail("result: missing")
             return
-        recount = tally_pairs(manifest, self.choice_pairs, self.counted, self.present)
+        paper = (self.paper_count, self.spoiled) if "paper" in self.board else None
+        if paper is not None and (paper[0] is None or paper[1] is None):
+            self._not_checked(6, "paper is not valid (check 2)")
+            return
+        recount = tally_pairs(manifest, self.choice_pairs, self.counted, self.present, paper=paper)  # type: ignore[arg-type]
         for difference in _differences(recount, self.board["result"], "result"):
             check.fail(difference)
         check.summary = f": the recount of {recount['cast']} ballots matches"
@@ -989,6 +1132,74 @@ class Verifier:
             if leaf != claimed:
                 check.fail(f"{name}: its leaf hash is not the leaf_hash of {receipt_name}")
 
+    # 8 (rev 5) -------------------------------------------------------------------
+
+    def _check_cosignatures(self) -> None:
+        check = self.checks[8]
+        manifest = self.manifest
+        if manifest is None:
+            self._not_checked(8, "the manifest is not valid (check 1)")
+            return
+        scrutineers = manifest.get("scrutineers")
+        if not scrutineers:
+            if "cosignatures" in self.board:
+                check.fail("cosignatures: present, but the manifest has no scrutineers")
+            else:
+                check.summary = " (no scrutineers)"
+            return
+        if "cosignatures" not in self.board:
+            check.fail("cosignatures: missing (the manifest has scrutineers)")
+            return
+        entries = self.board["cosignatures"]
+        if not isinstance(entries, list):
+            check.fail(f"cosignatures: must be an array, not {_what(entries)}")
+            return
+        keys = [b64url_decode(entry["key"]) for entry in scrutineers]
+        position = {key: i for i, key in enumerate(keys)}
+        signed: set[int] = set()
+        last = -1
+        closing = self.closing
+        for i, entry in enumerate(entries):
+            try:
+                key, sig = validate_cosignature(entry, f"cosignatures[{i}]")
+            except ProtocolError as exc:
+                check.fail(exc.detail)
+                continue
+            where = position.get(key)
+            if where is None:
+                check.fail(
+                    f"cosignatures[{i}]: key {signing.fingerprint(key)} is not one of the manifest's scrutineers"
+                )
+                continue
+            if where in signed:
+                check.fail(f"cosignatures[{i}]: scrutineer {scrutineers[where]['name']!r} has signed already")
+                continue
+            if where < last:
+                check.fail(f"cosignatures[{i}]: out of order (cosignatures follow the manifest's order of scrutineers)")
+            last = max(last, where)
+            if closing is None:
+                check.fail(f"cosignatures[{i}]: not checked: the closing is not valid (check 5)")
+                continue
+            if not signing.verify(key, signing.CONTEXT_COSIGN, closing, sig):
+                check.fail(
+                    f"cosignatures[{i}]: the signature of {scrutineers[where]['name']!r} does not verify over the closing"
+                )
+                continue
+            signed.add(where)
+        threshold = manifest["cosign_threshold"]
+        if check.faults:
+            return
+        if len(signed) < threshold:
+            check.note = "not attested yet (too few signatures), which is not the same as forged"
+            for i, entry in enumerate(scrutineers):
+                if i not in signed:
+                    check.fail(
+                        f"{entry['name']} ({signing.fingerprint(keys[i])}) has not signed: "
+                        f"{len(signed)} of {len(scrutineers)} signed, {threshold} needed"
+                    )
+            return
+        check.summary = f" ({len(signed)} of {len(scrutineers)} scrutineers, {threshold} needed)"
+
 
 # --- command line ----------------------------------------------------------
 
@@ -1025,6 +1236,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--ballot", action="append", default=[], help="the ballot of the i-th receipt")
     parser.add_argument("--fingerprint", help="the 16 hex digits shown for the poll")
     parser.add_argument(
+        "--scrutineer",
+        action="append",
+        default=[],
+        help="a scrutineer's fingerprint as announced in the hall (repeat for each)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=1,
@@ -1047,7 +1264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Unreadable as exc:
             print(f"unreadable: {exc}")
             return 2
-        checks = Verifier(board, receipts, ballots, args.fingerprint, pool).run()
+        checks = Verifier(board, receipts, ballots, args.fingerprint, pool, scrutineers=args.scrutineer).run()
     finally:
         if pool is not None:
             pool.terminate()

@@ -14,7 +14,7 @@ from core import audit
 from core.models import CheckIn, Deputy, Session
 from extensions import db
 from voting import keystore
-from voting.models import Poll, PollCode, PollState, PollVoter, TokenIssuance
+from voting.models import Ballot, Poll, PollCode, PollState, PollVoter, TokenIssuance
 from voting.protocol import blindrsa, merkle, rules, signing
 from voting.protocol.board import make_tree_head
 from voting.protocol.encoding import (
@@ -60,6 +60,39 @@ def polls_for_deputy(deputy: Deputy) -> list[Poll]:
             .order_by(Poll.opened_at)
         )
     )
+
+
+class DeputyPoll(NamedTuple):
+    """An open poll on a deputy's own page, with what the server knows of the deputy's
+    part in it: for a secret poll only whether the token was taken (whether it was
+    used, the server cannot know; the browser's receipt tells), for a named poll
+    whether the deputy's ballot is in the log."""
+
+    poll: Poll
+    voter: str  # the register's code, which the ballot page's stored receipts name
+    token_taken: bool
+    voted: bool
+
+
+def deputy_polls(deputy: Deputy) -> list[DeputyPoll]:
+    """The open polls of ``polls_for_deputy``, each with the deputy's token and ballot."""
+    token = (
+        select(TokenIssuance.id)
+        .where(TokenIssuance.poll_id == Poll.id, TokenIssuance.voter_id == PollVoter.id)
+        .exists()
+    )
+    named_ballot = (
+        select(Ballot.id)
+        .where(Ballot.poll_id == Poll.id, Ballot.credential == PollVoter.voter, Poll.secrecy == "named")
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Poll, PollVoter.voter, token, named_ballot)
+        .join(PollVoter, PollVoter.poll_id == Poll.id)
+        .where(PollVoter.deputy_id == deputy.id, Poll.state == PollState.OPEN)
+        .order_by(Poll.opened_at)
+    )
+    return [DeputyPoll(poll, voter, bool(taken), bool(voted)) for poll, voter, taken, voted in rows]
 
 
 @dataclass
@@ -165,6 +198,12 @@ def create_poll(
 _PLACEHOLDER_N = b64url_encode(b"\xc5" * 256)
 
 
+# A valid Ed25519 public key (RFC 8032 section 7.1, test 1) standing for the poll's
+# own key while a draft is checked; the all-zero bytes encode a point of small order,
+# which the protocol refuses (rev 5).
+_PLACEHOLDER_KEY = bytes.fromhex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+
+
 def _manifest_skeleton(
     public_id,
     title,
@@ -187,7 +226,7 @@ def _manifest_skeleton(
         "options": [{"id": o["id"], "title": o["title"]} for o in options],
         "rules": poll_rules,
         "electorate": electorate,
-        "signing_key": signing_key or b64url_encode(bytes(32)),
+        "signing_key": signing_key or b64url_encode(_PLACEHOLDER_KEY),
         "opened_at": opened_at or format_time(utc_now()),
     }
     if secrecy == "secret":

@@ -13,8 +13,8 @@ characters of its own computed font inside its padding, i.e.
 ``clientWidth - padding-left - padding-right >= measureText(probe)``, where the probe
 is ``中中中`` when the cell's text holds a CJK character and ``000`` otherwise (a
 figure is as wide as most Latin letters; three of them fit "17 /" or "Yes"). A cell
-narrower than that breaks names and dates one character a line. Empty cells (a
-checkbox, a dash-free gap) and cells not rendered (``display: none``, the visually
+narrower than that breaks names and dates one character a line. Cells without text (a
+checkbox only) and cells not rendered (``display: none``, the visually
 hidden header row of a card table) are not measured.
 
 A screenshot of the first page of each URL pattern in each language, on the phone,

@@ -59,7 +59,7 @@ def confirm_message() -> str:
 class ConfirmForm(FlaskForm):
     """A POST button before an irreversible step (open, close, publish, delete, void,
     draw lots): the box must be ticked, or the request is refused (``confirm_or_fail``).
-    No script: the page shows the box beside the button (``_forms.html`` ``confirm``)."""
+    No script: the page shows the box beside the button (``_forms.html`` ``confirm_button``)."""
 
     confirm = BooleanField(_l("我已核对，确认执行"))
     submit = SubmitField(_l("确定"))

@@ -12,7 +12,7 @@ from core.hooks import DemoSeeder, NavEntry, Page, Panel
 
 def register(app: Flask) -> None:
     """Core first: the registry the pillars' ``register(app)`` add to is made here."""
-    from core import accounts, demo, jobs, models, roster, times, views  # noqa: F401  (models: register the tables)
+    from core import accounts, demo, jobs, models, roster, thresholds, times, views  # noqa: F401  (models: register the tables)
     from core.auth import bp as auth_bp
     from core.auth import load_user
     from core.cli import register_cli
@@ -34,6 +34,9 @@ def register(app: Flask) -> None:
     # Every time shown to people: in the configured zone, with the zone named.
     registry.add_template_filter("local_time", times.local_time)
     registry.add_template_global("zone_name", times.zone_name)
+    # Thresholds in one notation on every page (core/thresholds.py).
+    registry.add_template_filter("pass_threshold", thresholds.pass_threshold)
+    registry.add_template_filter("threshold_percent", thresholds.threshold_percent)
     registry.add_nav(
         NavEntry(_l("工作台"), "core.dashboard", hooks.staff, order=100),
         NavEntry(_l("我的"), "core.deputy_home", hooks.deputies, order=110),

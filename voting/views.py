@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from fractions import Fraction
@@ -25,18 +26,18 @@ from sqlalchemy import select
 
 from core import held, jobs
 from core.errors import fail
-from core.forms import EmptyForm, form_or_fail, form_status
+from core.forms import EmptyForm, form_or_fail
 from core.i18n import select_locale
-from core.models import Session
 from core.permissions import deputy_required, staff_required
-from core.sessions import qr_data_uri, session_choices
+from core.sessions import qr_data_uri, qr_svg
+from core.thresholds import pass_threshold, threshold_percent
+from core.times import local_time
 from extensions import db
-from voting import charts, services, specs
-from voting.forms import CodesForm, PollForm
+from voting import charts, services
 from voting.messages import message
 from voting.models import Poll, PollState, PollVoter, TokenIssuance
 from voting.protocol.tally import rate_percent
-from voting.services import LogMismatch, PollError
+from voting.services.batches import batched
 
 bp = Blueprint("voting", __name__)
 
@@ -62,8 +63,13 @@ def rules_text(manifest: dict) -> list[str]:
     bases = {"electorate": _("全体代表（应到）"), "present": _("出席人数（实到）"), "cast": _("投票数")}
     if manifest["ballot"] == "approval":
         threshold = rules["threshold"]
-        share = _("半数") if threshold["more_than"] == "1/2" else _("三分之二")
-        lines = [_("以%(base)s为基数，同意票超过%(share)s的项目通过。", base=bases[threshold["base"]], share=share)]
+        lines = [
+            _(
+                "以%(base)s为基数，同意票%(rule)s的项目通过。",
+                base=bases[threshold["base"]],
+                rule=pass_threshold(threshold["more_than"]),
+            )
+        ]
         if "seats" in rules:
             lines.append(_("应选 %(n)d 项，按同意票从高到低当选；最后一个名额同票时另行票决。", n=rules["seats"]))
         if "max_yes" in rules:
@@ -77,7 +83,7 @@ def rules_text(manifest: dict) -> list[str]:
         ),
     ]
     if "rectify_below" in rules:
-        lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=rate_percent(rules["rectify_below"])))
+        lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=threshold_percent(rules["rectify_below"])))
     return lines
 
 
@@ -129,7 +135,14 @@ def _published(kind: str, public_id: str, render) -> Response:
 def results(poll_id: str):
     def render(poll: Poll):
         if not poll.is_closed:
-            return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
+            return render_template(
+                "voting/open.html",
+                poll=poll,
+                rules=rules_text(poll.manifest),
+                counts=services.counts(poll),
+                cast_as_of=services.published_as_of(),
+                batch=batch_settings(poll),
+            )
         view = services.results_view(poll)
         return render_template(
             "voting/results.html",
@@ -142,6 +155,20 @@ def results(poll_id: str):
         )
 
     return _published("page", poll_id, render)
+
+
+@bp.route("/polls/<poll_id>/turnout.json")
+def turnout_json(poll_id: str):
+    """An open (or closed) poll's turnout for its public page: 应到, 实到 and 凭证已领
+    live, the count of cast ballots as published (protocol revision 5)."""
+    poll = services.get_public_poll(poll_id)
+    c = services.counts(poll)
+    data = {"electorate": c.electorate, "present": c.present, "cast": c.cast, "cast_as_of": cast_as_of_text(poll)}
+    if poll.secrecy == "secret":
+        data["issued"] = c.issued
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/polls/<poll_id>/results.json")
@@ -251,124 +278,87 @@ def report_lost_token(poll_id: str):
     return redirect(url_for("voting.ballot_page", poll_id=poll.public_id))
 
 
-# --- Staff -------------------------------------------------------------------------
-
-
-@bp.route("/staff/polls")
-@staff_required
-def staff_polls():
-    return render_template("voting/staff_polls.html", items=services.staff_poll_overview(limit=500))
-
-
-@bp.route("/staff/polls/new", methods=["GET", "POST"])
-@staff_required
-def poll_new():
-    form = PollForm()
-    form.session_id.choices = session_choices(_("（测评码投票不属于会议）"))
-    if form.validate_on_submit():
-        titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
-        try:
-            poll = services.create_poll(
-                public_id=form.public_id.data.strip(),
-                title=form.title.data.strip(),
-                ballot=form.ballot.data,
-                secrecy=form.secrecy.data,
-                session=db.session.get(Session, form.session_id.data) if form.session_id.data else None,
-                options=titles,
-                poll_rules=specs.build_rules(
-                    form.ballot.data,
-                    seats=form.seats.data,
-                    max_yes=form.max_yes.data,
-                    base=form.base.data,
-                    more_than=form.more_than.data,
-                    rectify_below=form.rectify_below.data or None,
-                ),
-            ).poll
-        except PollError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("投票草稿已保存。"), "success")
-            return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    return render_template("voting/poll_new.html", form=form), form_status(form)
-
-
-@bp.route("/staff/polls/<int:poll_id>")
-@staff_required
-def staff_poll(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    return render_template(
-        "voting/staff_poll.html",
-        poll=poll,
-        counts=services.counts(poll),
-        lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
-        button=EmptyForm(),
-        codes_form=CodesForm(),
-    )
-
-
-@bp.route("/staff/polls/<int:poll_id>/counts.json")
-@staff_required
-def staff_poll_counts(poll_id: int):
-    c = services.counts(db.get_or_404(Poll, poll_id))
-    return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
-
-
-@bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])
-@staff_required
-def poll_open(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form_or_fail(EmptyForm())
-    services.open_poll(poll)
-    db.session.commit()
-    flash(_("投票已开始。指纹：%(fp)s", fp=poll.fingerprint), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-
-
-@bp.route("/staff/polls/<int:poll_id>/close", methods=["POST"])
-@staff_required
-def poll_close(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form_or_fail(EmptyForm())
+def cast_as_of_text(poll: Poll) -> str:
+    """ "as of 09:30:00" for a count of cast ballots while the poll is open (it is the
+    log at the last 30-second boundary); empty once the count is final."""
     if not poll.is_open:
-        raise PollError(409, "poll_not_open")
-    # Checking a large log takes a while: a background job with a progress page (core.jobs).
-    job = jobs.start("poll_close", poll.title, {"poll_id": poll.id}, total=poll.log_size + 1)
-    return jobs.respond(job, 302)
+        return ""
+    return _("截至 %(time)s", time=local_time(services.published_as_of(), "%H:%M:%S", named=False))
 
 
-def run_close_job(job, params: dict, progress) -> dict:
-    """The close, run by ``core.jobs``: refusals become the job's error in words."""
-    poll = db.session.get(Poll, params["poll_id"])
-    try:
-        services.close_poll(poll, progress)
-    except LogMismatch as exc:
-        db.session.rollback()
-        raise jobs.JobFailed(message("log_mismatch") + f" ({exc})") from exc
+def batch_settings(poll: Poll) -> dict | None:
+    """The server's batch setting, shown on a batched poll's pages (protocol revision 5)."""
+    if not batched(poll.secrecy):
+        return None
+    cfg = current_app.config
     return {
-        "summary": _("投票已结束，结果和公告板已公布。"),
-        "next": url_for("voting.staff_poll", poll_id=poll.id),
-        "next_label": _("回到投票管理页"),
+        "seconds": f"{cfg['YISHI_BATCH_SECONDS']:g}",
+        "least": cfg["YISHI_BATCH_MIN"],
+        "longest": f"{cfg['YISHI_BATCH_MAX_SECONDS']:g}",
     }
 
 
-@bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])
-@staff_required
-def poll_codes(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form = CodesForm()
-    form_or_fail(form, _("测评码数量须在 1 到 100000 之间。"))
-    codes = services.generate_codes(poll, form.count.data)
-    held_id = hold_codes(poll, codes, url_for("voting.staff_poll", poll_id=poll.id))
+# --- One-time code slips (staff) -----------------------------------------------------
+
+
+def slips_response(kind: str, payload: dict, base: str, label: str, endpoint: str, **values) -> Response:
+    """Hold a batch of new codes (``payload["codes"]``) for this browser and answer the
+    POST that made them (it commits): straight to the slips page (``endpoint`` with
+    ``values`` and ``held_id``), or, for more than ``YISHI_SLIPS_JOB_OVER`` codes, to a
+    job that draws their QR codes first (one is ~25 ms) and seals them with the codes
+    in the hold, so that the slips page shows them without drawing them again.
+
+    The codes go to the job in memory only (with the hold's key); the tables already
+    hold their hashes. If the server stops mid-job, generating the batch again
+    replaces it."""
+    if len(payload["codes"]) <= current_app.config["YISHI_SLIPS_JOB_OVER"]:
+        held_id = held.hold(kind, payload)
+        db.session.commit()
+        return redirect(url_for(endpoint, held_id=held_id, **values), 303)
+    held_id, key = held.reserve()
     db.session.commit()
-    return redirect(url_for("voting.code_slips", poll_id=poll.id, held_id=held_id), 303)
+    params = {
+        "hold": (held_id, key),
+        "kind": kind,
+        "payload": payload,
+        "base": base,
+        "next": url_for(endpoint, held_id=held_id, **values),
+    }
+    return jobs.respond(jobs.start("code_slips", label, params, total=len(payload["codes"])))
 
 
-def hold_codes(poll: Poll, codes: list[str], back: str) -> str:
-    """Hold a new batch of one-time codes for this browser until noted (the tables keep
-    only their hashes); the caller commits and redirects to ``voting.code_slips``."""
-    return held.hold("codes", {"poll_id": poll.id, "codes": codes, "back": back})
+def slip_url(base: str, code: str) -> str:
+    # The code rides in the fragment, which browsers never send to the server.
+    return f"{base}#code={code}"
+
+
+def run_slips_job(job, params: dict, progress) -> dict:
+    """The slips job (``core.jobs``): draw each code's QR code, then seal them with the
+    codes for the browser that made the batch (the hold it reserved)."""
+    codes = params["payload"]["codes"]
+    images: list[str] = []
+    for done, code in enumerate(codes, 1):
+        images.append(qr_svg(slip_url(params["base"], code), scale=4))
+        progress(done, len(codes))
+    held_id, key = params["hold"]
+    held.seal(held_id, key, params["kind"], {**params["payload"], "qr": images})
+    db.session.commit()
+    return {
+        "summary": _("已为 %(n)d 个一次性码画好二维码纸条。", n=len(codes)),
+        "next": params["next"],
+        "next_label": _("查看并打印纸条"),
+    }
+
+
+def slip_images(data: dict, base: str) -> list[tuple[str, str]]:
+    """(code, QR code as a data: URI) for each code of a held batch: drawn by the job
+    when it was large, else drawn now."""
+    drawn = data.get("qr")
+    if drawn and len(drawn) == len(data["codes"]):
+        uris = ("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode() for svg in drawn)
+    else:
+        uris = (qr_data_uri(slip_url(base, code)) for code in data["codes"])
+    return list(zip(data["codes"], uris, strict=True))
 
 
 @bp.route("/staff/polls/<int:poll_id>/codes/<held_id>")
@@ -380,13 +370,13 @@ def code_slips(poll_id: int, held_id: str):
     if data["poll_id"] != poll.id:
         abort(404)
     base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
-
-    def code_qr(code: str) -> str:
-        # The code rides in the fragment, which browsers never send to the server.
-        return qr_data_uri(f"{base}#code={code}")
-
     html = render_template(
-        "voting/code_slips.html", poll=poll, codes=data["codes"], code_qr=code_qr, held_id=held_id, back=data["back"]
+        "voting/code_slips.html",
+        poll=poll,
+        slips=slip_images(data, base),
+        base=base,
+        held_id=held_id,
+        back=data["back"],
     )
     return held.page(html)
 

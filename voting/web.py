@@ -11,16 +11,22 @@ from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
-    from voting import services
+    from voting import (
+        services,
+        staff,  # noqa: F401  (staff routes on the pages' blueprint)
+    )
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.services.batches import batched
+    from voting.staff import run_close_job
     from voting.views import bp as pages_bp
-    from voting.views import run_close_job
+    from voting.views import run_slips_job
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
+    jobs.register("code_slips", lambda: _("画一次性码的二维码纸条"), run_slips_job)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)
@@ -38,3 +44,5 @@ def register(app: Flask) -> None:
     )
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
+    # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).
+    registry.add_template_global("poll_batched", batched)

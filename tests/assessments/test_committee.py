@@ -198,7 +198,7 @@ def test_the_close_grades_each_report_and_lists_two_for_rectification(reports):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-turnout="electorate">40<' in html and 'data-turnout="cast">37<' in html
-    assert "恰好一半不够" in html and "80.0%" in html
+    assert "恰好一半不够" in html and "满意率低于 80% " in html
     assert '<svg class="chart"' in html and 'data-grade="dissatisfied"' in html
     doc = app.test_client().get(f"/assessments/subjects/{reports.subject_ids[0]}/document")
     assert doc.status_code == 200 and doc.mimetype == "application/pdf" and doc.data == PDF

@@ -165,7 +165,7 @@ def test_a_poll_closes_in_the_background(threaded, app, staff_client):
         voter = take_token(app, poll, code)
         assert cast(app, poll, voter.ballot({"p01": "yes", "p02": "no"})).status_code == 201
     token = csrf_token(staff_client, f"/staff/polls/{poll.id}")
-    response = staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token})
+    response = staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token, "confirm": "y"})
     job_id = job_id_of(response)
     jobs.wait(job_id)
     status = staff_client.get(f"/staff/jobs/{job_id}.json").get_json()
@@ -174,7 +174,7 @@ def test_a_poll_closes_in_the_background(threaded, app, staff_client):
     db.session.expire_all()
     assert db.session.get(Poll, poll.id).state == "closed"
     # Closing again: refused at once, in words.
-    again = staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token})
+    again = staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token, "confirm": "y"})
     assert again.status_code == 409
 
 

@@ -99,14 +99,22 @@ def test_moderation(cycle_app, client, staff_client, call, units):
     a, b, c = made
     # Rejecting needs a reason; the reason is public, the phone is not.
     response = _post(
-        staff_client, f"/staff/projects/suggestions/{a.id}/reject", {"reason": ""}, page=f"/staff/projects/{YEAR}"
+        staff_client,
+        f"/staff/projects/suggestions/{a.id}/reject",
+        {"reason": "", "confirm": "y"},
+        page=f"/staff/projects/{YEAR}",
     )
     assert response.status_code == 422 and "理由" in response.get_data(as_text=True)
+    # Without the confirmation box ticked, the step is refused and says why.
+    response = _post(
+        staff_client, f"/staff/projects/suggestions/{a.id}/reject", {"reason": "重复"}, page=f"/staff/projects/{YEAR}"
+    )
+    assert response.status_code == 422 and "请先勾选“我已核对，确认执行”" in response.get_data(as_text=True)
     assert (
         _post(
             staff_client,
             f"/staff/projects/suggestions/{a.id}/reject",
-            {"reason": "不属于民生实事范围"},
+            {"reason": "不属于民生实事范围", "confirm": "y"},
             page=f"/staff/projects/{YEAR}",
         ).status_code
         == 302
@@ -116,19 +124,28 @@ def test_moderation(cycle_app, client, staff_client, call, units):
     # Merging into itself or into nothing is refused; into another works.
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": b.id}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": b.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": 999}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": 999, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": c.id}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": c.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 302
     )
@@ -291,7 +308,10 @@ def test_vote_rules(cycle_app, staff_client, units):
         },
     )
     assert response.status_code == 409 and "票决已经创建" in response.get_data(as_text=True)
-    assert _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page="/staff/projects").status_code == 409
+    assert (
+        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page="/staff/projects").status_code
+        == 409
+    )
 
 
 def test_dashboard_partial_and_archive(cycle_app, client, call, units, staff):

@@ -144,7 +144,7 @@ def test_staff_open_the_vote_and_its_candidates_can_no_longer_be_edited(cycle):
     vote = db.session.scalar(select(Poll).where(Poll.purpose == "project_vote"))
     assert vote.rules["max_yes"] == 2 and vote.rules["seats"] == 2
     cycle.vote_id = vote.id
-    response = _post(staff_client, f"/staff/polls/{vote.id}/open", {}, page=f"/staff/polls/{vote.id}")
+    response = _post(staff_client, f"/staff/polls/{vote.id}/open", {"confirm": "y"}, page=f"/staff/polls/{vote.id}")
     assert response.status_code == 302
 
     # Editing a candidate once its vote has opened is refused.
@@ -176,7 +176,12 @@ def test_200_deputies_vote_and_the_last_seat_is_tied(cycle):
         voter = take_token(app, vote, deputy.code)
         assert cast(app, vote, voter.ballot(first_round(i))).status_code == 201
     vote_in_bulk(vote, deputies[3:], lambda i: first_round(i + 3))
-    assert _post(staff_client, f"/staff/polls/{vote.id}/close", {}, page=f"/staff/polls/{vote.id}").status_code == 302
+    assert (
+        _post(
+            staff_client, f"/staff/polls/{vote.id}/close", {"confirm": "y"}, page=f"/staff/polls/{vote.id}"
+        ).status_code
+        == 302
+    )
     db.session.refresh(vote)
     assert vote.result["elected"] == [a] and sorted(vote.result["tied"]) == sorted([b, c])
 
@@ -196,17 +201,26 @@ def test_a_run_off_among_the_tied_fills_the_last_seat(cycle):
     school = db.session.get(Project, cycle.school_id)
     assert school.status == "elected"
     assert (
-        _post(staff_client, f"/staff/polls/{runoff.id}/open", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+        _post(
+            staff_client, f"/staff/polls/{runoff.id}/open", {"confirm": "y"}, page=f"/staff/polls/{runoff.id}"
+        ).status_code
+        == 302
     )
     db.session.refresh(runoff)
     rb, rc = options_of(runoff)["居家养老服务中心"], options_of(runoff)["城乡公交一体化"]
     # Fewer ballots from here on keep the test fast; the base is still all 200 deputies.
     vote_in_bulk(runoff, _deputies()[:110], lambda i: {rb: "yes", rc: "no"} if i < 105 else {rb: "no", rc: "yes"})
     assert (
-        _post(staff_client, f"/staff/polls/{runoff.id}/close", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+        _post(
+            staff_client, f"/staff/polls/{runoff.id}/close", {"confirm": "y"}, page=f"/staff/polls/{runoff.id}"
+        ).status_code
+        == 302
     )
     assert (
-        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page=f"/staff/projects/{YEAR}").status_code == 302
+        _post(
+            staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page=f"/staff/projects/{YEAR}"
+        ).status_code
+        == 302
     )
     statuses = {p.title: p.status for p in db.session.scalars(select(Project))}
     assert statuses == {
@@ -286,7 +300,9 @@ def test_the_year_end_assessment_grades_the_elected_projects(cycle):
     assessment = db.session.scalar(select(Poll).where(Poll.purpose == "assessment"))
     assert assessment.secrecy == "secret" and len(assessment.options) == 2
     assert (
-        _post(staff_client, f"/staff/polls/{assessment.id}/open", {}, page=f"/staff/polls/{assessment.id}").status_code
+        _post(
+            staff_client, f"/staff/polls/{assessment.id}/open", {"confirm": "y"}, page=f"/staff/polls/{assessment.id}"
+        ).status_code
         == 302
     )
     db.session.refresh(assessment)
@@ -300,7 +316,9 @@ def test_the_year_end_assessment_grades_the_elected_projects(cycle):
 
     vote_in_bulk(assessment, _deputies()[:120], rating)
     assert (
-        _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code
+        _post(
+            staff_client, f"/staff/polls/{assessment.id}/close", {"confirm": "y"}, page=f"/staff/polls/{assessment.id}"
+        ).status_code
         == 302
     )
 

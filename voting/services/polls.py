@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import CheckIn, Deputy, Session
@@ -26,6 +27,7 @@ from voting.protocol.encoding import (
     is_identifier,
     normalise_code,
 )
+from voting.services import batches, drafts
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------
@@ -105,7 +107,9 @@ class PollCounts:
 
 
 def counts(poll: Poll) -> PollCounts:
-    """Live counts for staff: never an interim tally, only how many took part."""
+    """Counts of who took part, never an interim tally: the register, check-in and
+    token counts are live; ``cast`` is ``published_cast_count`` (while the poll is open,
+    the log size at the last 30-second boundary: protocol revision 5)."""
     if poll.secrecy == "code":
         electorate = _count(PollCode, PollCode.poll_id == poll.id)
         present = electorate
@@ -113,7 +117,7 @@ def counts(poll: Poll) -> PollCounts:
         electorate = _count(PollVoter, PollVoter.poll_id == poll.id)
         present = _present_count(poll) if not poll.is_closed else poll.result["present"]
     issued = _count(TokenIssuance, TokenIssuance.poll_id == poll.id)
-    return PollCounts(poll, electorate, present, issued, poll.log_size)
+    return PollCounts(poll, electorate, present, issued, batches.published_cast_count(poll))
 
 
 def _count(model, *where) -> int:
@@ -146,7 +150,6 @@ class DraftPoll(NamedTuple):
 
 def create_poll(
     *,
-    public_id: str,
     title: str,
     ballot: str,
     secrecy: str,
@@ -154,27 +157,24 @@ def create_poll(
     poll_rules: dict,
     session: Session | None = None,
     purpose: str = "general",
+    public_id: str | None = None,
 ) -> DraftPoll:
     """Create a draft poll after checking it would make a valid manifest.
 
     ``options`` are titles, numbered p01, p02 … in order, or ``(id, title)`` pairs;
     the option ids come back in the same order, for the caller to link its own rows.
+    Without ``public_id`` the id is made from the year, session and kind
+    (``drafts.new_public_id``); a given one (the command line's spec) must be free.
     """
     options = [
         {"id": f"p{i:02d}", "title": o} if isinstance(o, str) else {"id": o[0], "title": o[1]}
         for i, o in enumerate(options, start=1)
     ]
-    if secrecy in ("secret", "named") and session is None:
-        raise PollError(422, "session_required")
-    if secrecy == "code" and session is not None:
-        raise PollError(422, "code_poll_has_no_session")
-    if db.session.scalar(select(Poll.id).where(Poll.public_id == public_id)) is not None:
+    if public_id is None:
+        public_id = drafts.new_public_id(session, purpose if purpose != "general" else ballot)
+    elif db.session.scalar(select(Poll.id).where(Poll.public_id == public_id)) is not None:
         raise PollError(409, "poll_id_taken", poll=public_id)
-    draft = _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, electorate=1)
-    try:
-        rules.validate_manifest(draft)
-    except ProtocolError as exc:
-        raise PollError(422, "bad_poll", detail=exc.detail) from exc
+    validate_draft(public_id, title, ballot, secrecy, options, poll_rules, session)
     poll = Poll(
         public_id=public_id,
         title=title,
@@ -188,9 +188,26 @@ def create_poll(
         log_frontier=[],
     )
     db.session.add(poll)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another request took the id between the look-up and the insert; the caller
+        # rolls back, and the form sent again gets the next free id.
+        raise PollError(409, "poll_id_taken", poll=public_id) from exc
     audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
     return DraftPoll(poll, [o["id"] for o in options])
+
+
+def validate_draft(public_id, title, ballot, secrecy, options, poll_rules, session) -> None:
+    """The form's checks in plain words, then the protocol's manifest check."""
+    drafts.check_settings(
+        title=title, ballot=ballot, secrecy=secrecy, options=options, poll_rules=poll_rules, session=session
+    )
+    draft = _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, electorate=1)
+    try:
+        rules.validate_manifest(draft)
+    except ProtocolError as exc:
+        raise PollError(422, "bad_poll", detail=exc.detail) from exc
 
 
 # A placeholder key lets a draft be checked against the manifest rules before the

@@ -14,12 +14,24 @@ def login_in_browser(page, base_url: str, username: str, password: str) -> None:
     page.wait_for_load_state("load")
 
 
-def assert_accessible(page, context: str = "") -> None:
-    """No serious or critical axe violation on the page."""
+def axe_violations(page) -> list[str]:
+    """The serious and critical axe violations on the page as it is now, one line
+    each (rule, impact, the first three elements). axe is injected once per document
+    and may be run again after the viewport changes."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    assert not bad, f"{context}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in bad
-    )
+    axe = Axe()
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe.axe_script)
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in found["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page, context: str = "") -> None:
+    """No serious or critical axe violation on the page."""
+    bad = axe_violations(page)
+    assert not bad, f"{context}: " + "; ".join(bad)

@@ -25,7 +25,9 @@ from voting.models import PollCode
 from voting.protocol.encoding import code_hash, normalise_code
 
 GONE = "这一页只在生成它的浏览器中显示"
-PASSWORD_CELL = re.compile(r'<td>([A-Z]\d{3})</td><td>[^<]*</td><td>[^<]*</td><td class="mono">([^<]+)</td>')
+PASSWORD_CELL = re.compile(
+    r'<td[^>]*>([A-Z]\d{3})</td><td[^>]*>[^<]*</td><td[^>]*>[^<]*</td><td[^>]*class="mono"[^>]*>([^<]+)</td>'
+)
 SLIP_CODE = re.compile(r'class="mono slip-code"[^>]*>([A-Z0-9-]+)<')
 
 

@@ -101,7 +101,7 @@ def results_page_facts(page_html: str) -> dict:
     poll's results page (``templates/voting/results.html``)."""
     fingerprint = re.search(r'id="fingerprint">([0-9a-f]+)<', page_html)
     rows = {
-        option: [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+        option: [int(n) for n in re.findall(r'<td class="num"[^>]*>(\d+)</td>', row)]
         for option, row in re.findall(r'<tr data-option="([^"]+)">(.*?)</tr>', page_html, re.S)
     }
     elected = re.search(r'<ol id="elected">(.*?)</ol>', page_html, re.S)

@@ -15,6 +15,7 @@ NOT_HTML = {
     "voting_api.board",
     "voting_api.manifest",
     "voting.results_json",
+    "voting.turnout_json",
     "deliberation.calendar",
     "projects.export",
     "core.robots",

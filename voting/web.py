@@ -14,10 +14,13 @@ def register(app: Flask) -> None:
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.scrutineers import bp as scrutiny_bp
+    from voting.services import scrutineers
     from voting.views import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(scrutiny_bp)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)
@@ -33,5 +36,16 @@ def register(app: Flask) -> None:
         Page.DEPUTY_HOME,
         Panel("voting/_deputy_home.html", lambda: {"polls": services.deputy_polls(current_user.deputy)}),
     )
+    # (rev 5) the polls in which the deputy is a scrutineer, and the scrutineers of a
+    # poll as every poll page shows them (names, fingerprints, signatures).
+    registry.add_panel(
+        Page.DEPUTY_HOME,
+        Panel(
+            "voting/_deputy_scrutineer.html",
+            lambda: {"scrutinized": scrutineers.scrutinized_polls(current_user.deputy)},
+            order=15,
+        ),
+    )
+    registry.add_template_global("poll_scrutiny", scrutineers.scrutiny)
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)

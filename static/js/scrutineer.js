@@ -187,6 +187,7 @@
         say('board-status', T.signed);
         $('cosign-form').hidden = true;
         $('cosign-done').hidden = false;
+        if ($('decline-section')) $('decline-section').hidden = true;
         return;
       }
       alarm(body.message || T.send_failed);

@@ -305,6 +305,14 @@ def test_three_sign_and_the_board_verifies_with_eight_ok_lines(app, tmp_path):
     assert "3 / 3 位监票人已签名" in page
     for deputy in congress.deputies[:3]:
         assert deputy.name in page
+    # In English too, on the results page and on a scrutineer's page.
+    english = app.test_client()
+    english.set_cookie("yishi_lang", "en")
+    page = english.get(f"/polls/{poll.public_id}").get_data(as_text=True)
+    assert "3 of 3 scrutineers signed" in page and "(3 needed)" in page
+    phones[0].client.set_cookie("yishi_lang", "en")
+    mine = phones[0].client.get(f"/polls/{poll.public_id}/scrutineer").get_data(as_text=True)
+    assert "The scrutineer key on this phone" in mine and "Check the board and sign" in mine
 
 
 def test_threshold_all_with_one_missing_fails_check_8_naming_them(app, tmp_path):

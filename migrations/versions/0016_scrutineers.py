@@ -20,8 +20,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("poll") as batch:
-        batch.add_column(sa.Column("cosign_threshold", sa.Integer(), nullable=True))
+    # Plain ADD / DROP COLUMN (SQLite 3.35 and later have both): a batch copy of ``poll``
+    # would fail on the rows that refer to it.
+    op.add_column("poll", sa.Column("cosign_threshold", sa.Integer(), nullable=True))
     op.create_table(
         "poll_scrutineer",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -44,13 +45,10 @@ def upgrade():
         sa.UniqueConstraint("poll_id", "deputy_id", name=op.f("uq_poll_scrutineer_poll_id_deputy_id")),
         sa.UniqueConstraint("poll_id", "key", name=op.f("uq_poll_scrutineer_poll_id_key")),
     )
-    with op.batch_alter_table("poll_scrutineer") as batch:
-        batch.create_index(batch.f("ix_poll_scrutineer_poll_id"), ["poll_id"], unique=False)
+    op.create_index(op.f("ix_poll_scrutineer_poll_id"), "poll_scrutineer", ["poll_id"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("poll_scrutineer") as batch:
-        batch.drop_index(batch.f("ix_poll_scrutineer_poll_id"))
+    op.drop_index(op.f("ix_poll_scrutineer_poll_id"), table_name="poll_scrutineer")
     op.drop_table("poll_scrutineer")
-    with op.batch_alter_table("poll") as batch:
-        batch.drop_column("cosign_threshold")
+    op.drop_column("poll", "cosign_threshold")

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from extensions import db
 from tests.browser.factories import PHONE, assert_accessible, login_in_browser
-from tests.factories import PASSWORD, make_congress
+from tests.factories import PASSWORD, make_congress, make_user
 from tests.voting.factories import approval_poll, board, cast, check_in_all, take_token
 from tests.voting.test_scrutineers import name_scrutineers
 from voting import services
@@ -145,13 +145,29 @@ def test_three_scrutineers_enroll_check_and_cosign_on_their_phones(app, live_ser
             context.close()
 
 
-def test_a_swapped_key_is_caught_by_the_scrutineers_phone_before_the_vote(app, live_server, browser, tmp_path):
+def test_a_swapped_key_is_caught_by_the_scrutineers_phone_before_the_vote(app, live_server, browser, page, tmp_path):
     shots = _shots(tmp_path)
-    poll = _draft(app, ("D001", "D002"))
+    congress, session = make_congress(6)
+    poll = approval_poll(session, options=3, seats=1, open_=False)
+    # Staff name the two scrutineers on the staff page (a picker of the session's deputies).
+    make_user("staff1", "staff")
+    login_in_browser(page, live_server.url, "staff1", PASSWORD)
+    page.goto(f"{live_server.url}/staff/polls/{poll.id}")
+    page.click("#scrutineers-link")
+    page.select_option("#scrutineer-1", str(congress.deputies[0].id))
+    page.select_option("#scrutineer-2", str(congress.deputies[1].id))
+    page.click("#scrutineers-form button[type=submit]")
+    expect(page.locator("#scrutineers")).to_contain_text(congress.deputies[1].name)
+    page.screenshot(path=str(shots / "staff-named.png"), full_page=True)
+    assert_accessible(page, "staff scrutineers page")
+    # Opening before they enrolled is refused, naming them.
+    page.goto(f"{live_server.url}/staff/polls/{poll.id}")
+    page.click("main form[action$='/open'] button[type=submit]")
+    expect(page.locator("main")).to_contain_text(congress.deputies[0].name)
     phones = [_phone(browser, live_server.url, code) for code in ("D001", "D002")]
     try:
-        for _context, page in phones:
-            _enroll(page, live_server.url, poll.public_id)
+        for _context, phone in phones:
+            _enroll(phone, live_server.url, poll.public_id)
         # The server replaces D001's key with one it holds itself, and opens.
         private, public = signing.generate_keypair()
         row = db.session.scalar(

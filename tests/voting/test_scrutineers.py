@@ -155,6 +155,9 @@ def test_enrollment_refusals(app):
     poll = approval_poll(session, options=2, seats=1, open_=False)
     assert name_scrutineers(app, poll.id, [congress.deputies[0].id, congress.deputies[1].id]).status_code == 303
     phone = Phone(app, "D001", poll.public_id)
+    # The deputy's own page links to the scrutineer's page of the draft.
+    home = phone.client.get("/me").get_data(as_text=True)
+    assert "我担任监票人的投票" in home and f"/polls/{poll.public_id}/scrutineer" in home
     small = phone.enroll(SMALL_ORDER)
     assert small.status_code == 422 and small.get_json()["error"] == "bad_scrutineer_key"
     assert "small order" in small.get_json()["message"]

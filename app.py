@@ -46,12 +46,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Yishi application; ``test_config`` overrides the configuration."""
+    # Files the app makes (the database and its journals, keys, uploads, backups) are
+    # the owner's alone, from their first byte (docs/security.md).
+    os.umask(0o077)
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("YISHI_INSTANCE_PATH")
     app = Flask(__name__, instance_relative_config=True, instance_path=instance)
     os.makedirs(app.instance_path, exist_ok=True)
     config.load_config(app)
     if test_config:
         app.config.update(test_config)
+    config.check_production(app)
+    config.private_database_files(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["YISHI_PROXIES"]:
         # Behind N trusted proxies: the client's address (rate limits) and scheme.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["YISHI_PROXIES"], x_proto=app.config["YISHI_PROXIES"])

@@ -3,6 +3,7 @@ or from files in ``instance/``; nothing secret is ever committed."""
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,8 +48,16 @@ def load_config(app) -> None:
         BABEL_DEFAULT_TIMEZONE=env.get("YISHI_TIMEZONE", "Asia/Shanghai"),
         YISHI_LANGUAGES={"zh": "中文", "en": "English"},
         RATELIMIT_STORAGE_URI=env.get("YISHI_RATELIMIT_STORAGE", "memory://"),
+        # Keys of every count start with this (several sites, or test runs, on one Redis).
+        RATELIMIT_KEY_PREFIX=env.get("YISHI_RATELIMIT_PREFIX", "yishi"),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Login attempts per client address (all of them) and per account (the refused ones).
         YISHI_LOGIN_LIMIT=env.get("YISHI_LOGIN_LIMIT", "10 per minute"),
+        YISHI_LOGIN_ACCOUNT_LIMIT=env.get("YISHI_LOGIN_ACCOUNT_LIMIT", "10 per minute"),
+        # How many processes serve the app: more than one makes it a production start
+        # (see check_production). Unset: gunicorn's own count when under gunicorn, else
+        # WEB_CONCURRENCY, else 1.
+        YISHI_WORKERS=int(env["YISHI_WORKERS"]) if env.get("YISHI_WORKERS") else None,
         # werkzeug's scrypt with its default cost; tests lower it.
         YISHI_PASSWORD_METHOD=env.get("YISHI_PASSWORD_METHOD", "scrypt"),
         YISHI_INITIAL_PASSWORD_METHOD="pbkdf2:sha256:20000",
@@ -62,16 +71,75 @@ def load_config(app) -> None:
         YISHI_SUGGEST_LIMIT=env.get("YISHI_SUGGEST_LIMIT", "5 per minute; 30 per day"),
         # Largest photo attached to a progress report, in bytes.
         YISHI_MAX_PHOTO_BYTES=int(env.get("YISHI_MAX_PHOTO_BYTES", 5 * 1024 * 1024)),
+        # Largest photo in pixels (width x height) decoded; larger are refused. Photos are
+        # re-encoded and scaled down to at most YISHI_PHOTO_MAX_EDGE pixels on the long side.
+        YISHI_MAX_PHOTO_PIXELS=int(env.get("YISHI_MAX_PHOTO_PIXELS", 40_000_000)),
+        YISHI_PHOTO_MAX_EDGE=int(env.get("YISHI_PHOTO_MAX_EDGE", 4096)),
         # The projects' "today" (a date or an ISO date); None: today in YISHI_TIMEZONE. Tests fix it.
         YISHI_TODAY=None,
         # Unacknowledged one-time secrets (initial passwords, code slips) are kept this long.
         YISHI_HELD_DAYS=int(env.get("YISHI_HELD_DAYS", 7)),
+        # Long work (core.jobs): a running job with no progress for this long is marked
+        # failed (its process died); INLINE runs jobs inside the request (tests).
+        YISHI_JOB_STALE_SECONDS=int(env.get("YISHI_JOB_STALE_SECONDS", 900)),
+        YISHI_JOBS_INLINE=env.get("YISHI_JOBS_INLINE") == "1",
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
     try:  # a wrong zone name stops the start, not the first page that shows a time
         ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise RuntimeError(f"YISHI_TIMEZONE: unknown time zone {app.config['BABEL_DEFAULT_TIMEZONE']!r}") from exc
+
+
+def worker_count(app) -> int:
+    """How many processes serve the app: ``YISHI_WORKERS`` when set; under gunicorn its
+    own ``workers`` setting (read from the same command line, config file and
+    ``GUNICORN_CMD_ARGS`` as the master did); else ``WEB_CONCURRENCY`` (gunicorn's
+    default for ``-w``), else 1."""
+    if app.config.get("YISHI_WORKERS"):
+        return int(app.config["YISHI_WORKERS"])
+    if "gunicorn.arbiter" in sys.modules:  # a gunicorn worker: the master imported it
+        try:
+            from gunicorn.app.wsgiapp import WSGIApplication
+
+            return int(WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]", prog="gunicorn").cfg.workers)
+        except (Exception, SystemExit):
+            return 2  # unknown: count it as several
+    return int(os.environ.get("WEB_CONCURRENCY") or 1)
+
+
+def check_production(app) -> None:
+    """Refuse to start a production app (``YISHI_HTTPS=1``, or more than one worker) whose
+    rate limits would count in each process's memory: each worker would allow the full
+    limit on its own, so N workers let N times the guesses through."""
+    workers = worker_count(app)
+    if not (app.config["YISHI_HTTPS"] or workers > 1):
+        return
+    if str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        reason = "YISHI_HTTPS=1" if app.config["YISHI_HTTPS"] else f"{workers} workers"
+        raise RuntimeError(
+            f"YISHI_RATELIMIT_STORAGE is memory:// in production ({reason}): every worker would count "
+            "login attempts on its own. Set YISHI_RATELIMIT_STORAGE to a Redis server shared by all "
+            "workers, e.g. YISHI_RATELIMIT_STORAGE=redis://127.0.0.1:6379/0 (docs/deployment.md)."
+        )
+
+
+def private_database_files(url: str) -> None:
+    """An SQLite database made before the umask (or copied in) loses any group and other
+    permission, with its -wal, -shm and -journal files; new ones are made 0600 by the
+    umask, and SQLite gives its journals the database file's mode."""
+    if not url.startswith("sqlite:///"):
+        return
+    path = url[len("sqlite:///") :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            mode = os.stat(path + suffix).st_mode
+            if mode & 0o077:
+                os.chmod(path + suffix, 0o600)
+        except OSError:
+            continue
 
 
 def _database_url(url: str | None, instance_path: str) -> str:

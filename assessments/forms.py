@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     RadioField,
@@ -99,6 +100,8 @@ class CodesForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=1, max=5000)],
         description=_l("每张纸条一个测评码；重新生成会作废上一批。"),
     )
+    # Asked for only when a batch exists (a new one voids it): core.forms.confirm_or_fail.
+    confirm = BooleanField(_l("我已核对，确认执行"))
     submit = SubmitField(_l("生成并打印测评码"))
 
 

@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from assessments import services, suggestions
 from assessments.forms import (
@@ -23,11 +23,13 @@ from assessments.forms import (
     ReassessForm,
     RectificationForm,
     SubjectForm,
+    base_choices,
 )
 from assessments.models import (
     Assessment,
     AssessmentSubject,
     DeputySuggestion,
+    DeputySuggestionState,
     Rectification,
     StandingCommittee,
     body_type_labels,
@@ -35,11 +37,12 @@ from assessments.models import (
 from assessments.views import bp
 from core import audit, held
 from core.errors import fail
-from core.forms import EmptyForm, RosterImportForm, SessionForm, form_or_fail
+from core.forms import ConfirmForm, EmptyForm, RosterImportForm, SessionForm, confirm_or_fail, form_or_fail
 from core.models import Session
+from core.paging import Page, paginate
 from core.permissions import staff_required
 from core.roster import import_roster
-from core.sessions import qr_data_uri, session_choices
+from core.sessions import picker_choices, qr_data_uri, session_choices, sessions_page
 from core.times import local_today
 from extensions import db
 from voting.messages import message
@@ -52,48 +55,157 @@ def _session_choices() -> list[tuple[int, str]]:
     return session_choices(_("（不属于会议：公众测评）"))
 
 
-def _fill_assessment_form(form: AssessmentForm) -> None:
-    form.session_id.choices = _session_choices()
+PICKER_PAGE = 20
+
+
+def session_picker() -> Page:
+    """The sessions the form's "会议" list offers, searched (``sq``) and paged (``sp``)."""
+    return sessions_page(per_page=PICKER_PAGE)
+
+
+def _fill_session_field(field, picker: Page | None) -> None:
+    """On a page, the choices are the picker's page (and the current choice); a POST
+    accepts any session, which the service checks."""
+    if request.method == "POST":
+        field.choices = _session_choices()
+        return
+    field.choices = picker_choices(picker, field.data, _("（不属于会议：公众测评）"))
+
+
+def _fill_assessment_form(form: AssessmentForm, picker: Page | None = None) -> None:
+    _fill_session_field(form.session_id, picker)
     if request.method == "GET" and not form.year.data:
         form.year.data = local_today().year
+
+
+def _create_or_edit(form: AssessmentForm, assessment: Assessment | None):
+    """Create or edit from a valid form; the rules' refusals (which name the field) are
+    shown on the form again."""
+    session = db.session.get(Session, form.session_id.data) if form.session_id.data else None
+    values = {
+        "title": form.title.data,
+        "year": form.year.data,
+        "raters": form.raters.data,
+        "session": session,
+        "grade_base": form.grade_base.data,
+        "rectify_below": services.parse_threshold(form.rectify_below.data),
+    }
+    if assessment is None:
+        return services.create_assessment(**values), False
+    return assessment, services.update_assessment(assessment, **values)
 
 
 @bp.route("/staff", methods=["GET", "POST"])
 @staff_required
 def staff_list():
     form = AssessmentForm()
-    _fill_assessment_form(form)
+    picker = session_picker() if request.method == "GET" else None
+    _fill_assessment_form(form, picker)
     if request.method == "POST":
         form_or_fail(form)
-        session = db.session.get(Session, form.session_id.data) if form.session_id.data else None
-        assessment = services.create_assessment(
-            title=form.title.data,
-            year=form.year.data,
-            raters=form.raters.data,
-            session=session,
-            grade_base=form.grade_base.data,
-            rectify_below=services.parse_threshold(form.rectify_below.data),
-        )
+        assessment, _voided = _create_or_edit(form, None)
         db.session.commit()
         flash(_("测评已创建，请添加测评对象。"), "success")
         return redirect(url_for("assessments.staff_detail", assessment_id=assessment.id))
     return render_template(
         "assessments/staff_list.html",
         form=form,
+        picker=picker,
         items=services.staff_assessments(),
         rect_counts=services.rectification_counts(),
     )
 
 
-def _subject_form() -> SubjectForm:
+@bp.route("/staff/<int:assessment_id>/edit", methods=["GET", "POST"])
+@staff_required
+def staff_edit(assessment_id: int):
+    """Edit an assessment until it opens."""
+    assessment = db.get_or_404(Assessment, assessment_id)
+    if assessment.has_started:
+        fail(409, _("测评已经开始，不能再修改；结束后可发起再次测评。"))
+    if request.method == "GET":
+        form = AssessmentForm(
+            title=assessment.title,
+            year=assessment.year,
+            raters=assessment.raters,
+            session_id=assessment.session_id or 0,
+            grade_base=assessment.grade_base,
+            rectify_below=services.threshold_percent(assessment.rectify_below),
+        )
+    else:
+        form = AssessmentForm()
+    picker = session_picker() if request.method == "GET" else None
+    _fill_assessment_form(form, picker)
+    if request.method == "POST":
+        form_or_fail(form)
+        _assessment, voided = _create_or_edit(form, assessment)
+        db.session.commit()
+        flash(_("已保存。"), "success")
+        if voided:
+            flash(_("已生成的测评码全部作废，请重新生成并打印。"), "warning")
+        return redirect(url_for("assessments.staff_detail", assessment_id=assessment.id))
+    return render_template("assessments/staff_edit.html", assessment=assessment, form=form, picker=picker)
+
+
+@bp.route("/staff/<int:assessment_id>/delete", methods=["POST"])
+@staff_required
+def staff_delete(assessment_id: int):
+    assessment = db.get_or_404(Assessment, assessment_id)
+    confirm_or_fail()
+    title = assessment.title
+    services.delete_assessment(assessment)
+    db.session.commit()
+    flash(_("测评“%(title)s”已删除。", title=title), "success")
+    return redirect(url_for("assessments.staff_list"), 303)
+
+
+def _project_query(assessment: Assessment):
+    """Projects for the subject list: for a year-end assessment the elected projects
+    (当选) of its year come first, then other elected ones, then the rest."""
+    from projects.models import Project, ProjectStatus
+
+    elected = case((Project.status == ProjectStatus.ELECTED.value, 0), else_=1)
+    this_year = case((Project.year == assessment.year, 0), else_=1)
+    return select(Project).order_by(elected, this_year, Project.year.desc(), Project.id)
+
+
+def _suggestion_query():
+    return (
+        select(DeputySuggestion)
+        .where(DeputySuggestion.state.in_((DeputySuggestionState.REPLIED, DeputySuggestionState.CLOSED)))
+        .order_by(DeputySuggestion.id.desc())
+    )
+
+
+def subject_pickers(assessment: Assessment) -> tuple[Page, Page]:
+    """The projects and the answered suggestions the subject form offers, searched by
+    the URL's ``q`` (title) a page at a time (``page`` and ``spage``)."""
     from projects.models import Project
 
+    projects = paginate(_project_query(assessment), columns=(Project.title,), per_page=PICKER_PAGE)
+    found = paginate(_suggestion_query(), columns=(DeputySuggestion.title,), per_page=PICKER_PAGE, page_arg="spage")
+    return projects, found
+
+
+def _project_label(p) -> str:
+    mark = _("【当选】") if p.is_elected else ""
+    return f"{mark}{p.year} {p.title}"
+
+
+def _subject_form(assessment: Assessment, pickers: tuple[Page, Page] | None = None) -> SubjectForm:
     form = SubjectForm()
-    form.suggestion_id.choices = [(0, _("（不适用）"))] + [
-        (s.id, f"#{s.id} {s.title}{_('（')}{s.deputy.name}{_('）')}") for s in suggestions.answered()
+    none = [(0, _("（不适用）"))]
+    if pickers is None:  # a POST: any project or answered suggestion; the service checks
+        from projects.models import Project
+
+        form.project_id.choices = none + [(i, "") for i in db.session.scalars(select(Project.id))]
+        form.suggestion_id.choices = none + [(s.id, "") for s in suggestions.answered()]
+        return form
+    projects, found = pickers
+    form.suggestion_id.choices = none + [
+        (s.id, f"#{s.id} {s.title}{_('（')}{s.deputy.name}{_('）')}") for s in found.items
     ]
-    projects = db.session.scalars(select(Project).order_by(Project.year.desc(), Project.id)).all()
-    form.project_id.choices = [(0, _("（不适用）"))] + [(p.id, f"{p.year} {p.title}") for p in projects]
+    form.project_id.choices = none + [(p.id, _project_label(p)) for p in projects.items]
     return form
 
 
@@ -103,10 +215,15 @@ def staff_detail(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
     from voting.services import counts
 
+    pickers = subject_pickers(assessment) if assessment.is_draft else None
     return render_template(
         "assessments/staff_detail.html",
         assessment=assessment,
-        subject_form=_subject_form(),
+        subject_form=_subject_form(assessment, pickers) if pickers else None,
+        pickers=pickers,
+        confirm=ConfirmForm(),
+        threshold=services.threshold_percent(assessment.rectify_below),
+        base_label=dict(base_choices()).get(assessment.grade_base, ""),
         codes_form=CodesForm(),
         empty=EmptyForm(),
         bodies=body_type_labels(),
@@ -118,7 +235,7 @@ def staff_detail(assessment_id: int):
 @staff_required
 def subject_add(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
-    form = _subject_form()
+    form = _subject_form(assessment)
     form_or_fail(form)
     upload = form.document.data
     document = None
@@ -146,7 +263,7 @@ def subject_add(assessment_id: int):
 @staff_required
 def subject_remove(subject_id: int):
     subject = db.get_or_404(AssessmentSubject, subject_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     assessment_id = subject.assessment_id
     services.remove_subject(subject)
     db.session.commit()
@@ -159,7 +276,10 @@ def subject_remove(subject_id: int):
 def codes(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
     form = CodesForm()
-    form_or_fail(form)
+    if assessment.poll is not None and not assessment.has_started:
+        confirm_or_fail(form)  # a new batch voids the one printed: confirmed
+    else:
+        form_or_fail(form)
     batch = services.generate_codes(assessment, form.count.data)
     held_id = held.hold("assessment_codes", {"assessment_id": assessment.id, "codes": batch})
     db.session.commit()
@@ -185,7 +305,7 @@ def slips(assessment_id: int, held_id: str):
 @staff_required
 def open_(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.open_assessment(assessment)
     db.session.commit()
     flash(_("测评已开始。投票指纹：%(fp)s", fp=assessment.poll.fingerprint), "success")
@@ -196,7 +316,7 @@ def open_(assessment_id: int):
 @staff_required
 def close(assessment_id: int):
     assessment = db.get_or_404(Assessment, assessment_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     try:
         items = services.close_assessment(assessment)
     except LogMismatch as exc:
@@ -223,14 +343,17 @@ def rectification(item_id: int):
         return redirect(url_for("assessments.rectification", item_id=item.id))
     source = item.subject.assessment
     reassess = ReassessForm(raters=source.raters, session_id=source.session_id or 0)
-    reassess.session_id.choices = _session_choices()
+    picker = session_picker()
+    _fill_session_field(reassess.session_id, picker)
     return render_template(
         "assessments/rectification.html",
         item=item,
+        picker=picker,
         form=form,
         follow_form=FollowUpForm(),
         reassess_form=reassess,
         empty=EmptyForm(),
+        confirm=ConfirmForm(),
     )
 
 
@@ -250,7 +373,7 @@ def rectification_report(item_id: int):
 @staff_required
 def rectification_close(item_id: int):
     item = db.get_or_404(Rectification, item_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.close_rectification(item)
     db.session.commit()
     flash(_("整改事项已销号。"), "success")

@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from assessments import charts, services, suggestions
+from assessments import charts, lists, services, suggestions
 from assessments.models import (
     Assessment,
     AssessmentSubject,
@@ -24,6 +24,7 @@ from assessments.models import (
 from core.times import local_today
 from extensions import db
 from voting import charts as voting_charts
+from voting.protocol.tally import rate_percent
 from voting.views import choice_labels, rules_text
 
 bp = Blueprint("assessments", __name__, url_prefix="/assessments")
@@ -38,9 +39,8 @@ def is_staff() -> bool:
 
 @bp.route("/")
 def index():
-    return render_template(
-        "assessments/index.html", assessments=services.public_assessments(), years=services.public_years()
-    )
+    listing, page = lists.assessments()
+    return render_template("assessments/index.html", listing=listing, page=page, years=services.public_years())
 
 
 def _visible_assessment(assessment_id: int) -> Assessment:
@@ -65,11 +65,14 @@ def detail(assessment_id: int):
                     "label": r.subject.title,
                     "value": charts.rate_fraction(r.rate),
                     "text": r.rate_percent,
-                    "colour": charts.GRADE_COLOURS[r.grade],
                 }
                 for r in res["rows"]
             ],
             line=charts.rate_fraction(assessment.rectify_below) if assessment.rectify_below else None,
+            line_label=_("整改线：满意率低于 %(rate)s", rate=rate_percent(assessment.rectify_below))
+            if assessment.rectify_below
+            else None,
+            meaning=_("条长 = 满意率"),
         )
         result = res["view"]["result"]
         chart_votes = voting_charts.stacked_bars(
@@ -79,6 +82,8 @@ def detail(assessment_id: int):
             choice_labels(),
             total=max(result["cast"], result["base"], 1),
             threshold=result["base"] / 2,
+            threshold_label=voting_charts.threshold_words("1/2"),
+            chart_id="votes",
         )
     return render_template(
         "assessments/detail.html",
@@ -104,18 +109,16 @@ def year(year: int):
                 "label": s["row"].subject.title,
                 "value": charts.rate_fraction(s["row"].rate),
                 "text": s["row"].rate_percent,
-                "colour": charts.GRADE_COLOURS[s["row"].grade],
             }
             for s in data["subjects"]
         ],
+        meaning=_("条长 = 满意率"),
     )
     chart_grades = charts.count_bars(
         "year-grades",
         _("%(y)d年测评等次分布", y=year),
-        [
-            {"label": labels[g], "count": data["grades"][g], "colour": charts.GRADE_COLOURS[g]}
-            for g in ("satisfied", "basic", "dissatisfied")
-        ],
+        [{"label": labels[g], "count": data["grades"][g]} for g in ("satisfied", "basic", "dissatisfied")],
+        meaning=_("条长 = 对象数"),
     )
     chart_turnout = charts.percent_bars(
         "year-turnout",
@@ -128,6 +131,7 @@ def year(year: int):
             }
             for t in data["turnout"]
         ],
+        meaning=_("条长 = 参与率"),
     )
     return render_template(
         "assessments/year.html",
@@ -142,9 +146,8 @@ def year(year: int):
 
 @bp.route("/rectifications")
 def rectifications():
-    return render_template(
-        "assessments/rectifications.html", items=services.open_rectifications(), labels=choice_labels()
-    )
+    listing, page = lists.rectifications()
+    return render_template("assessments/rectifications.html", listing=listing, page=page, labels=choice_labels())
 
 
 @bp.route("/subjects/<int:subject_id>/document")
@@ -155,8 +158,10 @@ def document(subject_id: int):
     path = services.document_path(subject)
     if path is None or not path.exists():
         abort(404)
+    # A download, never shown in the site's origin: whatever else an uploaded "PDF" holds
+    # (HTML, script) cannot run as a page of the site (issue 15).
     response = send_file(
-        path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf", as_attachment=False
+        path, mimetype="application/pdf", download_name=f"subject-{subject.id}.pdf", as_attachment=True
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -42,6 +42,9 @@ def create_table(engine: Engine) -> None:
 
 
 def create_app() -> Flask:
+    # An unauthenticated insert: for a benchmark machine only, never a production one.
+    if os.environ.get("YISHI_HTTPS") == "1":
+        raise RuntimeError("bench.baseline_app is a benchmark's baseline: it refuses to start with YISHI_HTTPS=1")
     app = Flask(__name__)
     engine = engine_for(os.environ["DATABASE_URL"])
 

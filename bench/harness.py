@@ -40,6 +40,11 @@ def environment(db_url: str, instance: Path) -> dict[str, str]:
             "YISHI_SECRET_KEY": "bench-secret-key",
             "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
             "YISHI_LOGIN_LIMIT": "100000 per minute",
+            # Several workers: Yishi refuses to start with memory:// counts (docs/deployment.md).
+            "YISHI_RATELIMIT_STORAGE": os.environ.get("YISHI_BENCH_REDIS_URL")
+            or os.environ.get("YISHI_TEST_REDIS_URL")
+            or "redis://127.0.0.1:6379/15",
+            "YISHI_RATELIMIT_PREFIX": f"yishi-bench-{os.getpid()}-{time.time_ns()}",
             "PYTHONPATH": str(ROOT),
         }
     )

@@ -12,6 +12,7 @@ import base64
 import datetime as dt
 import gzip
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import Date, DateTime, LargeBinary, func, inspect, select, text
@@ -45,19 +46,27 @@ def _tables():
     return [t for t in db.metadata.sorted_tables]
 
 
-def dump(path: Path) -> dict[str, int]:
-    """Write every row of every table to ``path`` (gzip-compressed JSON)."""
+def dump(path: Path, progress=None) -> dict[str, int]:
+    """Write every row of every table to ``path`` (gzip-compressed JSON);
+    ``progress(done, total)`` hears of the tables read (``core.jobs.cli_progress``)."""
     data = {
         "format": FORMAT,
         "alembic": db.session.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
         "tables": {},
     }
     counts = {}
-    for table in _tables():
+    tables = _tables()
+    for i, table in enumerate(tables):
         rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).mappings().all()
         data["tables"][table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
         counts[table.name] = len(rows)
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        if progress is not None:
+            progress(i + 1, len(tables))
+    # Readable by the owner alone from its first byte, whatever the umask, and an
+    # existing file's mode is narrowed before anything is written to it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as fh:
         json.dump(data, fh, ensure_ascii=False)
     return counts
 
@@ -73,13 +82,19 @@ def require_schema() -> None:
         )
 
 
-def restore(path: Path) -> dict[str, int]:
-    """Load a dump into this (migrated, empty) database; the caller commits."""
+def restore(path: Path, progress=None) -> dict[str, int]:
+    """Load a dump into this (migrated, empty) database; the caller commits.
+    ``progress(done, total)`` hears of the tables loaded."""
     data = _read_backup(path)
     require_schema()
     _require_revision(data)
     _require_empty()
-    counts = {table.name: _insert_rows(table, data["tables"].get(table.name, [])) for table in _tables()}
+    tables = _tables()
+    counts = {}
+    for i, table in enumerate(tables):
+        counts[table.name] = _insert_rows(table, data["tables"].get(table.name, []))
+        if progress is not None:
+            progress(i + 1, len(tables))
     if db.engine.dialect.name == "postgresql":
         _advance_sequences(counts)
     return counts

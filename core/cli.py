@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from core import audit
+from core.jobs import cli_progress
 from core.models import Congress, Role, Session, User
 from core.passwords import generate_initial_password, hash_password
 from core.roster import import_roster
@@ -105,7 +106,8 @@ def register_cli(app: Flask) -> None:
         congress = db.session.get(Congress, congress_id)
         if congress is None:
             raise click.ClickException(f"no congress {congress_id}")
-        result = import_roster(congress, csv_file.read_bytes())
+        with cli_progress("Importing deputies") as progress:
+            result = import_roster(congress, csv_file.read_bytes(), progress)
         if not result.ok:
             db.session.rollback()
             for line, message in result.errors:
@@ -139,8 +141,8 @@ def register_cli(app: Flask) -> None:
         """Dump the whole database to a portable, compressed JSON file."""
         from core.backup import dump
 
-        counts = dump(out)
-        os.chmod(out, 0o600)
+        with cli_progress("Backing up") as progress:
+            counts = dump(out, progress)  # mode 0600 from the first byte
         click.echo(f"{sum(counts.values())} rows in {len(counts)} tables written to {out}")
 
     @app.cli.command("restore")
@@ -150,7 +152,8 @@ def register_cli(app: Flask) -> None:
         from core.backup import restore as load
 
         try:
-            counts = load(source)
+            with cli_progress("Restoring") as progress:
+                counts = load(source, progress)
         except ValueError as exc:
             db.session.rollback()
             raise click.ClickException(str(exc)) from exc

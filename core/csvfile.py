@@ -1,11 +1,13 @@
-"""Spreadsheet files staff upload (rosters, candidate projects): CSV in UTF-8 or GBK,
-a header row naming the columns in Chinese or English, errors by line number."""
+"""Spreadsheet files: those staff upload (rosters, candidate projects: CSV in UTF-8 or
+GBK, a header row naming the columns in Chinese or English, errors by line number), and
+every CSV file the site writes (``write_csv``: no cell can run as a formula)."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
@@ -75,3 +77,46 @@ def _header_index(header: list[str], columns: Mapping[str, Sequence[str]]) -> di
 
 def _cell(cells: list[str], position: int | None) -> str:
     return cells[position].strip() if position is not None and position < len(cells) else ""
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and
+# carriage return, may shift it into one): "=HYPERLINK(...)", "+1+cmd|...", "-2+3", "@SUM(...)".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """One cell of a CSV file the site writes, as text a spreadsheet shows and never runs.
+
+    Text that starts with ``= + - @``, a tab or a carriage return gets a single quote in
+    front (OWASP's advice): Excel, LibreOffice and WPS then show it as text. This holds for
+    every text cell, even one that looks like a number ("-1" typed as a title becomes
+    "'-1"). Numbers the server computes (int, float, Decimal; not bool) are written as they
+    are, so a negative count or amount stays a number: they cannot carry a formula. None is
+    an empty cell.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def write_csv(fieldnames: Sequence[str], rows: Iterable[Mapping], *, bom: bool = True) -> str:
+    """CSV text of ``rows`` (dicts; keys not in ``fieldnames`` are left out, a list is
+    joined with ";"), every cell through ``safe_cell``, CRLF line ends, and a BOM so that
+    Excel opens Chinese text correctly. The one way the site writes CSV (a test checks)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_cell(name) for name in fieldnames])
+    for row in rows:
+        cells = []
+        for name in fieldnames:
+            value = row.get(name)
+            if isinstance(value, (list, tuple)):
+                value = ";".join(map(str, value))
+            cells.append(safe_cell(value))
+        writer.writerow(cells)
+    return ("\ufeff" if bom else "") + out.getvalue()

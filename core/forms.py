@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from core.errors import fail
 
@@ -50,6 +50,28 @@ class EmptyForm(FlaskForm):
     """A form with nothing but the CSRF token, for POST buttons."""
 
     submit = SubmitField(_l("确定"))
+
+
+def confirm_message() -> str:
+    return _("这一步不能撤销：请先勾选“我已核对，确认执行”，再提交。")
+
+
+class ConfirmForm(FlaskForm):
+    """A POST button before an irreversible step (open, close, publish, delete, void,
+    draw lots): the box must be ticked, or the request is refused (``confirm_or_fail``).
+    No script: the page shows the box beside the button (``_forms.html`` ``confirm_button``)."""
+
+    confirm = BooleanField(_l("我已核对，确认执行"))
+    submit = SubmitField(_l("确定"))
+
+
+def confirm_or_fail(form: FlaskForm | None = None) -> None:
+    """Go on only with a valid POST whose ``confirm`` box is ticked: 400 for a missing
+    CSRF token, 422 with a plain message when the box is not ticked."""
+    form = form if form is not None else ConfirmForm()
+    form_or_fail(form)
+    if not form.confirm.data:
+        fail(422, confirm_message())
 
 
 class LoginForm(FlaskForm):
@@ -110,3 +132,42 @@ class SessionForm(FlaskForm):
 class StaffCheckinForm(FlaskForm):
     code = StringField(_l("代表证号"), validators=[DataRequired(), Length(max=32)])
     submit = SubmitField(_l("签到"))
+
+
+def account_role_choices():
+    return [("staff", _l("工作人员")), ("lead_unit", _l("承办单位"))]
+
+
+class AccountForm(FlaskForm):
+    """A staff or lead-unit account made on the web (deputies come with the roster)."""
+
+    role = SelectField(_l("账号类型"), choices=account_role_choices())
+    username = StringField(
+        _l("登录账号"),
+        validators=[
+            DataRequired(_l("请填写登录账号。")),
+            Length(max=64, message=_l("不能超过 64 个字符。")),
+            Regexp(
+                r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                message=_l("只能用字母、数字和 . _ -，并以字母或数字开头。"),
+            ),
+        ],
+        description=_l("例如：zhangsan 或 zhujianju"),
+    )
+    display_name = StringField(
+        _l("姓名或名称"),
+        validators=[DataRequired(_l("请填写姓名或名称。")), Length(max=64, message=_l("不能超过 64 个字。"))],
+    )
+    lead_unit = StringField(
+        _l("承办单位名称"),
+        validators=[Optional(), Length(max=120, message=_l("不能超过 120 个字。"))],
+        description=_l("只在账号类型为承办单位时填写，例如：县住房和城乡建设局。"),
+    )
+    submit = SubmitField(_l("创建账号"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.role.data == "lead_unit" and not (self.lead_unit.data or "").strip():
+            self.lead_unit.errors = [*self.lead_unit.errors, _l("承办单位账号须填写承办单位名称。")]
+            ok = False
+        return ok

@@ -86,25 +86,42 @@ def hold(kind: str, payload: dict) -> str:
     """Seal ``payload`` for this browser and return the hold's id (for the URL).
 
     The caller commits, together with whatever made the secret."""
+    hold_id, key = reserve()
+    seal(hold_id, key, kind, payload)
+    return hold_id
+
+
+def reserve() -> tuple[str, bytes]:
+    """A hold's id and key, the key put in this browser's session now, for a payload
+    sealed later by ``seal`` (a background job's: see ``core.jobs``). The key is
+    handed to the job in memory only; until the job seals, ``read`` answers 404."""
     purge_expired()
     hold_id = secrets.token_urlsafe(16)
     key = AESGCM.generate_key(bit_length=256)
-    nonce = os.urandom(12)
-    data = zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
-    sealed = nonce + AESGCM(key).encrypt(nonce, data, _aad(hold_id, kind))
-    db.session.add(HeldSecret(id=hold_id, kind=kind, sealed=sealed))
     entries = [*_entries(), [hold_id, _b64(key), _owner()]]
     for dropped, *_rest in entries[:-MAX_HELD]:
         db.session.execute(delete(HeldSecret).where(HeldSecret.id == dropped))
     session[SESSION_KEY] = entries[-MAX_HELD:]
-    return hold_id
+    return hold_id, key
+
+
+def seal(hold_id: str, key: bytes, kind: str, payload: dict) -> None:
+    """Store ``payload`` sealed under a reserved key. The caller commits."""
+    nonce = os.urandom(12)
+    data = zlib.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    sealed = nonce + AESGCM(key).encrypt(nonce, data, _aad(hold_id, kind))
+    db.session.add(HeldSecret(id=hold_id, kind=kind, sealed=sealed))
 
 
 def hold_passwords(congress_id: int, created: list, back: str) -> str:
     """Hold new initial passwords, ``[(deputy, password), …]``, for the ``core.passwords``
     page; ``back`` is where "noted" leads."""
+    return hold("passwords", passwords_payload(congress_id, created, back))
+
+
+def passwords_payload(congress_id: int, created: list, back: str) -> dict:
     rows = [[d.code, d.name, d.delegation, password] for d, password in created]
-    return hold("passwords", {"congress_id": congress_id, "rows": rows, "back": back})
+    return {"congress_id": congress_id, "rows": rows, "back": back}
 
 
 def read(kind: str, hold_id: str) -> dict:

@@ -54,6 +54,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     must_change_password: Mapped[bool] = mapped_column(default=True)
+    # Saved in the session cookie at login; a cookie naming another version is not logged
+    # in. Raised by ``core.auth.end_sessions`` (logout, password change or reset, deactivation).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputy.id"), unique=True)
     lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("lead_unit.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -190,3 +193,24 @@ class HeldSecret(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Job(db.Model):
+    """Long work run outside the request (see ``core.jobs``): a roster import, a poll's
+    close. The page that started it, and the staff's job list, read its state."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(String(200), default="")  # what it works on, in words
+    result: Mapped[dict | None] = mapped_column(JSON)  # a summary, and where to go next
+    error: Mapped[str | None] = mapped_column(Text)  # in plain language
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)  # the heartbeat
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    created_by: Mapped[User | None] = relationship()

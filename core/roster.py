@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -72,16 +73,32 @@ def _row_problems(row: dict[str, str], seen: dict[str, int]) -> list[str]:
     return problems
 
 
-def import_roster(congress: Congress, data: bytes) -> ImportResult:
+def import_roster(congress: Congress, data: bytes, progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Import deputies into ``congress``; nothing is added if any row is bad.
 
     Creates a deputy account per row with a generated initial password, which the
     caller shows once; only its hash is stored. The caller commits.
     """
     result = ImportResult()
-    rows, result.errors = parse_roster(data)
-    if result.errors:
-        return result
+    rows, result.errors = check_roster(congress, data)
+    if not result.errors:
+        result.created = create_deputies(congress, rows, progress)
+    return result
+
+
+def check_roster(congress: Congress, data: bytes) -> tuple[list[dict], list[tuple[int, str]]]:
+    """The file's rows and its problems by line, against the file itself and what the
+    database holds: quick, so the page answers at once; ``create_deputies`` is the
+    slow part (one password hash per row)."""
+    rows, errors = parse_roster(data)
+    if errors:
+        return rows, errors
+    return rows, _taken(congress, rows)
+
+
+def _taken(congress: Congress, rows: list[dict]) -> list[tuple[int, str]]:
+    """Rows whose code the congress or the accounts already hold."""
+    errors: list[tuple[int, str]] = []
     codes = [r["code"] for r in rows]
     taken_codes = set(
         db.session.scalars(select(Deputy.code).where(Deputy.congress_id == congress.id, Deputy.code.in_(codes)))
@@ -89,12 +106,47 @@ def import_roster(congress: Congress, data: bytes) -> ImportResult:
     taken_users = set(db.session.scalars(select(User.username).where(User.username.in_(codes))))
     for row in rows:
         if row["code"] in taken_codes:
-            result.errors.append((row["line"], _("代表证号 %(code)s 已在名册中", code=row["code"])))
+            errors.append((row["line"], _("代表证号 %(code)s 已在名册中", code=row["code"])))
         elif row["code"] in taken_users:
-            result.errors.append((row["line"], _("账号 %(code)s 已被占用", code=row["code"])))
-    if result.errors:
-        return result
-    for row in rows:
+            errors.append((row["line"], _("账号 %(code)s 已被占用", code=row["code"])))
+    return errors
+
+
+def run_import_job(job, params: dict, progress: Callable[[int, int], None]) -> dict:
+    """The roster import's background part (``core.jobs``): the checked rows become
+    deputies and accounts, all or nothing; the initial passwords are sealed for the
+    browser that uploaded the file (the hold it reserved)."""
+    from flask import url_for
+
+    from core import held
+    from core.jobs import JobFailed
+
+    congress = db.session.get(Congress, params["congress_id"])
+    if congress is None:
+        raise JobFailed(_("这个人民代表大会已被删除，名册没有导入。"))
+    rows = params["rows"]
+    errors = _taken(congress, rows)  # another import may have come first
+    if errors:
+        listed = _("；").join(_("第 %(line)d 行：%(problem)s", line=line, problem=p) for line, p in errors[:5])
+        raise JobFailed(_("未导入：%(problems)s。请修改文件后重新上传。", problems=listed))
+    created = create_deputies(congress, rows, progress)
+    held_id, key = params["hold"]
+    held.seal(held_id, key, "passwords", held.passwords_payload(congress.id, created, params["back"]))
+    db.session.commit()
+    return {
+        "summary": _("已导入 %(n)d 名代表，并为每人生成了初始密码。", n=len(created)),
+        "next": url_for("core.passwords", congress_id=congress.id, held_id=held_id),
+        "next_label": _("查看并打印初始密码"),
+    }
+
+
+def create_deputies(
+    congress: Congress, rows: list[dict], progress: Callable[[int, int], None] | None = None
+) -> list[tuple[Deputy, str]]:
+    """Add checked rows as deputies with accounts; ``progress(done, total)`` is called
+    as rows are made. The caller commits (all or nothing)."""
+    created = []
+    for i, row in enumerate(rows):
         deputy = Deputy(
             congress=congress,
             code=row["code"],
@@ -114,10 +166,14 @@ def import_roster(congress: Congress, data: bytes) -> ImportResult:
                 must_change_password=True,
             )
         )
-        result.created.append((deputy, password))
+        created.append((deputy, password))
+        if progress is not None and (i + 1) % 50 == 0:
+            progress(i + 1, len(rows))
     db.session.flush()
     audit.record("roster.import", "congress", congress.id, {"count": len(rows)})
-    return result
+    if progress is not None:
+        progress(len(rows), len(rows))
+    return created
 
 
 def delete_deputy(deputy: Deputy) -> bool:

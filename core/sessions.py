@@ -28,6 +28,34 @@ def session_choices(placeholder: str | None = None, *, where=None) -> list[tuple
     return choices if placeholder is None else [(0, placeholder), *choices]
 
 
+def sessions_page(*, per_page: int = 20, where=None, q_arg: str = "sq", page_arg: str = "sp"):
+    """A session picker's page (``core.paging``): sessions searched by their or their
+    congress's name (the URL's ``sq``), newest first, a page (``sp``) at a time.
+    ``where`` narrows them as in ``session_choices``."""
+    from core.models import Congress
+    from core.paging import paginate
+
+    query = (
+        select(Session)
+        .join(Congress, Congress.id == Session.congress_id)
+        .order_by(Session.starts_on.desc(), Session.id.desc())
+    )
+    if where is not None:
+        query = query.where(where)
+    return paginate(query, columns=(Session.name, Congress.name), per_page=per_page, q_arg=q_arg, page_arg=page_arg)
+
+
+def picker_choices(page, current_id: int | None, placeholder: str | None = None) -> list[tuple[int, str]]:
+    """A select's choices from a ``sessions_page``: its sessions, the current choice
+    first when it is not on the page, and ``placeholder`` as choice 0."""
+    sessions = list(page.items) if page is not None else []
+    current = db.session.get(Session, current_id) if current_id else None
+    if current is not None and current not in sessions:
+        sessions.insert(0, current)
+    choices = [(s.id, f"{s.congress.name} · {s.name}") for s in sessions]
+    return choices if placeholder is None else [(0, placeholder), *choices]
+
+
 def check_in(session: Session, deputy: Deputy, *, method: str, by: User | None) -> bool:
     """Record the deputy as present; False when already checked in (idempotent).
 
@@ -64,6 +92,20 @@ def roster_with_checkins(session: Session) -> list[tuple[Deputy, CheckIn | None]
         .order_by(Deputy.delegation, Deputy.code)
     ).all()
     return [(d, c) for d, c in rows]
+
+
+def roster_page(session: Session, *, per_page: int = 50):
+    """``roster_with_checkins`` searched (code, name, delegation) and a page at a time
+    (``core.paging``): items are ``(deputy, check-in or None)``."""
+    from core.paging import paginate
+
+    query = (
+        select(Deputy, CheckIn)
+        .outerjoin(CheckIn, (CheckIn.deputy_id == Deputy.id) & (CheckIn.session_id == session.id))
+        .where(Deputy.congress_id == session.congress_id)
+        .order_by(Deputy.delegation, Deputy.code)
+    )
+    return paginate(query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=per_page, scalars=False)
 
 
 def renew_secret(session: Session) -> None:

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from core import audit, held, hooks, sessions
-from core.auth import safe_next
+from core import audit, held, hooks, jobs, sessions
+from core.auth import end_sessions, safe_next
 from core.errors import fail
 from core.forms import (
     CongressForm,
@@ -34,9 +34,10 @@ from core.forms import (
 )
 from core.hooks import Page
 from core.models import AuditEntry, Congress, Deputy, Session
+from core.paging import paginate
 from core.passwords import generate_initial_password, hash_password
 from core.permissions import deputy_required, staff_required
-from core.roster import delete_deputy, import_roster
+from core.roster import check_roster, delete_deputy
 from core.routing import bounded_int
 from extensions import db
 
@@ -124,7 +125,22 @@ def congress(congress_id: int):
         congress=congress,
         session_form=SessionForm(),
         button=EmptyForm(),
+        roster=roster_page(congress),
+        roster_size=roster_size(congress),
     )
+
+
+ROSTER_PAGE = 50
+
+
+def roster_page(congress: Congress):
+    """The roster, searched by code, name or delegation, a page at a time."""
+    query = select(Deputy).where(Deputy.congress_id == congress.id).order_by(Deputy.code)
+    return paginate(query, columns=(Deputy.code, Deputy.name, Deputy.delegation), per_page=ROSTER_PAGE)
+
+
+def roster_size(congress: Congress) -> int:
+    return db.session.scalar(select(func.count(Deputy.id)).where(Deputy.congress_id == congress.id)) or 0
 
 
 @bp.route("/congresses/<int:congress_id>/import", methods=["GET", "POST"])
@@ -133,16 +149,24 @@ def roster_import(congress_id: int):
     congress = db.get_or_404(Congress, congress_id)
     form = RosterImportForm()
     if form.validate_on_submit():
-        result = import_roster(congress, form.file.data.read())
-        if not result.ok:
+        # The file is checked here, at once; the accounts (one password hash each) are
+        # made by a background job whose page shows the progress (core.jobs).
+        rows, errors = check_roster(congress, form.file.data.read())
+        if errors:
             db.session.rollback()
             return (
-                render_template("core/import.html", congress=congress, form=form, errors=result.errors),
+                render_template("core/import.html", congress=congress, form=form, errors=errors),
                 422,
             )
-        held_id = held.hold_passwords(congress.id, result.created, url_for("core.congress", congress_id=congress.id))
+        held_id, key = held.reserve()
         db.session.commit()
-        return redirect(url_for("core.passwords", congress_id=congress.id, held_id=held_id), 303)
+        params = {
+            "congress_id": congress.id,
+            "rows": rows,
+            "hold": (held_id, key),
+            "back": url_for("core.congress", congress_id=congress.id),
+        }
+        return jobs.respond(jobs.start("roster_import", congress.name, params, total=len(rows)))
     return render_template("core/import.html", congress=congress, form=form, errors=[]), form_status(form)
 
 
@@ -152,6 +176,8 @@ def deputy_active(deputy_id: int):
     deputy = db.get_or_404(Deputy, deputy_id)
     form_or_fail(EmptyForm())
     deputy.active = not deputy.active
+    if not deputy.active and deputy.user is not None:
+        end_sessions(deputy.user)
     audit.record(
         "deputy.activate" if deputy.active else "deputy.deactivate",
         "deputy",
@@ -187,6 +213,7 @@ def deputy_reset_password(deputy_id: int):
     password = generate_initial_password()
     deputy.user.password_hash = hash_password(password, initial=True)
     deputy.user.must_change_password = True
+    end_sessions(deputy.user)  # whoever holds a session of the account is logged out
     audit.record("deputy.password_reset", "deputy", deputy.id, on_behalf_of=deputy.code)
     back = url_for("core.congress", congress_id=deputy.congress_id)
     held_id = held.hold_passwords(deputy.congress_id, [(deputy, password)], back)
@@ -226,7 +253,14 @@ def session_create(congress_id: int):
     congress = db.get_or_404(Congress, congress_id)
     form = SessionForm()
     if not form.validate_on_submit():
-        page = render_template("core/congress.html", congress=congress, session_form=form, button=EmptyForm())
+        page = render_template(
+            "core/congress.html",
+            congress=congress,
+            session_form=form,
+            button=EmptyForm(),
+            roster=roster_page(congress),
+            roster_size=roster_size(congress),
+        )
         return page, form_status(form)
     item = Session(
         congress=congress,
@@ -248,7 +282,7 @@ def session(session_id: int):
     return render_template(
         "core/session.html",
         item=item,
-        roster=sessions.roster_with_checkins(item),
+        roster=sessions.roster_page(item, per_page=ROSTER_PAGE),
         button=EmptyForm(),
         code_form=StaffCheckinForm(),
         counts=sessions.counts(item),
@@ -278,7 +312,9 @@ def staff_checkin(session_id: int):
     else:
         flash(_("%(name)s 签到成功。", name=deputy.name), "success")
     db.session.commit()
-    return redirect(url_for("core.session", session_id=item.id) + f"#d-{deputy.code}")
+    # Back to the roster as the clerk was searching it (the deputy is on that page).
+    back_q = (request.form.get("q") or "").strip()[:100] or None
+    return redirect(url_for("core.session", session_id=item.id, q=back_q) + f"#d-{deputy.code}")
 
 
 @bp.route("/sessions/<int:session_id>/qr.svg")

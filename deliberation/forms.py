@@ -136,6 +136,8 @@ class DrawForm(FlaskForm):
 
 class AnnounceForm(FlaskForm):
     confirm_short_notice = BooleanField(_l("公告期不足，仍然发布"))
+    # Publishing cannot be undone: core.forms.confirm_or_fail asks for this box.
+    confirm = BooleanField(_l("我已核对，确认执行"))
     submit = SubmitField(_l("发布公告"))
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.forms import EmptyForm, form_or_fail, form_status
+from core.forms import ConfirmForm, EmptyForm, confirm_or_fail, form_or_fail, form_status
 from core.models import LeadUnit
 from core.permissions import roles_required, staff_required
 from core.times import local_today, to_local, to_utc
@@ -96,6 +96,8 @@ def meeting_new():
 @staff_required
 def meeting_edit(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
+    if meeting.is_closed:
+        raise services.DeliberationError(409, _("会议已结束，不能再修改。"))
     form = MeetingForm(obj=meeting if request.method == "GET" else None)
     if request.method == "GET":
         for name in ("starts_at", "ends_at", "signup_deadline"):
@@ -106,6 +108,18 @@ def meeting_edit(meeting_id: int):
         flash(_("会议信息已保存。"), "success")
         return _back(meeting.id)
     return render_template("deliberation/staff/meeting_form.html", form=form, meeting=meeting), form_status(form)
+
+
+@bp.route("/<int:meeting_id>/delete", methods=["POST"])
+@staff_required
+def meeting_delete(meeting_id: int):
+    meeting = services.get_meeting(meeting_id)
+    confirm_or_fail()
+    topic = meeting.topic
+    services.delete_meeting(meeting)
+    db.session.commit()
+    flash(_("会议草稿“%(topic)s”已删除。", topic=topic), "success")
+    return redirect(url_for("deliberation_staff.meetings"), 303)
 
 
 @bp.route("/<int:meeting_id>")
@@ -124,6 +138,7 @@ def _meeting_page(meeting, draw_form: DrawForm | None = None, draw_error: str | 
         draw_form=draw_form or DrawForm(),
         draw_error=draw_error,
         button=EmptyForm(),
+        confirm=ConfirmForm(),
         days=services.notice_days(meeting),
         required=services.required_notice_days(),
         short=services.short_notice(meeting),
@@ -147,7 +162,7 @@ def agenda_add(meeting_id: int):
 def announce(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
     form = AnnounceForm()
-    form_or_fail(form)
+    confirm_or_fail(form)
     services.announce(meeting, confirm_short_notice=form.confirm_short_notice.data)
     db.session.commit()
     flash(_("公告已发布。"), "success")
@@ -158,7 +173,7 @@ def announce(meeting_id: int):
 @staff_required
 def close(meeting_id: int):
     meeting = services.get_meeting(meeting_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.close_meeting(meeting)
     db.session.commit()
     flash(_("会议已结束，总结报告已公布。"), "success")
@@ -351,6 +366,7 @@ def decisions(meeting_id: int):
         form=form,
         hands_form=HandsForm,
         button=EmptyForm(),
+        confirm=ConfirmForm(),
         present=present,
         quorum=services.quorum_met(meeting.members, present),
     ), form_status(form)
@@ -383,7 +399,7 @@ def decision_codes(decision_id: int):
 @staff_required
 def decision_open(decision_id: int):
     decision = db.get_or_404(Decision, decision_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     services.open_vote(decision)
     db.session.commit()
     flash(_("表决已开始。"), "success")
@@ -394,7 +410,7 @@ def decision_open(decision_id: int):
 @staff_required
 def decision_close(decision_id: int):
     decision = db.get_or_404(Decision, decision_id)
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     meeting_id = decision.meeting_id
     services.close_vote(decision)
     db.session.commit()

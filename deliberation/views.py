@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from core import held
 from core.forms import form_or_fail, form_status
 from core.sessions import qr_svg
-from deliberation import ical, services
+from deliberation import ical, lists, services
 from deliberation.forms import (
     CodeForm,
     OpinionForm,
@@ -42,9 +42,8 @@ def public_post_limit() -> str:
 
 @bp.route("/")
 def index():
-    return render_template(
-        "deliberation/index.html", upcoming=services.upcoming_meetings(), past=services.past_meetings()
-    )
+    listing, upcoming, past = lists.meetings()
+    return render_template("deliberation/index.html", listing=listing, upcoming=upcoming, page=past)
 
 
 @bp.route("/<int:meeting_id>")
@@ -194,10 +193,12 @@ def opinion_done(meeting_id: int, held_id: str):
 @bp.route("/<int:meeting_id>/reply")
 def reply_page(meeting_id: int):
     meeting = services.get_public_meeting(meeting_id)
+    listing, page = lists.opinions(meeting)
     return render_template(
         "deliberation/reply.html",
         meeting=meeting,
-        opinions=services.public_opinions(meeting),
+        listing=listing,
+        page=page,
         decisions=[d for d in meeting.decisions if d.is_recorded],
         counts=services.attendance(meeting),
     )

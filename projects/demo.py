@@ -17,7 +17,15 @@ from core.hooks import DemoRun
 from core.models import Congress, Deputy, LeadUnit, User
 from extensions import db
 from projects import progress, services
-from projects.models import Project, ProjectPoll, ProjectStatus, ProposalCall, Suggestion, SuggestionStatus
+from projects.models import (
+    Project,
+    ProjectPoll,
+    ProjectStatus,
+    ProposalCall,
+    Suggestion,
+    SuggestionReview,
+    SuggestionStatus,
+)
 from voting import demo as voting_demo
 from voting import services as polls
 from voting import specs
@@ -187,7 +195,18 @@ def _suggestions(call: ProposalCall, rng: random.Random) -> tuple[list, list, li
         )
         for t, reason in REJECTED
     ]
-    db.session.add_all(merged + rejected)
+    # One from the public form that waits for review: the staff's queue is not empty.
+    waiting = Suggestion(
+        call=call,
+        title="菜市场门口增设非机动车停放点",
+        category="transport",
+        location=PLACES[0],
+        description="早市时电动车乱停，行人无处落脚，建议划线设置停放点。",
+        status=SuggestionStatus.PENDING,
+        review=SuggestionReview.PENDING,
+        source="web",
+    )
+    db.session.add_all([*merged, *rejected, waiting])
     return main, merged, rejected
 
 
@@ -265,8 +284,9 @@ def seed_demo(today: date) -> list[str]:
     lines = [
         (
             f"  projects 民生实事:   /projects/{year} ({len(projects)} candidates, {len(elected)} elected, "
-            f"{len(main) + len(merged) + len(rejected)} suggestions)"
+            f"{len(main) + len(merged) + len(rejected)} public suggestions)"
         ),
+        "  review 建议审核:     /staff/projects/review (one suggestion waits)",
         f"  progress 进度公示:   /projects/{year}/progress",
         "  suggest 提建议:      /suggest (open a call for next year at /staff/projects/calls/new)",
     ]

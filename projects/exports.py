@@ -5,13 +5,12 @@ and ``category_key`` (the last column, so earlier columns keep their places) the
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from flask import url_for
 from flask_babel import force_locale
 
+from core.csvfile import write_csv
 from projects import progress, services
 from projects.models import SUGGESTION_CATEGORIES, Project, category_label
 
@@ -80,7 +79,7 @@ def suggestions(year: int) -> list[dict]:
     with force_locale("zh"):
         names = {key: category_label(key) for key in SUGGESTION_CATEGORIES}
     rows = []
-    for s in call.suggestions:
+    for s in services.public_suggestions(call):  # never one awaiting or refused review
         project = s.project
         rows.append(
             {
@@ -176,15 +175,9 @@ def rows_for(kind: str, year: int, today: date) -> list[dict]:
 
 
 def to_csv(kind: str, rows: list[dict]) -> str:
-    """CSV text with a BOM, so that Excel opens the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=KINDS[kind], extrasaction="ignore", lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {k: (";".join(map(str, v)) if isinstance(v, list) else ("" if v is None else v)) for k, v in row.items()}
-        )
-    return "\ufeff" + out.getvalue()
+    """CSV text with a BOM, so that Excel opens the Chinese correctly; a text cell that a
+    spreadsheet would run as a formula starts with a quote (``core.csvfile.write_csv``)."""
+    return write_csv(KINDS[kind], rows)
 
 
 def links(year: int) -> dict[str, dict[str, str]]:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
+    BooleanField,
     DateField,
     IntegerField,
     SelectField,
@@ -107,11 +108,13 @@ class RejectForm(FlaskForm):
         filters=[_strip],
         validators=[DataRequired(_l("请填写不予采纳的理由。")), Length(max=1000)],
     )
+    confirm = BooleanField(_l("确认（理由将公开，无法撤销）"))
     submit = SubmitField(_l("不予采纳"))
 
 
 class MergeForm(FlaskForm):
     target = IntegerField(_l("合并到建议编号"), validators=[DataRequired(_l("请填写要合并到的建议编号。"))])
+    confirm = BooleanField(_l("确认（无法撤销）"))
     submit = SubmitField(_l("合并"))
 
 
@@ -134,9 +137,17 @@ class CandidateImportForm(FlaskForm):
 
 class VoteForm(FlaskForm):
     session_id = SelectField(_l("会议"), coerce=int)
-    seats = IntegerField(_l("应选数"), validators=[DataRequired(), NumberRange(min=1, max=500)])
+    seats = IntegerField(
+        _l("应选数"),
+        validators=[
+            DataRequired(_l("请填写应选数。")),
+            NumberRange(min=1, max=500, message=_l("应选数须是 1 到 500 之间的整数。")),
+        ],
+    )
     max_yes = IntegerField(
-        _l("每票最多同意数"), validators=[Optional(), NumberRange(min=1, max=500)], description=_l("不填则等于应选数")
+        _l("每票最多同意数"),
+        validators=[Optional(), NumberRange(min=1, max=500, message=_l("每票最多同意数须是 1 到 500 之间的整数。"))],
+        description=_l("不填则等于应选数"),
     )
     base = SelectField(
         _l("计算基数"), choices=[("electorate", _l("全体代表（应到）")), ("present", _l("出席代表（实到）"))]
@@ -187,3 +198,26 @@ class NoteForm(FlaskForm):
         _l("发现问题 / 整改建议（选填，每行一项）"), filters=[_strip], validators=[Optional(), Length(max=5000)]
     )
     submit = SubmitField(_l("提交视察记录"))
+
+
+class TrackForm(FlaskForm):
+    """The author's tracking code of a suggestion (its review and handling)."""
+
+    code = StringField(
+        _l("查询码"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请输入查询码。")), Length(max=24)],
+        description=_l("提交建议后显示的 16 位码，如 K7QF-M2XA-3PRT-9WXC。"),
+    )
+    submit = SubmitField(_l("查询"))
+
+
+class RefuseForm(FlaskForm):
+    """Staff do not publish a suggestion: the reason goes to its author."""
+
+    reason = TextAreaField(
+        _l("不予公开的理由"),
+        filters=[_strip],
+        validators=[DataRequired(_l("请填写不予公开的理由。")), Length(max=1000)],
+    )
+    submit = SubmitField(_l("不予公开"))

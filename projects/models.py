@@ -37,6 +37,16 @@ class SuggestionStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class SuggestionReview(StrEnum):
+    """The values of ``Suggestion.review``: a citizen's suggestion is public only once
+    staff approve it; until then (or if refused) only its author, with the tracking
+    code, and staff see it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class ProjectStatus(StrEnum):
     """The values of ``Project.status``: a candidate until the vote elects it or not."""
 
@@ -137,6 +147,8 @@ class Suggestion(db.Model):
         CheckConstraint("status != 'merged' OR merged_into_id IS NOT NULL", name="merged_into"),
         CheckConstraint("merged_into_id IS NULL OR merged_into_id != id", name="not_self"),
         CheckConstraint(_in("category", SUGGESTION_CATEGORIES), name="category"),
+        CheckConstraint("review IN ('pending', 'approved', 'rejected')", name="review"),
+        CheckConstraint("review != 'rejected' OR review_reason IS NOT NULL", name="review_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,6 +165,14 @@ class Suggestion(db.Model):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestion.id"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     moderated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Publication (审核): rows from before migration 0011 and staff's own are approved;
+    # the public form stores pending (``services.submit_suggestion``).
+    review: Mapped[str] = mapped_column(
+        String(16), default=SuggestionReview.APPROVED, server_default=SuggestionReview.APPROVED.value, index=True
+    )
+    review_reason: Mapped[str | None] = mapped_column(Text)  # why it is not published
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    tracking_hash: Mapped[str | None] = mapped_column(String(64), unique=True)  # of the author's code
 
     call: Mapped[ProposalCall] = relationship(back_populates="suggestions")
     merged_into: Mapped[Suggestion | None] = relationship(remote_side="Suggestion.id")
@@ -164,7 +184,7 @@ class Suggestion(db.Model):
     def status_label(self) -> str:
         return str(
             {
-                SuggestionStatus.PENDING: _l("待审核"),
+                SuggestionStatus.PENDING: _l("待处理"),
                 SuggestionStatus.ACCEPTED: _l("已采纳"),
                 SuggestionStatus.MERGED: _l("已合并"),
                 SuggestionStatus.REJECTED: _l("未采纳"),
@@ -174,6 +194,30 @@ class Suggestion(db.Model):
     @property
     def category_label(self) -> str:
         return category_label(self.category)
+
+    @property
+    def is_public(self) -> bool:
+        """Approved by staff (or from before review existed): shown to everyone."""
+        return self.review == SuggestionReview.APPROVED
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        return self.review == SuggestionReview.PENDING
+
+    @property
+    def is_refused(self) -> bool:
+        """Not published by staff; ``review_reason`` says why (to the author only)."""
+        return self.review == SuggestionReview.REJECTED
+
+    @property
+    def review_label(self) -> str:
+        return str(
+            {
+                SuggestionReview.PENDING: _l("待审核"),
+                SuggestionReview.APPROVED: _l("已公开"),
+                SuggestionReview.REJECTED: _l("未通过审核"),
+            }[self.review]
+        )
 
     @property
     def is_pending(self) -> bool:

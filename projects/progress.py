@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core import audit
 from core.models import Deputy, User, utcnow
+from core.uploads import ImageRefused, reencode_image
 from extensions import db
 from projects.models import (
     InspectionNote,
@@ -88,17 +89,6 @@ def remove_member(member: MonitoringMember) -> None:
 # --- Photos ----------------------------------------------------------------------------
 
 
-def sniff_image(head: bytes) -> str | None:
-    """The image type by its first bytes (JPEG, PNG, WebP), whatever the file claims."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 @dataclass
 class Photo:
     """A checked upload, not yet written."""
@@ -113,7 +103,9 @@ def max_photo_bytes() -> int:
 
 
 def check_photos(files) -> list[Photo]:
-    """Read and check uploaded files (type by content, size); refuses the lot on any bad one."""
+    """Read, check and re-encode uploaded files (``core.uploads``: decoded by Pillow, the
+    metadata and anything else but the pixels dropped, the size bounded); refuses the lot
+    on any bad one."""
     limit = max_photo_bytes()
     photos: list[Photo] = []
     files = [f for f in files if f and getattr(f, "filename", "")]
@@ -126,10 +118,11 @@ def check_photos(files) -> list[Photo]:
             raise CycleError(422, _("照片“%(name)s”是空文件。", name=name))
         if len(data) > limit:
             raise CycleError(413, _("照片“%(name)s”超过 %(mb)s MB 的上限。", name=name, mb=f"{limit / 1024 / 1024:g}"))
-        content_type = sniff_image(data[:16])
-        if content_type is None:
-            raise CycleError(422, _("“%(name)s”不是 JPEG、PNG 或 WebP 图片。", name=name))
-        photos.append(Photo(data, content_type, name))
+        try:
+            clean, content_type = reencode_image(data, name=name, declared=storage.mimetype)
+        except ImageRefused as exc:
+            raise CycleError(exc.status, str(exc)) from exc
+        photos.append(Photo(clean, content_type, name))
     return photos
 
 

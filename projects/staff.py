@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core.errors import fail
-from core.forms import EmptyForm, form_or_fail, form_status
+from core.forms import ConfirmForm, EmptyForm, confirm_or_fail, form_or_fail, form_status
 from core.models import Deputy, LeadUnit, Session
 from core.permissions import staff_required
 from core.routing import bounded_int_text
@@ -42,7 +42,7 @@ def _suggestion_choices(year: int, project=None) -> list[tuple[int, str]]:
     return [
         (s.id, f"#{s.id} {s.title}")
         for s in call.suggestions
-        if s.may_feed_candidate and (not s.projects or s.projects[0] is project)
+        if s.is_public and s.may_feed_candidate and (not s.projects or s.projects[0] is project)
     ]
 
 
@@ -92,6 +92,7 @@ def staff_year(year: int):
         projects=projects,
         outcome=services.vote_outcome(year),
         button=EmptyForm(),
+        confirm=ConfirmForm(),
         reject_form=RejectForm(),
         merge_form=MergeForm(),
         locked={p.id: services.is_locked(p) for p in projects},
@@ -100,6 +101,12 @@ def staff_year(year: int):
 
 
 # --- Moderation ------------------------------------------------------------------------
+
+
+def _confirmed(form) -> None:
+    """Rejecting or merging is published at once: the form's box must be ticked."""
+    if form.is_submitted() and not form.confirm.data:
+        confirm_or_fail()
 
 
 def _back(s: Suggestion):
@@ -122,6 +129,7 @@ def suggestion_accept(suggestion_id: int):
 def suggestion_reject(suggestion_id: int):
     s = db.get_or_404(Suggestion, suggestion_id)
     form = RejectForm()
+    _confirmed(form)
     form_or_fail(form, _("请填写不予采纳的理由（不超过 1000 字）。"))
     services.reject_suggestion(s, form.reason.data)
     db.session.commit()
@@ -134,6 +142,7 @@ def suggestion_reject(suggestion_id: int):
 def suggestion_merge(suggestion_id: int):
     s = db.get_or_404(Suggestion, suggestion_id)
     form = MergeForm()
+    _confirmed(form)
     form_or_fail(form, _("请填写要合并到的建议编号。"))
     services.merge_suggestion(s, db.session.get(Suggestion, form.target.data))
     db.session.commit()
@@ -247,28 +256,38 @@ def vote_new(year: int):
     count = sum(1 for p in services.candidates(year) if p.is_candidate)
     if request.method == "GET" and count:
         form.seats.data = max(1, count * 2 // 3)
+    refused = None
     if form.validate_on_submit():
         session = db.session.get(Session, form.session_id.data)
         if session is None:
             fail(422, _("请选择会议。"))
-        poll = services.create_vote(
-            year,
-            session,
-            seats=form.seats.data,
-            max_yes=form.max_yes.data,
-            base=form.base.data,
-            more_than=form.more_than.data,
-        )
-        db.session.commit()
-        flash(_("票决草稿已创建，请核对后开始投票。"), "success")
-        return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    return render_template("projects/vote_new.html", form=form, year=year, count=count), form_status(form)
+        try:
+            poll = services.create_vote(
+                year,
+                session,
+                seats=form.seats.data,
+                max_yes=form.max_yes.data,
+                base=form.base.data,
+                more_than=form.more_than.data,
+            )
+        except CycleError as exc:
+            db.session.rollback()
+            if exc.field not in form:
+                raise  # not about a field: the error page says it
+            form[exc.field].errors = [*form[exc.field].errors, exc.message]
+            refused = exc.status
+        else:
+            db.session.commit()
+            flash(_("票决草稿已创建，请核对后开始投票。"), "success")
+            return redirect(url_for("voting.staff_poll", poll_id=poll.id))
+    page = render_template("projects/vote_new.html", form=form, year=year, count=count)
+    return page, form_status(form, refused)
 
 
 @bp.route("/staff/projects/<int:year>/vote/apply", methods=["POST"])
 @staff_required
 def vote_apply(year: int):
-    form_or_fail(EmptyForm())
+    confirm_or_fail()
     outcome = services.apply_outcome(year)
     db.session.commit()
     if outcome.needs_runoff:

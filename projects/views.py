@@ -27,15 +27,13 @@ from core.forms import EmptyForm, form_or_fail, form_status
 from core.sessions import qr_svg
 from core.times import local_today
 from extensions import db, limiter
-from projects import exports, progress, services
+from projects import exports, lists, progress, services
 from projects.forms import NoteForm, ReportForm, SuggestionForm, lines
 from projects.models import (
-    SUGGESTION_CATEGORIES,
     ProgressPhoto,
     Project,
     RectificationItem,
     RectificationItemStatus,
-    Suggestion,
     category_key,
 )
 from projects.services import CycleError
@@ -65,7 +63,14 @@ def dashboard_context() -> dict:
 
 @bp.route("/projects")
 def index():
-    return render_template("projects/index.html", years=services.years(), call=services.open_call(local_today()))
+    listing, page = lists.projects()
+    return render_template(
+        "projects/index.html",
+        years=services.years(),
+        call=services.open_call(local_today()),
+        listing=listing,
+        page=page,
+    )
 
 
 @bp.route("/projects/<int:year>")
@@ -97,27 +102,23 @@ def suggestions(year: int):
         fail(400, _("没有这个建议类别，请从列表中选择。"))
     if category is not None and category != asked:
         # A link from before the keys, with the Chinese name: the same list under its key.
-        return redirect(url_for("projects.suggestions", year=year, category=category), 301)
-    return render_template(
-        "projects/suggestions.html",
-        call=call,
-        year=year,
-        shown=services.suggestions_of(call, category),
-        category=category,
-        categories=SUGGESTION_CATEGORIES,
-    )
+        args = {k: v for k, v in request.args.items() if k != "category"}
+        return redirect(url_for("projects.suggestions", year=year, category=category, **args), 301)
+    listing, page = lists.suggestions(call)
+    return render_template("projects/suggestions.html", call=call, year=year, listing=listing, page=page)
 
 
 @bp.route("/projects/<int:year>/progress")
 def progress_board(year: int):
     day = local_today()
-    rows = progress.board(year, day)
+    listing, page, rows = lists.board(year, day)
     if not rows and not services.candidates(year):
         abort(404)
     return render_template(
         "projects/progress.html",
         year=year,
-        rows=rows,
+        listing=listing,
+        page=page,
         today=day,
         label=progress.schedule_label,
         links=exports.links(year),
@@ -183,7 +184,7 @@ def suggest():
         # The page is linked from every page: without a call it says so (a POST is refused).
         return render_template("projects/suggest.html", call=None, form=form, source=source), form_status(form, 409)
     if form.validate_on_submit():
-        suggestion = services.submit_suggestion(
+        suggestion, code = services.submit_suggestion(
             call,
             today=local_today(),
             title=form.title.data,
@@ -194,15 +195,14 @@ def suggest():
             phone=form.phone_value(),
             source=source,
         )
-        db.session.commit()
-        flash(_("建议已收到，编号 #%(id)d。请收藏本页查看办理情况。", id=suggestion.id), "success")
-        return redirect(url_for("projects.suggestion_page", suggestion_id=suggestion.id))
+        flash(
+            _("建议已收到，编号 #%(id)d。工作人员审核后公开；请记下查询码，凭它查看审核和办理情况。", id=suggestion.id),
+            "success",
+        )
+        from projects.review import sent_redirect  # registers on this blueprint
+
+        return sent_redirect(suggestion, code)
     return render_template("projects/suggest.html", call=call, form=form, source=source), form_status(form)
-
-
-@bp.route("/suggestions/<int:suggestion_id>")
-def suggestion_page(suggestion_id: int):
-    return render_template("projects/suggestion.html", s=db.get_or_404(Suggestion, suggestion_id))
 
 
 @bp.route("/projects/<int:year>/poster")

@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     from projects import (
         demo,
         models,  # noqa: F401  (register the tables)
+        review,  # noqa: F401  (review and tracking of suggestions, same blueprint)
         staff,  # noqa: F401  (staff routes on the same blueprint)
     )
     from projects.cli import projects_cli
@@ -20,6 +21,11 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(projects_cli)
+    # A project vote's draft deleted on the poll's staff page takes its project lines along.
+    from projects.services.votes import unlink_draft
+    from voting.services import on_draft_delete
+
+    on_draft_delete(app, unlink_draft)
 
     registry = hooks.registry(app)
     registry.add_nav(NavEntry(_l("民生实事"), "projects.index", order=10))

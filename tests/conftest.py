@@ -37,7 +37,9 @@ def base_config(tmp: Path, url: str) -> dict:
         "YISHI_UPLOAD_DIR": str(tmp / "uploads"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "YISHI_LOGIN_LIMIT": "10000 per minute",  # tests that check limits lower it
+        "YISHI_LOGIN_ACCOUNT_LIMIT": "10000 per minute",
         "SERVER_NAME": "localhost",
+        "YISHI_JOBS_INLINE": True,  # long work (core.jobs) in the request; tests/core/test_jobs.py uses threads
     }
 
 

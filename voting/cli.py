@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core.cli import write_private
+from core.jobs import cli_progress
 from extensions import db
 from voting import services, specs
 from voting.models import Poll
@@ -84,7 +85,8 @@ def close(public_id: str):
     """Close an open poll: count, sign the closing, publish the board."""
     poll = _poll(public_id)
     try:
-        services.close_poll(poll)
+        with cli_progress("Checking the log and counting") as progress:
+            services.close_poll(poll, progress)
     except LogMismatch as exc:
         raise click.ClickException(f"refused to publish: {exc}") from exc
     except PollError as exc:

@@ -35,6 +35,14 @@ class PollState(StrEnum):
     CLOSED = "closed"
 
 
+# The ballot kinds and secrecy modes in words, for every page staff or the public see.
+BALLOT_LABELS = {
+    "approval": _l("票决（同意 / 不同意 / 弃权）"),
+    "satisfaction": _l("满意度测评（满意 / 基本满意 / 不满意）"),
+}
+SECRECY_LABELS = {"secret": _l("无记名投票"), "named": _l("记名表决"), "code": _l("测评码（公众测评）")}
+
+
 class Poll(db.Model):
     __tablename__ = "poll"
     __table_args__ = (
@@ -95,6 +103,14 @@ class Poll(db.Model):
         return str(
             {PollState.DRAFT: _l("草稿"), PollState.OPEN: _l("投票中"), PollState.CLOSED: _l("已结束")}[self.state]
         )
+
+    @property
+    def ballot_label(self) -> str:
+        return str(BALLOT_LABELS.get(self.ballot, self.ballot))
+
+    @property
+    def secrecy_label(self) -> str:
+        return str(SECRECY_LABELS.get(self.secrecy, self.secrecy))
 
     @property
     def is_draft(self) -> bool:

@@ -35,8 +35,9 @@ def create_from_spec(spec: object) -> Poll:
     ``PollError`` (422 ``bad_poll``) naming the first member that is missing or of the
     wrong type. In-process callers use ``services.create_poll`` instead.
 
-    Spec: ``{"poll", "title", "ballot", "secrecy", "session"?, "options": [titles or
-    {"id", "title"}], "rules": {…}, "purpose"?}``.
+    Spec: ``{"poll"?, "title", "ballot", "secrecy", "session"?, "options": [titles or
+    {"id", "title"}], "rules": {…}, "purpose"?}``; without ``poll`` the id is
+    made from the year, session and kind, as on the staff form.
     """
     if not isinstance(spec, dict):
         raise PollError(422, "bad_poll", detail="the spec must be an object")
@@ -60,7 +61,7 @@ def create_from_spec(spec: object) -> Poll:
     if any(isinstance(o, str) for o in pairs) and not all(isinstance(o, str) for o in pairs):
         raise PollError(422, "bad_poll", detail="options must be all titles or all {id, title} objects")
     draft = services.create_poll(
-        public_id=_member(spec, "poll", str),
+        public_id=_member(spec, "poll", str) if "poll" in spec else None,
         title=_member(spec, "title", str),
         ballot=_member(spec, "ballot", str),
         secrecy=_member(spec, "secrecy", str),

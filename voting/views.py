@@ -25,18 +25,16 @@ from sqlalchemy import select
 
 from core import held
 from core.errors import fail
-from core.forms import EmptyForm, form_or_fail, form_status
+from core.forms import EmptyForm, form_or_fail
 from core.i18n import select_locale
-from core.models import Session
 from core.permissions import deputy_required, staff_required
-from core.sessions import qr_data_uri, session_choices
+from core.sessions import qr_data_uri
+from core.thresholds import pass_threshold, threshold_percent
 from extensions import db
-from voting import charts, services, specs
-from voting.forms import CodesForm, PollForm
+from voting import charts, services
 from voting.messages import message
 from voting.models import Poll, PollState, PollVoter, TokenIssuance
 from voting.protocol.tally import rate_percent
-from voting.services import LogMismatch, PollError
 
 bp = Blueprint("voting", __name__)
 
@@ -62,8 +60,13 @@ def rules_text(manifest: dict) -> list[str]:
     bases = {"electorate": _("全体代表（应到）"), "present": _("出席人数（实到）"), "cast": _("投票数")}
     if manifest["ballot"] == "approval":
         threshold = rules["threshold"]
-        share = _("半数") if threshold["more_than"] == "1/2" else _("三分之二")
-        lines = [_("以%(base)s为基数，同意票超过%(share)s的项目通过。", base=bases[threshold["base"]], share=share)]
+        lines = [
+            _(
+                "以%(base)s为基数，同意票%(rule)s的项目通过。",
+                base=bases[threshold["base"]],
+                rule=pass_threshold(threshold["more_than"]),
+            )
+        ]
         if "seats" in rules:
             lines.append(_("应选 %(n)d 项，按同意票从高到低当选；最后一个名额同票时另行票决。", n=rules["seats"]))
         if "max_yes" in rules:
@@ -77,7 +80,7 @@ def rules_text(manifest: dict) -> list[str]:
         ),
     ]
     if "rectify_below" in rules:
-        lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=rate_percent(rules["rectify_below"])))
+        lines.append(_("满意率低于 %(rate)s 的项目列入整改。", rate=threshold_percent(rules["rectify_below"])))
     return lines
 
 
@@ -161,12 +164,20 @@ def _chart(view: dict):
         threshold = view["rules"]["threshold"]
         num, den = (int(x) for x in threshold["more_than"].split("/"))
         line = float(Fraction(num, den) * result["base"])
+        words = charts.threshold_words(threshold["more_than"])
     else:
         keys = ["satisfied", "basic", "dissatisfied", "abstain"]
         line = result["base"] / 2
+        words = charts.threshold_words("1/2")
     rows = [dict(label=titles[o["id"]], **{k: o[k] for k in keys}) for o in result["options"]]
     return charts.stacked_bars(
-        view["title"], rows, keys, choice_labels(), total=max(result["cast"], result["base"], 1), threshold=line
+        view["title"],
+        rows,
+        keys,
+        choice_labels(),
+        total=max(result["cast"], result["base"], 1),
+        threshold=line,
+        threshold_label=words,
     )
 
 
@@ -247,105 +258,7 @@ def report_lost_token(poll_id: str):
     return redirect(url_for("voting.ballot_page", poll_id=poll.public_id))
 
 
-# --- Staff -------------------------------------------------------------------------
-
-
-@bp.route("/staff/polls")
-@staff_required
-def staff_polls():
-    return render_template("voting/staff_polls.html", items=services.staff_poll_overview(limit=500))
-
-
-@bp.route("/staff/polls/new", methods=["GET", "POST"])
-@staff_required
-def poll_new():
-    form = PollForm()
-    form.session_id.choices = session_choices(_("（测评码投票不属于会议）"))
-    if form.validate_on_submit():
-        titles = [line.strip() for line in form.options.data.splitlines() if line.strip()]
-        try:
-            poll = services.create_poll(
-                public_id=form.public_id.data.strip(),
-                title=form.title.data.strip(),
-                ballot=form.ballot.data,
-                secrecy=form.secrecy.data,
-                session=db.session.get(Session, form.session_id.data) if form.session_id.data else None,
-                options=titles,
-                poll_rules=specs.build_rules(
-                    form.ballot.data,
-                    seats=form.seats.data,
-                    max_yes=form.max_yes.data,
-                    base=form.base.data,
-                    more_than=form.more_than.data,
-                    rectify_below=form.rectify_below.data or None,
-                ),
-            ).poll
-        except PollError as exc:
-            db.session.rollback()
-            form.form_errors.append(exc.message)
-        else:
-            db.session.commit()
-            flash(_("投票草稿已保存。"), "success")
-            return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-    return render_template("voting/poll_new.html", form=form), form_status(form)
-
-
-@bp.route("/staff/polls/<int:poll_id>")
-@staff_required
-def staff_poll(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    return render_template(
-        "voting/staff_poll.html",
-        poll=poll,
-        counts=services.counts(poll),
-        lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
-        button=EmptyForm(),
-        codes_form=CodesForm(),
-    )
-
-
-@bp.route("/staff/polls/<int:poll_id>/counts.json")
-@staff_required
-def staff_poll_counts(poll_id: int):
-    c = services.counts(db.get_or_404(Poll, poll_id))
-    return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
-
-
-@bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])
-@staff_required
-def poll_open(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form_or_fail(EmptyForm())
-    services.open_poll(poll)
-    db.session.commit()
-    flash(_("投票已开始。指纹：%(fp)s", fp=poll.fingerprint), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-
-
-@bp.route("/staff/polls/<int:poll_id>/close", methods=["POST"])
-@staff_required
-def poll_close(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form_or_fail(EmptyForm())
-    try:
-        services.close_poll(poll)
-    except LogMismatch as exc:
-        db.session.rollback()
-        fail(409, message("log_mismatch") + f" ({exc})")
-    flash(_("投票已结束，结果和公告板已公布。"), "success")
-    return redirect(url_for("voting.staff_poll", poll_id=poll.id))
-
-
-@bp.route("/staff/polls/<int:poll_id>/codes", methods=["POST"])
-@staff_required
-def poll_codes(poll_id: int):
-    poll = db.get_or_404(Poll, poll_id)
-    form = CodesForm()
-    form_or_fail(form, _("测评码数量须在 1 到 100000 之间。"))
-    codes = services.generate_codes(poll, form.count.data)
-    held_id = hold_codes(poll, codes, url_for("voting.staff_poll", poll_id=poll.id))
-    db.session.commit()
-    return redirect(url_for("voting.code_slips", poll_id=poll.id, held_id=held_id), 303)
+# --- One-time code slips (staff) -----------------------------------------------------
 
 
 def hold_codes(poll: Poll, codes: list[str], back: str) -> str:

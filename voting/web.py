@@ -2,25 +2,32 @@
 on the shared pages (``core.hooks``), the ballot page's strings and its commands."""
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core import hooks
+from core import hooks, jobs
 from core.hooks import NavEntry, Page, Panel
 
 
 def register(app: Flask) -> None:
-    from voting import services
+    from voting import (
+        services,
+        staff,  # noqa: F401  (staff routes on the pages' blueprint)
+    )
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
     from voting.scrutineers import bp as scrutiny_bp
     from voting.services import scrutineers
+    from voting.staff import run_close_job
     from voting.views import bp as pages_bp
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(scrutiny_bp)
+    services.on_draft_delete(app, scrutineers.forget_draft)
+    jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)

@@ -44,9 +44,12 @@ from assessments.services.subjects import (
     committee_congress_ids,
     create_assessment,
     create_committee,
+    delete_assessment,
     document_path,
     parse_threshold,
     remove_subject,
+    threshold_percent,
+    update_assessment,
 )
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "committee_congress_ids",
     "create_assessment",
     "create_committee",
+    "delete_assessment",
     "document_path",
     "generate_codes",
     "open_assessment",
@@ -77,7 +81,9 @@ __all__ = [
     "report_follow_up",
     "results",
     "staff_assessments",
+    "threshold_percent",
     "start_reassessment",
+    "update_assessment",
     "update_rectification",
     "year_overview",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from assessments.models import (
     BODY_TYPES,
@@ -55,9 +55,53 @@ def parse_threshold(percent: int | None) -> str | None:
     if percent is None:
         return None
     if not 1 <= percent <= 100:
-        raise AssessmentError(422, _("整改线须在 1% 到 100% 之间。"))
+        raise AssessmentError(422, _("整改线：须为 1 到 100 之间的整数（百分比）。"))
     f = Fraction(percent, 100)
     return f"{f.numerator}/{f.denominator}"
+
+
+def threshold_percent(fraction: str | None) -> int | None:
+    """The stored threshold ("4/5") as the percent staff typed (80)."""
+    if not fraction:
+        return None
+    value = Fraction(fraction) * 100
+    return int(value) if value.denominator == 1 else round(float(value))
+
+
+def _checked_fields(
+    *, title: str, year: int, raters: str, session: Session | None, grade_base: str, rectify_below: str | None
+) -> dict:
+    """The fields of an assessment, checked; each refusal names the field on the form."""
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise AssessmentError(422, _("测评名称：不能为空，最多 200 字。"))
+    if raters not in RATERS:
+        raise AssessmentError(422, _("测评人：请从列表中选择。"))
+    if grade_base not in ("electorate", "present", "cast"):
+        raise AssessmentError(422, _("计算基数：请从列表中选择。"))
+    if year is None or not 2000 <= year <= 2100:
+        raise AssessmentError(422, _("年度：须为 2000 到 2100 之间的年份。"))
+    if rectify_below is not None and not re.fullmatch(r"[1-9][0-9]*/[1-9][0-9]*", rectify_below):
+        raise AssessmentError(422, _("整改线：须为 1 到 100 之间的整数（百分比）。"))
+    if raters == "public":
+        if session is not None:
+            raise AssessmentError(422, _("会议：公众测评码测评不属于会议，请选择“不属于会议”。"))
+    else:
+        if session is None:
+            raise AssessmentError(422, _("会议：代表或常委会组成人员测评须选择一次会议。"))
+        in_committee = session.congress_id in committee_congress_ids()
+        if raters == "committee" and not in_committee:
+            raise AssessmentError(422, _("会议：常委会组成人员测评须选择常委会会议。"))
+        if raters == "deputies" and in_committee:
+            raise AssessmentError(422, _("会议：代表测评须选择人民代表大会会议，而不是常委会会议。"))
+    return {
+        "title": title,
+        "year": year,
+        "raters": raters,
+        "session": session,
+        "grade_base": grade_base,
+        "rectify_below": rectify_below,
+    }
 
 
 def create_assessment(
@@ -70,40 +114,76 @@ def create_assessment(
     rectify_below: str | None = None,
 ) -> Assessment:
     """A draft assessment; subjects are added before the ballot is fixed."""
-    title = (title or "").strip()
-    if not title or len(title) > 200:
-        raise AssessmentError(422, _("标题不能为空且不超过 200 字。"))
-    if raters not in RATERS:
-        raise AssessmentError(422, _("请选择测评人。"))
-    if grade_base not in ("electorate", "present", "cast"):
-        raise AssessmentError(422, _("请选择计算基数。"))
-    if not 2000 <= year <= 2100:
-        raise AssessmentError(422, _("年度不正确。"))
-    if rectify_below is not None and not re.fullmatch(r"[1-9][0-9]*/[1-9][0-9]*", rectify_below):
-        raise AssessmentError(422, _("整改线格式不正确。"))
-    if raters == "public":
-        if session is not None:
-            raise AssessmentError(422, _("公众测评码测评不属于会议，请不要选择会议。"))
-    else:
-        if session is None:
-            raise AssessmentError(422, _("代表或常委会组成人员测评须选择一次会议。"))
-        in_committee = session.congress_id in committee_congress_ids()
-        if raters == "committee" and not in_committee:
-            raise AssessmentError(422, _("常委会组成人员测评须选择常委会会议。"))
-        if raters == "deputies" and in_committee:
-            raise AssessmentError(422, _("代表测评须选择人民代表大会会议，而不是常委会会议。"))
-    assessment = Assessment(
+    fields = _checked_fields(
         title=title, year=year, raters=raters, session=session, grade_base=grade_base, rectify_below=rectify_below
     )
+    assessment = Assessment(**fields)
     db.session.add(assessment)
     db.session.flush()
     audit.record(
         "assessment.create",
         "assessment",
         assessment.id,
-        {"title": title, "raters": raters, "grade_base": grade_base, "rectify_below": rectify_below},
+        {"title": fields["title"], "raters": raters, "grade_base": grade_base, "rectify_below": rectify_below},
     )
     return assessment
+
+
+def _refuse_once_started(assessment: Assessment, message: str) -> None:
+    if assessment.has_started:
+        raise AssessmentError(409, message)
+
+
+def _discard_draft_ballot(assessment: Assessment) -> bool:
+    """Undo ``prepare_ballot`` before the opening: the draft poll and its code batch
+    go (the codes printed are void). True when there was one."""
+    from voting.models import PollCode
+
+    poll = assessment.poll
+    if poll is None:
+        return False
+    if not poll.is_draft:  # never reached: callers refuse a started assessment first
+        raise AssessmentError(409, _("测评已经开始，不能再修改。"))
+    db.session.execute(delete(PollCode).where(PollCode.poll_id == poll.id))
+    assessment.poll = None
+    db.session.flush()
+    db.session.delete(poll)
+    db.session.flush()
+    return True
+
+
+def update_assessment(assessment: Assessment, **values) -> bool:
+    """Edit an assessment until it opens; True when a code batch was voided (the ballot
+    is fixed again, with the new title and rules, when codes are made or it opens)."""
+    _refuse_once_started(assessment, _("测评已经开始，不能再修改；结束后可发起再次测评。"))
+    fields = _checked_fields(**values)
+    changed = sorted(k for k, v in fields.items() if getattr(assessment, k) != v)
+    voided = _discard_draft_ballot(assessment) if changed else False
+    for key, value in fields.items():
+        setattr(assessment, key, value)
+    db.session.flush()
+    audit.record("assessment.update", "assessment", assessment.id, {"changed": changed, "codes_voided": voided})
+    return voided
+
+
+def delete_assessment(assessment: Assessment) -> None:
+    """Delete an assessment that has not opened, with its subjects and their files."""
+    from assessments.models import Rectification
+
+    _refuse_once_started(assessment, _("测评已经开始，不能删除。"))
+    audit.record("assessment.delete", "assessment", assessment.id, {"title": assessment.title})
+    _discard_draft_ballot(assessment)
+    source = db.session.scalar(select(Rectification).where(Rectification.reassessment_id == assessment.id))
+    if source is not None:  # a reassessment: the rectification may start another one
+        source.reassessment = None
+    files = [s.document_file for s in assessment.subjects]
+    for subject in list(assessment.subjects):
+        db.session.delete(subject)
+    db.session.flush()
+    db.session.delete(assessment)
+    db.session.flush()
+    for name in files:
+        _remove_file(name)
 
 
 def _upload_dir() -> Path:

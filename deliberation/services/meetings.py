@@ -100,6 +100,17 @@ def update_meeting(meeting: Meeting, **fields) -> None:
     audit.record("meeting.update", "meeting", meeting.id, {"changed": sorted(changed)})
 
 
+def delete_meeting(meeting: Meeting) -> None:
+    """Delete a draft (never announced: nobody has seen or signed up for it)."""
+    if not meeting.is_draft:
+        raise DeliberationError(409, _("会议已经公告，不能删除；不再举行时请结束会议。"))
+    if meeting.signups or meeting.opinions or meeting.speakers or meeting.decisions:
+        raise DeliberationError(409, _("这次会议已有报名、意见或表决记录，不能删除。"))
+    audit.record("meeting.delete", "meeting", meeting.id, {"topic": meeting.topic, "kind": meeting.kind})
+    db.session.delete(meeting)  # its agenda goes with it (cascade)
+    db.session.flush()
+
+
 def _check_meeting(meeting: Meeting) -> None:
     if meeting.ends_at <= meeting.starts_at:
         raise DeliberationError(422, _("结束时间必须晚于开始时间。"))

@@ -83,6 +83,8 @@ def _check_title_free(year: int, title: str, project_id: int | None = None) -> N
 
 def _link_suggestions(project: Project, suggestions: list[Suggestion]) -> None:
     for s in suggestions:
+        if not s.is_public:
+            raise CycleError(409, _("建议 #%(id)d 还没有通过审核公开，不能作为候选项目的来源。", id=s.id))
         if not s.may_feed_candidate:
             raise CycleError(422, _("建议 #%(id)d 未采纳或已合并，不能作为候选项目的来源。", id=s.id))
         if s.projects and s.projects[0] is not project:

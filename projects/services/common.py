@@ -10,10 +10,12 @@ GRADE_KEYS = ("satisfied", "basic", "dissatisfied")
 
 
 class CycleError(DomainError):
-    """A refused step of the cycle: HTTP status and a translated message."""
+    """A refused step of the cycle: HTTP status and a translated message; ``field``
+    names the form's field the message belongs beside, if one does."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, field: str | None = None):
         super().__init__(status, message)
+        self.field = field
 
 
 def grade_label(grade: str | None) -> str:

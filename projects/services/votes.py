@@ -51,14 +51,14 @@ def create_vote(
     if len(projects) < 1:
         raise CycleError(422, _("%(year)d 年还没有候选项目。", year=year))
     if not 1 <= seats <= len(projects):
-        raise CycleError(422, _("应选数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
+        raise CycleError(422, _("应选数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)), field="seats")
     max_yes = seats if max_yes is None else max_yes
     if not 1 <= max_yes <= len(projects):
-        raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)))
+        raise CycleError(422, _("最多同意数须在 1 到候选项目数（%(n)d）之间。", n=len(projects)), field="max_yes")
     poll = _new_poll(
         projects,
         "vote",
-        public_id=public_id or f"{year}-minsheng-vote",
+        public_id=public_id or polls.unique_public_id(f"{year}-minsheng-vote"),
         title=_("%(year)d年民生实事项目票决", year=year),
         ballot="approval",
         secrecy="secret",
@@ -69,6 +69,12 @@ def create_vote(
     db.session.flush()
     audit.record("projects.vote.create", "poll", poll.public_id, {"year": year, "seats": seats})
     return poll
+
+
+def unlink_draft(poll: Poll) -> None:
+    """Before a draft poll is deleted (``voting.services.delete_draft``): its lines for
+    the projects go with it; the projects stay candidates (or elected) as they were."""
+    db.session.execute(ProjectPoll.__table__.delete().where(ProjectPoll.poll_id == poll.id))
 
 
 def _option_projects(poll: Poll) -> dict[str, Project]:
@@ -162,7 +168,7 @@ def start_runoff(year: int) -> Poll:
     poll = _new_poll(
         outcome.tied,
         "runoff",
-        public_id=f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}",
+        public_id=polls.unique_public_id(f"{vote.public_id}-runoff{len(outcome.runoffs) + 1}"),
         title=_("%(year)d年民生实事项目另行票决", year=year),
         ballot="approval",
         secrecy="secret",
@@ -208,7 +214,7 @@ def create_assessment(year: int, session: Session, *, public_id: str | None = No
     poll = _new_poll(
         projects,
         "assessment",
-        public_id=public_id or f"{year}-minsheng-assessment",
+        public_id=public_id or polls.unique_public_id(f"{year}-minsheng-assessment"),
         title=_("%(year)d年民生实事项目满意度测评", year=year),
         ballot="satisfaction",
         secrecy="secret",

@@ -39,9 +39,11 @@ def _draft(staff_client, raters="public", session_id="0"):
 def test_assessment_without_subject_is_refused(app, staff_client):
     assessment, token = _draft(staff_client)
     audit_before = _count(AuditEntry)
-    r = staff_client.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token})
+    r = staff_client.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 422 and "至少要有一个测评对象" in r.get_data(as_text=True)
-    r = staff_client.post(f"/assessments/staff/{assessment.id}/codes", data={"count": "10", "csrf_token": token})
+    r = staff_client.post(
+        f"/assessments/staff/{assessment.id}/codes", data={"count": "10", "csrf_token": token, "confirm": "y"}
+    )
     assert r.status_code == 422 and "至少要有一个测评对象" in r.get_data(as_text=True)
     assert _count(Poll) == 0 and _count(AuditEntry) == audit_before
     db.session.refresh(assessment)
@@ -121,7 +123,7 @@ def test_subjects_are_fixed_once_the_ballot_is(app, staff_client):
         data={"kind": "free", "title": "事项二", "suggestion_id": "0", "project_id": "0", "csrf_token": token},
     )
     assert r.status_code == 409 and "不能再修改测评对象" in r.get_data(as_text=True)
-    r = staff_client.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token})
+    r = staff_client.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 409
     assert [s.title for s in assessment.subjects] == ["事项一"]
 

@@ -130,7 +130,7 @@ def test_three_work_reports_one_with_an_uploaded_pdf_two_with_links(reports):
 def test_opening_fixes_the_manifest_and_nothing_is_visible_before_the_close(reports):
     app, c, token = reports.app, reports.c, reports.token
     assessment = db.session.get(Assessment, reports.assessment_id)
-    r = c.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token})
+    r = c.post(f"/assessments/staff/{assessment.id}/open", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 302
     db.session.refresh(assessment)
     poll = assessment.poll
@@ -179,7 +179,7 @@ def test_37_members_rate_in_secret_one_through_the_ballot_page(reports):
 def test_the_close_grades_each_report_and_lists_two_for_rectification(reports):
     app, c, token = reports.app, reports.c, reports.token
     assessment = db.session.get(Assessment, reports.assessment_id)
-    r = c.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token})
+    r = c.post(f"/assessments/staff/{assessment.id}/close", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 302
     db.session.refresh(assessment)
     result = {o["id"]: o for o in assessment.poll.result["options"]}
@@ -198,7 +198,7 @@ def test_the_close_grades_each_report_and_lists_two_for_rectification(reports):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'data-turnout="electorate">40<' in html and 'data-turnout="cast">37<' in html
-    assert "恰好一半不够" in html and "80.0%" in html
+    assert "恰好一半不够" in html and "满意率低于 80% " in html
     assert '<svg class="chart"' in html and 'data-grade="dissatisfied"' in html
     doc = app.test_client().get(f"/assessments/subjects/{reports.subject_ids[0]}/document")
     assert doc.status_code == 200 and doc.mimetype == "application/pdf" and doc.data == PDF
@@ -246,7 +246,7 @@ def test_not_satisfied_needs_a_follow_up_report_before_a_reassessment_and_closin
     again = worst.reassessment
     assert again is not None and again.state == "draft"
     assert [s.title for s in again.subjects] == [REPORTS[2][2]]
-    r = c.post(f"/assessments/staff/rectifications/{worst.id}/close", data={"csrf_token": token})
+    r = c.post(f"/assessments/staff/rectifications/{worst.id}/close", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 302
     listing = app.test_client().get("/assessments/rectifications").get_data(as_text=True)
     assert "县人民检察院" not in listing and "县人民法院" in listing

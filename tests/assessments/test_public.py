@@ -73,7 +73,9 @@ def test_slips_printed_then_lost_are_voided_by_the_next_batch(survey):
     c, token = survey.c, survey.token
     assessment = db.session.get(Assessment, survey.assessment_id)
     r = c.post(
-        f"/assessments/staff/{assessment.id}/codes", data={"count": "12", "csrf_token": token}, follow_redirects=True
+        f"/assessments/staff/{assessment.id}/codes",
+        data={"count": "12", "csrf_token": token, "confirm": "y"},
+        follow_redirects=True,
     )
     html = r.get_data(as_text=True)
     lost = survey.lost = SLIP_CODE.findall(html)
@@ -91,9 +93,9 @@ def test_slips_printed_then_lost_are_voided_by_the_next_batch(survey):
 @stage
 def test_no_more_codes_once_open(survey):
     c, token, assessment_id = survey.c, survey.token, survey.assessment_id
-    r = c.post(f"/assessments/staff/{assessment_id}/open", data={"csrf_token": token})
+    r = c.post(f"/assessments/staff/{assessment_id}/open", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 302
-    r = c.post(f"/assessments/staff/{assessment_id}/codes", data={"count": "5", "csrf_token": token})
+    r = c.post(f"/assessments/staff/{assessment_id}/codes", data={"count": "5", "csrf_token": token, "confirm": "y"})
     assert r.status_code == 409 and "测评已经开始" in r.get_data(as_text=True)
 
 
@@ -147,7 +149,7 @@ def test_nothing_is_visible_before_the_close(survey):
 @stage
 def test_the_close_counts_500_ballots_and_grades_on_those_cast(survey):
     c, token = survey.c, survey.token
-    r = c.post(f"/assessments/staff/{survey.assessment_id}/close", data={"csrf_token": token})
+    r = c.post(f"/assessments/staff/{survey.assessment_id}/close", data={"csrf_token": token, "confirm": "y"})
     assert r.status_code == 302
     poll = _poll(survey)
     db.session.refresh(poll)

@@ -77,7 +77,7 @@ def test_rules_stated_and_results_hidden_until_close(app, client):
     assessment, codes = public_assessment(4, ["事项一"], base="electorate", rectify_below="9/10")
     page = client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
     assert "result-table" not in page and "测评结束后公布结果" in page
-    assert "恰好一半不够" in page and "90.0%" in page
+    assert "恰好一半不够" in page and "满意率低于 90% " in page
     cast_codes(assessment, codes[:3], [{"p01": "satisfied"}] * 3)
     assert client.get(f"/api/polls/{assessment.poll.public_id}/board").status_code == 404
     assert client.get(f"/polls/{assessment.poll.public_id}/results.json").status_code == 404

@@ -52,6 +52,7 @@ def test_code_slip_qr_on_a_phone_used_once(app, live_server, page, phone, browse
     url = _qr_url(page.locator(".code-slip img").first.get_attribute("src"))
     assert url.endswith("#code=" + code) and "/polls/" in url
     page.goto(f"{live_server.url}/assessments/staff/{assessment.id}")
+    page.check("form[action$='/open'] input[name=confirm]")
     page.click("form[action$='/open'] button[type=submit]")
     expect(page.locator("#assessment-state")).to_have_text("测评中")
 

@@ -66,14 +66,19 @@ def test_cycle_in_the_browser(app, demo, live_server, phone, page, tmp_path):
     assert phone.input_value("#title") == "溪口镇老街加装路灯"
     phone.fill("#phone", "13912345678")
     phone.click("button[type=submit]")
-    phone.wait_for_url(re.compile(r"/suggestions/\d+$"))
+    phone.wait_for_url(re.compile(r"/suggestions/sent/[^/]+$"))
     assert "待审核" in phone.content() and "13912345678" not in phone.content()
-    assert_accessible(phone, "suggestion page")
+    assert phone.locator("#tracking-code").inner_text().strip()
+    assert_accessible(phone, "suggestion sent page")
     suggestion = db.session.scalar(select(Suggestion).where(Suggestion.title == "溪口镇老街加装路灯"))
     assert suggestion.source == "qr"
 
-    # Staff make a candidate of it.
+    # Staff publish it after review, then make a candidate of it.
     login_in_browser(page, base, "admin", PASSWORD)
+    page.goto(f"{base}/staff/projects/review")
+    page.locator(f"#review-{suggestion.id}").get_by_role("button", name="审核通过并公开").click()
+    page.wait_for_url(re.compile(r"/staff/projects/review$"))
+    assert page.locator(f"#review-{suggestion.id}").count() == 0
     page.goto(f"{base}/staff/projects/{year + 1}")
     page.check(f"#pick-{suggestion.id}")
     page.click("text=用选中的建议生成候选项目")

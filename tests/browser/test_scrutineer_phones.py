@@ -162,6 +162,7 @@ def test_a_swapped_key_is_caught_by_the_scrutineers_phone_before_the_vote(app, l
     assert_accessible(page, "staff scrutineers page")
     # Opening before they enrolled is refused, naming them.
     page.goto(f"{live_server.url}/staff/polls/{poll.id}")
+    page.check("#open-box")
     page.click("main form[action$='/open'] button[type=submit]")
     expect(page.locator("main")).to_contain_text(congress.deputies[0].name)
     phones = [_phone(browser, live_server.url, code) for code in ("D001", "D002")]

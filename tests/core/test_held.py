@@ -154,7 +154,12 @@ def test_assessment_code_slips_survive_a_reload(app, staff_client):
     assessment, _ = public_assessment(1, ["城区公交线路优化"], open_=False)
     response = staff_client.post(
         f"/assessments/staff/{assessment.id}/codes",
-        data={"count": "4", "csrf_token": csrf_token(staff_client, f"/assessments/staff/{assessment.id}")},
+        # A batch exists (the factory's): a new one voids it, so it is confirmed.
+        data={
+            "count": "4",
+            "confirm": "y",
+            "csrf_token": csrf_token(staff_client, f"/assessments/staff/{assessment.id}"),
+        },
     )
     codes = check_held(app, staff_client, response, [second_staff(app)], slip_codes)
     assert len(set(codes)) == 4

@@ -45,7 +45,15 @@ NAV_EN_LEAD_UNIT = [
     "Handling of deputies' suggestions",
     "Opinion handling",
 ]
-DASHBOARD_CARDS = ["人民代表大会与代表名册", "投票", "民生实事项目", "代表建议与整改", "议事会议与跟踪督办", "审计日志"]
+DASHBOARD_CARDS = [
+    "人民代表大会与代表名册",
+    "投票",
+    "民生实事项目",
+    "代表建议与整改",
+    "议事会议与跟踪督办",
+    "后台任务",
+    "审计日志",
+]
 
 
 def imported_packages(path: Path) -> set[str]:

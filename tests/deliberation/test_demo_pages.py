@@ -60,7 +60,9 @@ def test_demo_meeting_renders_on_every_page_and_keeps_phones_private(app, staff_
         staff_pages += [
             f"/staff/meetings/{meeting.id}{suffix}"
             for suffix in ("", "/edit", "/signups", "/checkin", "/opinions", "/minutes", "/decisions")
+            if not (suffix == "/edit" and meeting.is_closed)  # a closed meeting is not edited (409)
         ]
+    assert staff_client.get(f"/staff/meetings/{held.id}/edit").status_code == 409
     for url in staff_pages:
         assert staff_client.get(url).status_code == 200, url
     assert "1390576" in staff_client.get(f"/staff/meetings/{held.id}/signups").get_data(as_text=True)

@@ -92,7 +92,12 @@ def test_notice_period_is_configurable_and_opinion_input_is_checked(app, staff_c
     app.config["YISHI_NOTICE_DAYS"] = 3
     assert "公告期" not in staff_client.get(f"/staff/meetings/{meeting.id}").get_data(as_text=True)
     token = csrf_token(staff_client, f"/staff/meetings/{meeting.id}")
-    assert staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token, "confirm": "y"}
+        ).status_code
+        == 302
+    )
 
     client = app.test_client()
     url = f"/meetings/{meeting.id}/opinions/new"

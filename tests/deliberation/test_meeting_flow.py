@@ -98,11 +98,14 @@ def test_a_short_notice_is_published_only_once_confirmed(meeting):
     app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
     page = text(staff_client.get(url))
     assert "少于规定的 3 天公告期" in page
-    refused = staff_client.post(f"{url}/announce", data={"csrf_token": token})
+    refused = staff_client.post(f"{url}/announce", data={"csrf_token": token, "confirm": "y"})
     assert refused.status_code == 422 and "公告期" in text(refused)
     assert db.session.get(Meeting, meeting.id).state == "draft"
     assert (
-        staff_client.post(f"{url}/announce", data={"csrf_token": token, "confirm_short_notice": "y"}).status_code == 302
+        staff_client.post(
+            f"{url}/announce", data={"csrf_token": token, "confirm": "y", "confirm_short_notice": "y"}
+        ).status_code
+        == 302
     )
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "meeting.announce"))
     assert entry.detail["short_notice"] is True
@@ -307,7 +310,12 @@ def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
     )
     vote_codes = re.findall(r'class="mono slip-code">([A-Z0-9-]+)<', text(slips))
     assert len(vote_codes) == 2
-    assert staff_client.post(f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token}).status_code == 302
+    assert (
+        staff_client.post(
+            f"/staff/meetings/decisions/{vote.id}/open", data={"csrf_token": token, "confirm": "y"}
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     manifest = db.session.get(Decision, vote.id).poll.manifest
     meeting.poll_id = manifest["poll"]
@@ -317,7 +325,10 @@ def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
         )
         assert cast.status_code == 201, cast.get_json()
     assert (
-        staff_client.post(f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token}).status_code == 302
+        staff_client.post(
+            f"/staff/meetings/decisions/{vote.id}/close", data={"csrf_token": token, "confirm": "y"}
+        ).status_code
+        == 302
     )
     db.session.expire_all()
     vote = db.session.get(Decision, vote.id)
@@ -327,7 +338,7 @@ def test_decisions_by_show_of_hands_and_by_an_on_the_spot_code_vote(meeting):
 @stage
 def test_opinions_close_with_the_meeting(meeting):
     app, staff_client, url, token = meeting.app, meeting.staff_client, meeting.url, meeting.token
-    assert staff_client.post(f"{url}/close", data={"csrf_token": token}).status_code == 302
+    assert staff_client.post(f"{url}/close", data={"csrf_token": token, "confirm": "y"}).status_code == 302
     client = app.test_client()
     closed = client.post(
         meeting.opinion_url,

@@ -247,13 +247,13 @@ def test_a_lot_meeting_names_its_public_value_before_sign_up(app, staff_client):
     meeting.lot_beacon_source = None
     db.session.commit()
     token = csrf_token(staff_client, f"/staff/meetings/{meeting.id}")
-    refused = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token})
+    refused = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token, "confirm": "y"})
     assert refused.status_code == 422 and "公开随机源" in refused.get_data(as_text=True)
     meeting = db.session.get(Meeting, meeting.id)
     meeting.lot_beacon_source = "中国福利彩票双色球开奖号码"
     meeting.lot_beacon_date = to_local(meeting.signup_deadline).date()  # the deadline's own day
     db.session.commit()
-    too_early = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token})
+    too_early = staff_client.post(f"/staff/meetings/{meeting.id}/announce", data={"csrf_token": token, "confirm": "y"})
     assert too_early.status_code == 422 and "须晚于报名截止日" in too_early.get_data(as_text=True)
     assert db.session.get(Meeting, meeting.id).is_draft
 

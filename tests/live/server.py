@@ -47,8 +47,11 @@ def server_env(instance: Path, database_url: str) -> dict[str, str]:
         YISHI_SECRET_KEY=secrets.token_urlsafe(32),
         YISHI_KEY_ENCRYPTION_KEY=secrets.token_urlsafe(32),
         YISHI_PASSWORD_METHOD=FAST_HASH,
-        # Each worker counts in its own memory; the crawl logs in once per role and language.
-        YISHI_RATELIMIT_STORAGE="memory://",
+        # Two workers: a production start, which refuses memory:// (docs/deployment.md).
+        # The counts are this server's alone (its own key prefix); the crawl logs in once
+        # per role and language.
+        YISHI_RATELIMIT_STORAGE=os.environ.get("YISHI_TEST_REDIS_URL") or "redis://127.0.0.1:6379/15",
+        YISHI_RATELIMIT_PREFIX="yishi-live-" + secrets.token_hex(6),
         YISHI_LOGIN_LIMIT="1000 per minute",
         PYTHONUNBUFFERED="1",
     )

@@ -49,7 +49,7 @@ def test_bad_suggestions(cycle_app, client, call):
         assert text in response.get_data(as_text=True)
     assert _count(Suggestion) == 0
     # A landline with its area code is fine; no CSRF token is a 400.
-    assert _post(client, "/suggest", dict(GOOD, phone="0571-87654321")).status_code == 302
+    assert _post(client, "/suggest", dict(GOOD, phone="0571-87654321")).status_code == 303
     assert client.post("/suggest", data=GOOD).status_code == 400
     assert _count(Suggestion) == 1
 
@@ -57,8 +57,8 @@ def test_bad_suggestions(cycle_app, client, call):
 def test_suggestions_are_rate_limited(cycle_app, call):
     cycle_app.config["YISHI_SUGGEST_LIMIT"] = "2 per minute"
     client = cycle_app.test_client()
-    assert _post(client, "/suggest", GOOD).status_code == 302
-    assert _post(client, "/suggest", GOOD).status_code == 302
+    assert _post(client, "/suggest", GOOD).status_code == 303
+    assert _post(client, "/suggest", GOOD).status_code == 303
     response = _post(client, "/suggest", GOOD)
     assert response.status_code == 429 and "请求过于频繁" in response.get_data(as_text=True)
     assert _count(Suggestion) == 2
@@ -90,21 +90,31 @@ def test_moderation(cycle_app, client, staff_client, call, units):
             location="城关镇",
             name="张三",
             phone="13900000000",
-        )
+        )[0]
         for i in range(3)
     ]
+    for s in made:
+        services.approve_suggestion(s)
     db.session.commit()
     a, b, c = made
     # Rejecting needs a reason; the reason is public, the phone is not.
     response = _post(
-        staff_client, f"/staff/projects/suggestions/{a.id}/reject", {"reason": ""}, page=f"/staff/projects/{YEAR}"
+        staff_client,
+        f"/staff/projects/suggestions/{a.id}/reject",
+        {"reason": "", "confirm": "y"},
+        page=f"/staff/projects/{YEAR}",
     )
     assert response.status_code == 422 and "理由" in response.get_data(as_text=True)
+    # Without the confirmation box ticked, the step is refused and says why.
+    response = _post(
+        staff_client, f"/staff/projects/suggestions/{a.id}/reject", {"reason": "重复"}, page=f"/staff/projects/{YEAR}"
+    )
+    assert response.status_code == 422 and "请先勾选“我已核对，确认执行”" in response.get_data(as_text=True)
     assert (
         _post(
             staff_client,
             f"/staff/projects/suggestions/{a.id}/reject",
-            {"reason": "不属于民生实事范围"},
+            {"reason": "不属于民生实事范围", "confirm": "y"},
             page=f"/staff/projects/{YEAR}",
         ).status_code
         == 302
@@ -114,19 +124,28 @@ def test_moderation(cycle_app, client, staff_client, call, units):
     # Merging into itself or into nothing is refused; into another works.
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": b.id}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": b.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": 999}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": 999, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 422
     )
     assert (
         _post(
-            staff_client, f"/staff/projects/suggestions/{b.id}/merge", {"target": c.id}, page=f"/staff/projects/{YEAR}"
+            staff_client,
+            f"/staff/projects/suggestions/{b.id}/merge",
+            {"target": c.id, "confirm": "y"},
+            page=f"/staff/projects/{YEAR}",
         ).status_code
         == 302
     )
@@ -289,7 +308,10 @@ def test_vote_rules(cycle_app, staff_client, units):
         },
     )
     assert response.status_code == 409 and "票决已经创建" in response.get_data(as_text=True)
-    assert _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page="/staff/projects").status_code == 409
+    assert (
+        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page="/staff/projects").status_code
+        == 409
+    )
 
 
 def test_dashboard_partial_and_archive(cycle_app, client, call, units, staff):

@@ -78,12 +78,23 @@ def test_a_citizen_proposes_from_the_qr_page_without_an_account(cycle):
             "phone": "13912345678",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 303
     mine = db.session.scalar(select(Suggestion).where(Suggestion.title == "中心小学门口加装红绿灯"))
     assert mine.source == "qr" and mine.phone == "13912345678"
     cycle.mine_id = mine.id
-    public = citizen.get(response.headers["Location"]).get_data(as_text=True)
-    assert "待审核" in public and "13912345678" not in public and "陈女士" not in public
+    sent = citizen.get(response.headers["Location"]).get_data(as_text=True)
+    assert "待审核" in sent and 'id="tracking-code"' in sent
+    assert "13912345678" not in sent and "陈女士" not in sent
+    # Not public before review: the staff approve it.
+    assert citizen.get(f"/suggestions/{mine.id}").status_code == 404
+    assert (
+        _post(
+            cycle.staff_client, f"/staff/projects/suggestions/{mine.id}/approve", {}, page="/staff/projects/review"
+        ).status_code
+        == 303
+    )
+    public = citizen.get(f"/suggestions/{mine.id}").get_data(as_text=True)
+    assert "待处理" in public and "13912345678" not in public and "陈女士" not in public
 
 
 @stage
@@ -133,7 +144,7 @@ def test_staff_open_the_vote_and_its_candidates_can_no_longer_be_edited(cycle):
     vote = db.session.scalar(select(Poll).where(Poll.purpose == "project_vote"))
     assert vote.rules["max_yes"] == 2 and vote.rules["seats"] == 2
     cycle.vote_id = vote.id
-    response = _post(staff_client, f"/staff/polls/{vote.id}/open", {}, page=f"/staff/polls/{vote.id}")
+    response = _post(staff_client, f"/staff/polls/{vote.id}/open", {"confirm": "y"}, page=f"/staff/polls/{vote.id}")
     assert response.status_code == 302
 
     # Editing a candidate once its vote has opened is refused.
@@ -165,7 +176,12 @@ def test_200_deputies_vote_and_the_last_seat_is_tied(cycle):
         voter = take_token(app, vote, deputy.code)
         assert cast(app, vote, voter.ballot(first_round(i))).status_code == 201
     vote_in_bulk(vote, deputies[3:], lambda i: first_round(i + 3))
-    assert _post(staff_client, f"/staff/polls/{vote.id}/close", {}, page=f"/staff/polls/{vote.id}").status_code == 302
+    assert (
+        _post(
+            staff_client, f"/staff/polls/{vote.id}/close", {"confirm": "y"}, page=f"/staff/polls/{vote.id}"
+        ).status_code
+        == 302
+    )
     db.session.refresh(vote)
     assert vote.result["elected"] == [a] and sorted(vote.result["tied"]) == sorted([b, c])
 
@@ -185,17 +201,26 @@ def test_a_run_off_among_the_tied_fills_the_last_seat(cycle):
     school = db.session.get(Project, cycle.school_id)
     assert school.status == "elected"
     assert (
-        _post(staff_client, f"/staff/polls/{runoff.id}/open", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+        _post(
+            staff_client, f"/staff/polls/{runoff.id}/open", {"confirm": "y"}, page=f"/staff/polls/{runoff.id}"
+        ).status_code
+        == 302
     )
     db.session.refresh(runoff)
     rb, rc = options_of(runoff)["居家养老服务中心"], options_of(runoff)["城乡公交一体化"]
     # Fewer ballots from here on keep the test fast; the base is still all 200 deputies.
     vote_in_bulk(runoff, _deputies()[:110], lambda i: {rb: "yes", rc: "no"} if i < 105 else {rb: "no", rc: "yes"})
     assert (
-        _post(staff_client, f"/staff/polls/{runoff.id}/close", {}, page=f"/staff/polls/{runoff.id}").status_code == 302
+        _post(
+            staff_client, f"/staff/polls/{runoff.id}/close", {"confirm": "y"}, page=f"/staff/polls/{runoff.id}"
+        ).status_code
+        == 302
     )
     assert (
-        _post(staff_client, f"/staff/projects/{YEAR}/vote/apply", {}, page=f"/staff/projects/{YEAR}").status_code == 302
+        _post(
+            staff_client, f"/staff/projects/{YEAR}/vote/apply", {"confirm": "y"}, page=f"/staff/projects/{YEAR}"
+        ).status_code
+        == 302
     )
     statuses = {p.title: p.status for p in db.session.scalars(select(Project))}
     assert statuses == {
@@ -235,7 +260,9 @@ def test_progress_the_monitoring_group_and_the_lead_units_reports_with_a_photo(c
     photo = db.session.scalar(select(ProgressPhoto))
     uploads = Path(app.config["YISHI_UPLOAD_DIR"])
     assert photo.content_type == "image/png" and (uploads / "projects" / photo.stored_name).exists()
-    assert staff_client.get(f"/projects/photos/{photo.stored_name}").data == PNG
+    # Stored re-encoded (core.uploads): the same pixels, not the same bytes.
+    served = staff_client.get(f"/projects/photos/{photo.stored_name}").data
+    assert served.startswith(b"\x89PNG") and same_pixels(served, PNG)
     cycle.photo_name = photo.stored_name
     # A bad photo is refused and nothing is stored.
     response = _post(
@@ -273,7 +300,9 @@ def test_the_year_end_assessment_grades_the_elected_projects(cycle):
     assessment = db.session.scalar(select(Poll).where(Poll.purpose == "assessment"))
     assert assessment.secrecy == "secret" and len(assessment.options) == 2
     assert (
-        _post(staff_client, f"/staff/polls/{assessment.id}/open", {}, page=f"/staff/polls/{assessment.id}").status_code
+        _post(
+            staff_client, f"/staff/polls/{assessment.id}/open", {"confirm": "y"}, page=f"/staff/polls/{assessment.id}"
+        ).status_code
         == 302
     )
     db.session.refresh(assessment)
@@ -287,9 +316,18 @@ def test_the_year_end_assessment_grades_the_elected_projects(cycle):
 
     vote_in_bulk(assessment, _deputies()[:120], rating)
     assert (
-        _post(staff_client, f"/staff/polls/{assessment.id}/close", {}, page=f"/staff/polls/{assessment.id}").status_code
+        _post(
+            staff_client, f"/staff/polls/{assessment.id}/close", {"confirm": "y"}, page=f"/staff/polls/{assessment.id}"
+        ).status_code
         == 302
     )
+
+
+def same_pixels(a: bytes, b: bytes) -> bool:
+    from PIL import Image
+
+    first, second = Image.open(io.BytesIO(a)).convert("RGBA"), Image.open(io.BytesIO(b)).convert("RGBA")
+    return first.size == second.size and first.tobytes() == second.tobytes()
 
 
 @stage

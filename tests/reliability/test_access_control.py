@@ -33,6 +33,9 @@ GET_EXPECTED = {
             "assessments.rectification",
             "assessments.staff_suggestions",
             "core.audit_log",
+            "jobs.index",
+            "jobs.detail",
+            "jobs.status",
             "core.congresses",
             "core.congress",
             "core.roster_import",
@@ -63,6 +66,7 @@ GET_EXPECTED = {
             "projects.vote_new",
             "projects.call_new",
             "projects.members",
+            "projects.review_queue",
         ],
         STAFF_ONLY,
     ),
@@ -96,6 +100,7 @@ GET_EXPECTED = {
             "projects.suggestions",
             "projects.project_page",
             "projects.suggestion_page",
+            "projects.suggestion_track",
             "core.robots",
             "core.favicon",
             "voting.verify_help",
@@ -143,6 +148,8 @@ SAME_FOR_ALL = {
     "deliberation.signup_done",
     "deliberation.opinion_done",
     "deliberation.tracked",
+    "projects.suggestion_sent",
+    "projects.suggestion_tracked",
 }
 # Public POSTs that anyone may send (checked by their own tests for bad input).
 PUBLIC_POSTS = {
@@ -162,6 +169,7 @@ PUBLIC_POSTS = {
     "deliberation.track",
     "deliberation.rate",
     "projects.suggest",
+    "projects.suggestion_track",
     "core.qr_checkin",
     "assessments.my_suggestions",
     "assessments.suggestion_rate",
@@ -202,6 +210,9 @@ def demo_clients(app):
 
     today = date.today()
     seed_demo(today)
+    from core.models import Job
+
+    db.session.add(Job(kind="roster_import", label="demo", state="done", done=1, total=1))  # /staff/jobs/1
     for user in db.session.scalars(select(User).where(User.username.in_(["admin", "D001", "zhujianju"]))):
         user.password_hash = generate_password_hash(PASSWORD, method=FAST_HASH)
     db.session.commit()

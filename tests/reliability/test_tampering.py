@@ -64,7 +64,7 @@ def _tamper(poll, how):
 def test_a_tampered_log_is_not_published(app, voted_poll, staff_client, how):
     _tamper(voted_poll, how)
     token = csrf_token(staff_client, f"/staff/polls/{voted_poll.id}")
-    response = staff_client.post(f"/staff/polls/{voted_poll.id}/close", data={"csrf_token": token})
+    response = staff_client.post(f"/staff/polls/{voted_poll.id}/close", data={"csrf_token": token, "confirm": "y"})
     assert response.status_code == 409
     assert "选票日志与已签名的日志状态不一致" in response.get_data(as_text=True)
     poll = db.session.get(Poll, voted_poll.id)

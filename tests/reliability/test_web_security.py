@@ -26,7 +26,13 @@ def test_https_sends_hsts_and_secure_cookies(backend, tmp_path):
     from tests.conftest import database_url
 
     app = create_app(
-        dict(base_config(tmp_path, database_url(backend, tmp_path)), YISHI_HTTPS=True, SESSION_COOKIE_SECURE=True)
+        dict(
+            base_config(tmp_path, database_url(backend, tmp_path)),
+            YISHI_HTTPS=True,
+            SESSION_COOKIE_SECURE=True,
+            # A production app refuses memory:// (tests/core/test_login_sessions.py); no limit is hit here.
+            RATELIMIT_STORAGE_URI=os.environ.get("YISHI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        )
     )
     client = app.test_client()
     response = client.get("/login", base_url="https://localhost")

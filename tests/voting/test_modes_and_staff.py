@@ -94,7 +94,6 @@ def test_staff_create_open_and_close_a_poll_in_the_browserless_ui(staff_client, 
     _, session = make_congress(3)
     token = csrf_token(staff_client, "/staff/polls/new")
     form = {
-        "public_id": "2027-ui-poll",
         "title": "界面创建的票决",
         "ballot": "approval",
         "secrecy": "secret",
@@ -107,18 +106,27 @@ def test_staff_create_open_and_close_a_poll_in_the_browserless_ui(staff_client, 
         "rectify_below": "",
         "csrf_token": token,
     }
-    bad = dict(form, public_id="has space")
-    assert staff_client.post("/staff/polls/new", data=bad).status_code == 422
+    # The form names the field in plain words, never the manifest's JSON path.
     too_many = dict(form, max_yes="5")
     response = staff_client.post("/staff/polls/new", data=too_many)
+    text = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "投票设置不符合规则" in response.get_data(as_text=True)
+    assert "最多同意数不能超过候选项目数（3）" in text and "manifest" not in text
     response = staff_client.post("/staff/polls/new", data=form)
     assert response.status_code == 302
-    poll = db.session.scalar(select(Poll).where(Poll.public_id == "2027-ui-poll"))
+    poll = db.session.scalar(select(Poll).where(Poll.title == "界面创建的票决"))
+    assert poll.public_id == f"{session.starts_on.year}-session{session.id}-vote"
     assert [o["title"] for o in poll.options] == ["项目甲", "项目乙", "项目丙"]
-    assert staff_client.post("/staff/polls/new", data=form).status_code == 422  # id taken
-    staff_client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token})
+    # The same form again: a second draft, its id with a suffix.
+    assert staff_client.post("/staff/polls/new", data=form).status_code == 302
+    again = db.session.scalar(select(Poll).where(Poll.title == "界面创建的票决", Poll.id != poll.id))
+    assert again.public_id == poll.public_id + "-2"
+    # Opening without the confirmation box is refused, and says so.
+    response = staff_client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token})
+    assert response.status_code == 422 and "请先勾选“我已核对，确认执行”" in response.get_data(as_text=True)
+    db.session.refresh(poll)
+    assert poll.is_draft
+    staff_client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token, "confirm": "y"})
     db.session.refresh(poll)
     assert poll.state == "open" and poll.fingerprint
     page = staff_client.get(f"/staff/polls/{poll.id}").get_data(as_text=True)
@@ -129,8 +137,10 @@ def test_staff_create_open_and_close_a_poll_in_the_browserless_ui(staff_client, 
         "issued": 0,
         "cast": 0,
     }
-    assert staff_client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token}).status_code == 409
-    staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token})
+    opened = {"csrf_token": token, "confirm": "y"}
+    assert staff_client.post(f"/staff/polls/{poll.id}/open", data=opened).status_code == 409
+    assert staff_client.post(f"/staff/polls/{poll.id}/close", data={"csrf_token": token}).status_code == 422
+    staff_client.post(f"/staff/polls/{poll.id}/close", data=opened)
     db.session.refresh(poll)
     assert poll.state == "closed" and poll.result["cast"] == 0
     assert "没有项目当选" in app.test_client().get(f"/polls/{poll.public_id}").get_data(as_text=True)

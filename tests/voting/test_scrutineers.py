@@ -132,7 +132,7 @@ def test_staff_name_scrutineers_of_the_session_only_1_to_9_and_threshold_bounds(
     client = app.test_client()
     login(client, "staff-s")
     token = csrf_token(client, f"/staff/polls/{poll.id}")
-    refused = client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token})
+    refused = client.post(f"/staff/polls/{poll.id}/open", data={"csrf_token": token, "confirm": "y"})
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     for deputy in (congress.deputies[2], congress.deputies[0], congress.deputies[1]):
@@ -375,3 +375,18 @@ def test_published_pages_refresh_when_a_signature_arrives(app, kind):
     if kind == "page":
         assert "1 / 1 位监票人已签名" in after.get_data(as_text=True)
     assert after.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_draft_with_scrutineers_can_be_deleted(app):
+    congress, session = make_congress(4)
+    poll = approval_poll(session, options=2, seats=1, open_=False)
+    poll_id = poll.id
+    assert name_scrutineers(app, poll.id, [congress.deputies[0].id]).status_code == 303
+    assert Phone(app, "D001", poll.public_id).enroll().status_code == 201
+    client = app.test_client()
+    login(client, "staff-s")
+    token = csrf_token(client, f"/staff/polls/{poll.id}")
+    response = client.post(f"/staff/polls/{poll.id}/delete", data={"csrf_token": token, "confirm": "y"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Poll.id).where(Poll.id == poll_id)) is None
+    assert db.session.scalars(select(PollScrutineer)).all() == []

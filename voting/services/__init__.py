@@ -1,6 +1,7 @@
 """The polls built on the ballot engine, in three parts by meaning:
 
 * ``polls``: lookup and counts, drafts, one-time codes, opening, lost-token reports;
+* ``drafts``: ids, settings in the form's words, edits, deletion, a run-off of one's own;
 * ``casting``: the hot paths of a token request and a cast, and the append to the log;
 * ``closing``: the log checked against its signed state, the count, the board, results.
 
@@ -19,6 +20,17 @@ from voting.services.closing import (
     close_poll,
     register_entries,
     results_view,
+)
+from voting.services.drafts import (
+    delete_draft,
+    is_linked,
+    may_start_runoff,
+    new_public_id,
+    on_draft_delete,
+    runoffs_of,
+    start_runoff,
+    unique_public_id,
+    update_draft,
 )
 from voting.services.polls import (
     DraftPoll,
@@ -52,11 +64,16 @@ __all__ = [
     "close_poll",
     "counts",
     "create_poll",
+    "delete_draft",
     "deputy_polls",
     "generate_codes",
     "get_public_poll",
+    "is_linked",
     "issue_token",
     "lost_token_reports",
+    "may_start_runoff",
+    "new_public_id",
+    "on_draft_delete",
     "open_poll",
     "poll_facts",
     "polls_for_deputy",
@@ -64,5 +81,9 @@ __all__ = [
     "register_entries",
     "report_lost_token",
     "results_view",
+    "runoffs_of",
     "staff_poll_overview",
+    "start_runoff",
+    "unique_public_id",
+    "update_draft",
 ]

@@ -29,11 +29,11 @@ from voting.services.polls import counts
 # --- Closing -------------------------------------------------------------------------
 
 
-def check_log(poll: Poll) -> tuple[list[dict], str]:
+def check_log(poll: Poll, progress=None) -> tuple[list[dict], str]:
     """Recompute the log from the ballot rows and compare with its signed state.
 
     Returns the ballots and the root; raises ``LogMismatch`` on any altered,
-    inserted, deleted or reordered row.
+    inserted, deleted or reordered row. ``progress(done, total)`` hears of the rows read.
     """
     bodies: list[str] = []
     hashes: list[bytes] = []
@@ -54,6 +54,8 @@ def check_log(poll: Poll) -> tuple[list[dict], str]:
                 raise LogMismatch(f"ballot row {index}'s leaf hash does not match its body")
             bodies.append(body)
             hashes.append(digest)
+            if progress is not None and expected % 5000 == 4999:
+                progress(expected + 1, poll.log_size + 1)
     # One parse of the whole log is much cheaper than one parse per ballot.
     ballots: list[dict] = json.loads("[" + ",".join(bodies) + "]")
     del bodies
@@ -92,9 +94,10 @@ def register_entries(poll: Poll) -> list[dict]:
     return entries
 
 
-def close_poll(poll: Poll) -> None:
+def close_poll(poll: Poll, progress=None) -> None:
     """Freeze the log, count, sign the closing; commits. Refuses a log that does not
-    match its signed state."""
+    match its signed state. ``progress(done, total)``: ballots checked, out of the
+    log's size plus one for the count and the signature (``core.jobs``)."""
     if not poll.is_open:
         raise PollError(409, "poll_not_open")
     poll = lock_log(poll)
@@ -102,7 +105,7 @@ def close_poll(poll: Poll) -> None:
         db.session.rollback()
         raise PollError(409, "poll_not_open")
     try:
-        ballots, root = check_log(poll)
+        ballots, root = check_log(poll, progress)
     except LogMismatch:
         db.session.rollback()
         raise
@@ -132,6 +135,8 @@ def close_poll(poll: Poll) -> None:
     poll.token_key_enc = None
     audit.record("poll.close", "poll", poll.public_id, {"size": len(ballots), "root": root})
     db.session.commit()
+    if progress is not None:
+        progress(len(ballots) + 1, len(ballots) + 1)
 
 
 def board_chunks(poll: Poll):

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.models import CheckIn, Deputy, Session
@@ -26,7 +27,7 @@ from voting.protocol.encoding import (
     is_identifier,
     normalise_code,
 )
-from voting.services import scrutineers
+from voting.services import drafts, scrutineers
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------
@@ -147,7 +148,6 @@ class DraftPoll(NamedTuple):
 
 def create_poll(
     *,
-    public_id: str,
     title: str,
     ballot: str,
     secrecy: str,
@@ -155,27 +155,24 @@ def create_poll(
     poll_rules: dict,
     session: Session | None = None,
     purpose: str = "general",
+    public_id: str | None = None,
 ) -> DraftPoll:
     """Create a draft poll after checking it would make a valid manifest.
 
     ``options`` are titles, numbered p01, p02 … in order, or ``(id, title)`` pairs;
     the option ids come back in the same order, for the caller to link its own rows.
+    Without ``public_id`` the id is made from the year, session and kind
+    (``drafts.new_public_id``); a given one (the command line's spec) must be free.
     """
     options = [
         {"id": f"p{i:02d}", "title": o} if isinstance(o, str) else {"id": o[0], "title": o[1]}
         for i, o in enumerate(options, start=1)
     ]
-    if secrecy in ("secret", "named") and session is None:
-        raise PollError(422, "session_required")
-    if secrecy == "code" and session is not None:
-        raise PollError(422, "code_poll_has_no_session")
-    if db.session.scalar(select(Poll.id).where(Poll.public_id == public_id)) is not None:
+    if public_id is None:
+        public_id = drafts.new_public_id(session, purpose if purpose != "general" else ballot)
+    elif db.session.scalar(select(Poll.id).where(Poll.public_id == public_id)) is not None:
         raise PollError(409, "poll_id_taken", poll=public_id)
-    draft = _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, electorate=1)
-    try:
-        rules.validate_manifest(draft)
-    except ProtocolError as exc:
-        raise PollError(422, "bad_poll", detail=exc.detail) from exc
+    validate_draft(public_id, title, ballot, secrecy, options, poll_rules, session)
     poll = Poll(
         public_id=public_id,
         title=title,
@@ -189,9 +186,26 @@ def create_poll(
         log_frontier=[],
     )
     db.session.add(poll)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # Another request took the id between the look-up and the insert; the caller
+        # rolls back, and the form sent again gets the next free id.
+        raise PollError(409, "poll_id_taken", poll=public_id) from exc
     audit.record("poll.create", "poll", poll.public_id, {"title": title, "secrecy": secrecy})
     return DraftPoll(poll, [o["id"] for o in options])
+
+
+def validate_draft(public_id, title, ballot, secrecy, options, poll_rules, session) -> None:
+    """The form's checks in plain words, then the protocol's manifest check."""
+    drafts.check_settings(
+        title=title, ballot=ballot, secrecy=secrecy, options=options, poll_rules=poll_rules, session=session
+    )
+    draft = _manifest_skeleton(public_id, title, ballot, secrecy, options, poll_rules, electorate=1)
+    try:
+        rules.validate_manifest(draft)
+    except ProtocolError as exc:
+        raise PollError(422, "bad_poll", detail=exc.detail) from exc
 
 
 # A placeholder key lets a draft be checked against the manifest rules before the

@@ -96,6 +96,12 @@ def set_scrutineers(poll: Poll, deputy_ids: list[int], threshold: int | None = N
     return rows
 
 
+def forget_draft(poll: Poll) -> None:
+    """A draft is being deleted (``voting.services.drafts.delete_draft``'s listener): its
+    scrutineers and their enrolled keys go with it."""
+    db.session.execute(PollScrutineer.__table__.delete().where(PollScrutineer.poll_id == poll.id))
+
+
 def threshold_of(poll: Poll, count: int) -> int:
     return poll.cosign_threshold if poll.cosign_threshold is not None else count
 

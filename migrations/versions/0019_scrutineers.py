@@ -1,7 +1,7 @@
 """scrutineers of a poll and their co-signatures (protocol revision 5)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-11-30 12:10:00
 
 A poll gains ``cosign_threshold`` (NULL: all scrutineers) and the table
@@ -13,8 +13,8 @@ close, their co-signature over the closing (or the reason they declined).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -63,6 +63,13 @@ def load_config(app) -> None:
         YISHI_INITIAL_PASSWORD_METHOD="pbkdf2:sha256:20000",
         # Deputies must be checked in to take a ballot token (the server's policy).
         YISHI_REQUIRE_CHECKIN=env.get("YISHI_REQUIRE_CHECKIN", "1") == "1",
+        # Ballot batches (protocol revision 5, "Order and counters"): a batch is appended
+        # once open YISHI_BATCH_SECONDS with at least YISHI_BATCH_MIN ballots, or open
+        # YISHI_BATCH_MAX_SECONDS; YISHI_BATCH_POLLS is "secret" (secret polls only) or "all".
+        YISHI_BATCH_SECONDS=float(env.get("YISHI_BATCH_SECONDS", 5)),
+        YISHI_BATCH_MIN=int(env.get("YISHI_BATCH_MIN", 5)),
+        YISHI_BATCH_MAX_SECONDS=float(env.get("YISHI_BATCH_MAX_SECONDS", 60)),
+        YISHI_BATCH_POLLS=env.get("YISHI_BATCH_POLLS", "secret"),
         YISHI_RSA_BITS=int(env.get("YISHI_RSA_BITS", 2048)),
         # Days of notice a deliberative meeting should have (shorter needs a confirmation).
         YISHI_NOTICE_DAYS=int(env.get("YISHI_NOTICE_DAYS", 3)),
@@ -85,6 +92,8 @@ def load_config(app) -> None:
         YISHI_JOBS_INLINE=env.get("YISHI_JOBS_INLINE") == "1",
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
+    if app.config["YISHI_BATCH_POLLS"] not in ("secret", "all"):
+        raise RuntimeError("YISHI_BATCH_POLLS must be 'secret' or 'all'")
     try:  # a wrong zone name stops the start, not the first page that shows a time
         ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -154,7 +154,7 @@ def seed_demo(today: date) -> list[str]:
     for member in members[:37]:
         voter = SecretVoter(poll.manifest)
         voter.token_response({"blind_sig": polls.issue_token(poll, member, voter.token_request()["blinded_msg"])})
-        polls.cast(poll, voter.ballot(_choices(rng, [r[3] for r in REPORTS])))
+        polls.cast(poll, voter.ballot(_choices(rng, [r[3] for r in REPORTS])), wait=False)
     items = services.close_assessment(reports, today - timedelta(days=30))
     for item in items:
         if item.reason == "dissatisfied":
@@ -177,7 +177,8 @@ def seed_demo(today: date) -> list[str]:
     services.open_assessment(public)
     db.session.commit()
     for code in codes[:86]:
-        polls.cast(public.poll, code_ballot(public.poll.manifest, code, _choices(rng, [s[1] for s in PUBLIC_SUBJECTS])))
+        ballot = code_ballot(public.poll.manifest, code, _choices(rng, [s[1] for s in PUBLIC_SUBJECTS]))
+        polls.cast(public.poll, ballot, wait=False)
     services.close_assessment(public, today)
     db.session.commit()
 

@@ -45,6 +45,11 @@ def environment(db_url: str, instance: Path) -> dict[str, str]:
             or os.environ.get("YISHI_TEST_REDIS_URL")
             or "redis://127.0.0.1:6379/15",
             "YISHI_RATELIMIT_PREFIX": f"yishi-bench-{os.getpid()}-{time.time_ns()}",
+            # Each ballot is its own batch, appended at once: the benchmarks and the
+            # crash tests measure one cast as before batches (tests/voting/test_batches.py
+            # and test_room_observer.py test real windows).
+            "YISHI_BATCH_SECONDS": "0",
+            "YISHI_BATCH_MIN": "1",
             "PYTHONPATH": str(ROOT),
         }
     )
@@ -71,6 +76,8 @@ def app_config(db_url: str, instance: Path) -> dict:
         "INSTANCE_PATH": str(instance),
         "SECRET_KEY": "bench-secret-key",
         "YISHI_KEY_ENCRYPTION_KEY": "bench-key-encryption-key",
+        "YISHI_BATCH_SECONDS": 0,
+        "YISHI_BATCH_MIN": 1,
     }
 
 

@@ -40,6 +40,10 @@ def base_config(tmp: Path, url: str) -> dict:
         "YISHI_LOGIN_ACCOUNT_LIMIT": "10000 per minute",
         "SERVER_NAME": "localhost",
         "YISHI_JOBS_INLINE": True,  # long work (core.jobs) in the request; tests/core/test_jobs.py uses threads
+        # Every batch is appended at once: a cast answers as before batches; the batch
+        # tests set real windows.
+        "YISHI_BATCH_SECONDS": 0,
+        "YISHI_BATCH_MIN": 1,
     }
 
 

@@ -68,6 +68,7 @@ def message(code: str, params: dict | None = None) -> str:
             names=params.get("names", ""),
         ),
         "decline_reason": _("请写明不签名的理由（1 到 500 字）。"),
+        "batch_pending": _("您的选票已收到，正在等待封存。请稍后用同一张选票重试，将得到同一张回执。"),
         "log_mismatch": _("选票日志与已签名的日志状态不一致，拒绝公布。请立即检查数据库。"),
     }
     if code == "bad_choices":

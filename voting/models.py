@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -84,6 +85,13 @@ class Poll(db.Model):
     # The signature over the latest tree head: a database writer who changes the
     # ballots and the log state together still cannot sign the new head.
     log_head_sig: Mapped[str | None] = mapped_column(String(128))
+    # Batches (protocol revision 5, "Order and counters"): when the batch now gathering
+    # in ``pending_ballot`` received its first ballot (Unix seconds; NULL: none pending),
+    # when the last batch was committed, and the log size at the start of that commit's
+    # 30-second period, from which ``published_cast_count`` answers while the poll is open.
+    batch_opened: Mapped[float | None] = mapped_column(Float)
+    log_committed: Mapped[float | None] = mapped_column(Float)
+    log_published: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Fixed at close.
     result: Mapped[dict | None] = mapped_column(JSON, deferred=True)
@@ -226,3 +234,22 @@ class PollScrutineer(db.Model):
     declined_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     deputy: Mapped[Deputy] = relationship()
+
+
+class PendingBallot(db.Model):
+    """A validated ballot waiting for its batch to be appended to the log (revision 5).
+
+    Rows live only while their batch is open: the batch's commit moves them to
+    ``ballot`` in a random order and deletes them. Together with ``ballot``'s, the
+    unique constraints stop a credential from being used twice; the cast checks both
+    tables under the per-poll lock.
+    """
+
+    __tablename__ = "pending_ballot"
+    __table_args__ = (UniqueConstraint("poll_id", "credential"), UniqueConstraint("poll_id", "leaf_hash"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id"), index=True)
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    credential: Mapped[str] = mapped_column(String(128))
+    body: Mapped[str] = mapped_column(Text)  # JCS(ballot), the leaf bytes

@@ -19,7 +19,7 @@ from voting.forms import CodesForm, PollForm
 from voting.messages import message
 from voting.models import Poll
 from voting.services import LogMismatch, PollError
-from voting.views import bp, hold_codes, rules_text
+from voting.views import bp, cast_as_of_text, hold_codes, rules_text
 
 
 @bp.route("/staff/polls")
@@ -144,6 +144,7 @@ def staff_poll(poll_id: int):
         "voting/staff_poll.html",
         poll=poll,
         counts=services.counts(poll),
+        cast_as_of=cast_as_of_text(poll),
         rules=rules_text({"ballot": poll.ballot, "rules": poll.rules}),
         lost_tokens=services.lost_token_reports(poll) if poll.secrecy == "secret" else [],
         runoffs=services.runoffs_of(poll) if poll.is_closed else [],
@@ -159,7 +160,15 @@ def staff_poll(poll_id: int):
 @staff_required
 def staff_poll_counts(poll_id: int):
     c = services.counts(db.get_or_404(Poll, poll_id))
-    return jsonify({"electorate": c.electorate, "present": c.present, "issued": c.issued, "cast": c.cast})
+    return jsonify(
+        {
+            "electorate": c.electorate,
+            "present": c.present,
+            "issued": c.issued,
+            "cast": c.cast,
+            "cast_as_of": cast_as_of_text(c.poll),
+        }
+    )
 
 
 @bp.route("/staff/polls/<int:poll_id>/open", methods=["POST"])

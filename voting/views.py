@@ -30,11 +30,13 @@ from core.i18n import select_locale
 from core.permissions import deputy_required, staff_required
 from core.sessions import qr_data_uri
 from core.thresholds import pass_threshold, threshold_percent
+from core.times import local_time
 from extensions import db
 from voting import charts, services
 from voting.messages import message
 from voting.models import Poll, PollState, PollVoter, TokenIssuance
 from voting.protocol.tally import rate_percent
+from voting.services.batches import batched
 
 bp = Blueprint("voting", __name__)
 
@@ -136,7 +138,14 @@ def _published(kind: str, public_id: str, render) -> Response:
 def results(poll_id: str):
     def render(poll: Poll):
         if not poll.is_closed:
-            return render_template("voting/open.html", poll=poll, rules=rules_text(poll.manifest))
+            return render_template(
+                "voting/open.html",
+                poll=poll,
+                rules=rules_text(poll.manifest),
+                counts=services.counts(poll),
+                cast_as_of=services.published_as_of(),
+                batch=batch_settings(poll),
+            )
         view = services.results_view(poll)
         return render_template(
             "voting/results.html",
@@ -149,6 +158,20 @@ def results(poll_id: str):
         )
 
     return _published("page", poll_id, render)
+
+
+@bp.route("/polls/<poll_id>/turnout.json")
+def turnout_json(poll_id: str):
+    """An open (or closed) poll's turnout for its public page: 应到, 实到 and 凭证已领
+    live, the count of cast ballots as published (protocol revision 5)."""
+    poll = services.get_public_poll(poll_id)
+    c = services.counts(poll)
+    data = {"electorate": c.electorate, "present": c.present, "cast": c.cast, "cast_as_of": cast_as_of_text(poll)}
+    if poll.secrecy == "secret":
+        data["issued"] = c.issued
+    response = jsonify(data)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/polls/<poll_id>/results.json")
@@ -256,6 +279,26 @@ def report_lost_token(poll_id: str):
     db.session.commit()
     flash(_("已记录：您无法用已领取的凭证投票。请同时告诉会场的工作人员。"), "success")
     return redirect(url_for("voting.ballot_page", poll_id=poll.public_id))
+
+
+def cast_as_of_text(poll: Poll) -> str:
+    """ "as of 09:30:00" for a count of cast ballots while the poll is open (it is the
+    log at the last 30-second boundary); empty once the count is final."""
+    if not poll.is_open:
+        return ""
+    return _("截至 %(time)s", time=local_time(services.published_as_of(), "%H:%M:%S", named=False))
+
+
+def batch_settings(poll: Poll) -> dict | None:
+    """The server's batch setting, shown on a batched poll's pages (protocol revision 5)."""
+    if not batched(poll.secrecy):
+        return None
+    cfg = current_app.config
+    return {
+        "seconds": f"{cfg['YISHI_BATCH_SECONDS']:g}",
+        "least": cfg["YISHI_BATCH_MIN"],
+        "longest": f"{cfg['YISHI_BATCH_MAX_SECONDS']:g}",
+    }
 
 
 # --- One-time code slips (staff) -----------------------------------------------------

@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     from voting.cli import poll_cli
     from voting.scrutineers import bp as scrutiny_bp
     from voting.services import scrutineers
+    from voting.services.batches import batched
     from voting.staff import run_close_job
     from voting.views import bp as pages_bp
 
@@ -56,3 +57,5 @@ def register(app: Flask) -> None:
     registry.add_template_global("poll_scrutiny", scrutineers.scrutiny)
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
+    # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).
+    registry.add_template_global("poll_batched", batched)

@@ -930,11 +930,12 @@
     ballot.choices = choices;
     opts.body = JSON.stringify(body);
     save(this.key('pending'), { v: 1, body: body });
-    this.status(this.t('submitting'), 'info');
+    this.status(this.root.dataset.batched ? this.t('sealing') : this.t('submitting'), 'info');
     var r = await request(this.api + '/ballots', opts);
     if ((r.status === 201 || r.status === 200) && r.json && typeof r.json.index === 'number') {
       if (await this.keepReceipt(r, ballot)) remove(this.key('pending'));
       if (this.codeInput) this.codeInput.value = '';
+      this.dropChoices();
       return;
     }
     if (this.serverRefused(r)) remove(this.key('pending'));
@@ -956,7 +957,10 @@
     this.showChoices(ballot.choices);
     this.updateCount();
     this.setChoicesLocked(true); // the ballot is in the box: only the same one can be sent again
-    this.status(this.t('submitting'), 'info');
+    // The answer comes when the ballot's batch is appended (protocol rev 5): seconds,
+    // at most about a minute. fetch has no timeout of its own here; a reload or a
+    // network failure sends the same ballot again, which gets the same receipt.
+    this.status(this.t('sealing'), 'info');
     var r = await request(this.api + '/ballots', {
       method: 'POST',
       credentials: 'omit',
@@ -968,6 +972,7 @@
         remove(this.voteKey()); // the token, its signature and the choices
         this.vote = null;
       }
+      this.dropChoices();
       return;
     }
     if (this.serverRefused(r)) {
@@ -985,6 +990,18 @@
       return;
     }
     this.status(this.t('submit_error', { message: this.reason(r) }) + ' ' + this.t('resend_same'), 'error');
+  };
+
+  /* After the cast the page no longer shows what was chosen (protocol rev 5: a shared
+     phone must not show it); the receipt, and the ballot copy offered for download
+     with it, remain. */
+  BallotPage.prototype.dropChoices = function () {
+    if (!this.form) return;
+    var els = this.form.querySelectorAll('input[type=radio]');
+    for (var i = 0; i < els.length; i++) {
+      els[i].checked = false;
+      els[i].disabled = true;
+    }
   };
 
   BallotPage.prototype.setChoicesLocked = function (locked) {

@@ -1,6 +1,8 @@
-// Refreshes the 应到 / 实到 counts on a staff page every few seconds.
+// Refreshes the 应到 / 实到 counts on a staff page every few seconds. The count of cast
+// ballots (and its "as of" time) comes from the server as published: it changes at most
+// every 30 s while a poll is open (protocol rev 5); check-in and token counts are live.
 (function () {
-  var box = document.getElementById('session-counts');
+  var box = document.getElementById('session-counts') || document.getElementById('poll-turnout');
   if (!box || !window.fetch) return;
   function refresh() {
     fetch(box.dataset.url, {credentials: 'same-origin', headers: {Accept: 'application/json'}})

@@ -1,6 +1,6 @@
 """A real server for the live suite: a fresh database (a SQLite file or a new
 PostgreSQL database), migrated and seeded with the demo by the ``flask`` command, then
-gunicorn with two workers on a free loopback port. Everything runs as subprocesses
+gunicorn with two threaded workers (gthread, 8 threads each) on a free loopback port. Everything runs as subprocesses
 with only environment variables for configuration, as an operator would run it."""
 
 from __future__ import annotations
@@ -115,6 +115,12 @@ def start(instance: Path, database_url: str) -> Site:
                 "gunicorn",
                 "--workers",
                 "2",
+                # Threads, as docs/deployment.md says: a cast waits for its batch
+                # (protocol revision 5), and a sync worker would serve nothing meanwhile.
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",  # at least YISHI_BATCH_MIN (5 by default): see docs/deployment.md
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--no-control-socket",  # two servers at once would share ~/.gunicorn/gunicorn.ctl

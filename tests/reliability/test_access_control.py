@@ -92,6 +92,7 @@ GET_EXPECTED = {
             "voting.results_index",
             "voting.results",
             "voting.results_json",
+            "voting.turnout_json",
             "projects.index",
             "projects.year_page",
             "projects.export",

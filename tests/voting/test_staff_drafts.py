@@ -141,9 +141,7 @@ def test_a_draft_is_edited_then_deleted_only_with_the_box_ticked(staff_client):
     assert db.session.get(Poll, poll.id) is not None
     staff_client.set_cookie("yishi_lang", "en")
     response = staff_client.post(f"/staff/polls/{poll.id}/delete", data={"csrf_token": token})
-    assert response.status_code == 422 and 'tick "I have checked: carry it out" first' in response.get_data(
-        as_text=True
-    )
+    assert response.status_code == 422 and "I have checked: carry it out" in response.get_data(as_text=True)
     poll_id = poll.id
     confirmed = {"csrf_token": token, "confirm": "y"}
     assert staff_client.post(f"/staff/polls/{poll_id}/delete", data=confirmed).status_code == 302

@@ -192,3 +192,52 @@ def prefix_roots(leaf_hashes: Iterable[bytes], sizes: Iterable[int]) -> dict[int
         if target is None:
             return roots
     raise ValueError(f"tree size {target} is larger than the log")
+
+
+def append_batch(frontier: Frontier, leaf_hashes: Sequence[bytes]) -> tuple[Frontier, bytes, list[list[bytes]]]:
+    """Append several leaves at once; return ``(frontier, new root, proofs)``.
+
+    ``proofs[i]`` is the inclusion proof of the i-th new leaf (index ``old size + i``)
+    in the tree of the new size: every receipt of a batch carries the same tree head.
+    Only the frontier of the old tree is needed: a node on the path of a new leaf is
+    either one of the old tree's perfect subtrees or holds new leaves.
+    """
+    start = frontier.size
+    end = start + len(leaf_hashes)
+    blocks: dict[tuple[int, int], bytes] = {}
+    low = 0
+    for count, digest in frontier.subtrees():
+        blocks[(low, low + count)] = digest
+        low += count
+    memo: dict[tuple[int, int], bytes] = {}
+
+    def node(low: int, high: int) -> bytes:
+        key = (low, high)
+        found = blocks.get(key) or memo.get(key)
+        if found is not None:
+            return found
+        if high <= start:
+            raise ValueError("an old subtree that is not on the frontier")  # cannot happen
+        if high - low == 1:
+            return leaf_hashes[low - start]
+        k = _largest_power_of_two_below(high - low)
+        value = memo[key] = node_hash(node(low, low + k), node(low + k, high))
+        return value
+
+    proofs: list[list[bytes]] = []
+    for index in range(start, end):
+        proof: list[bytes] = []
+        low, high = 0, end
+        while high - low > 1:
+            k = _largest_power_of_two_below(high - low)
+            if index < low + k:
+                proof.append(node(low + k, high))
+                high = low + k
+            else:
+                proof.append(node(low, low + k))
+                low = low + k
+        proof.reverse()
+        proofs.append(proof)
+    for digest in leaf_hashes:
+        frontier.append(digest)
+    return frontier, frontier.root(), proofs

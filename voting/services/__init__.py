@@ -12,7 +12,8 @@ before they return what they promise (a blind signature, a receipt, a board).
 """
 
 from voting.services.base import LogMismatch, PollError
-from voting.services.casting import CastOutcome, PollFacts, cast, issue_token, poll_facts
+from voting.services.batches import published_as_of, published_cast_count
+from voting.services.casting import CastOutcome, PollFacts, append_if_due, cast, issue_token, poll_facts
 from voting.services.closing import (
     board_chunks,
     board_etag,
@@ -57,6 +58,7 @@ __all__ = [
     "PollCounts",
     "PollError",
     "PollFacts",
+    "append_if_due",
     "board_chunks",
     "board_etag",
     "cast",
@@ -78,6 +80,8 @@ __all__ = [
     "poll_facts",
     "polls_for_deputy",
     "public_polls",
+    "published_as_of",
+    "published_cast_count",
     "register_entries",
     "report_lost_token",
     "results_view",

@@ -1,22 +1,27 @@
 """The hot paths: what a token request or a cast needs of a poll, the token, the cast
 and the append to the log. ``issue_token`` and ``cast`` each commit: one transaction
-by the protocol's rule."""
+by the protocol's rule, except that a batched cast (protocol revision 5, "Order and
+counters", see ``voting.services.batches``) commits its ballot as pending, waits for
+its batch, and may be the one that appends the batch."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import random
+import secrets
+import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.models import CheckIn, Deputy
 from extensions import db
 from voting import keystore
-from voting.models import Ballot, Poll, PollCode, PollState, PollVoter, TokenIssuance
+from voting.models import Ballot, PendingBallot, Poll, PollCode, PollState, PollVoter, TokenIssuance
 from voting.protocol import blindrsa, merkle, rules, signing
 from voting.protocol.board import make_receipt, make_tree_head
 from voting.protocol.encoding import (
@@ -28,6 +33,7 @@ from voting.protocol.encoding import (
     format_time,
     normalise_code,
 )
+from voting.services import batches
 from voting.services.base import PollError, key_encryption_key, utc_now
 from voting.services.polls import get_public_poll
 
@@ -94,12 +100,13 @@ def _as_facts(poll: Poll | PollFacts) -> PollFacts:
     return poll if isinstance(poll, PollFacts) else PollFacts.of(poll)
 
 
-_POLL, _VOTER, _ISSUANCE, _CHECKIN, _BALLOT = (
+_POLL, _VOTER, _ISSUANCE, _CHECKIN, _BALLOT, _PENDING = (
     Poll.__table__,
     PollVoter.__table__,
     TokenIssuance.__table__,
     CheckIn.__table__,
     Ballot.__table__,
+    PendingBallot.__table__,
 )
 
 
@@ -145,7 +152,15 @@ _LOCK_LOG = (
     update(_POLL)
     .where(_POLL.c.id == bindparam("b_id"), _POLL.c.public_id == bindparam("b_public"))
     .values(log_size=_POLL.c.log_size)
-    .returning(_POLL.c.state, _POLL.c.log_size, _POLL.c.log_frontier, _POLL.c.log_timestamp)
+    .returning(
+        _POLL.c.state,
+        _POLL.c.log_size,
+        _POLL.c.log_frontier,
+        _POLL.c.log_timestamp,
+        _POLL.c.batch_opened,
+        _POLL.c.log_committed,
+        _POLL.c.log_published,
+    )
 )
 _INSERT_BALLOT = insert(_BALLOT).values(
     poll_id=bindparam("b_id"),
@@ -164,6 +179,8 @@ _WRITE_LOG = (
         log_root=bindparam("b_root"),
         log_timestamp=bindparam("b_timestamp"),
         log_head_sig=bindparam("b_head_sig"),
+        log_committed=bindparam("b_committed"),
+        log_published=bindparam("b_published"),
     )
 )
 
@@ -279,11 +296,11 @@ def _blind_sign(facts: PollFacts, blinded: bytes) -> bytes:
 
 @dataclass
 class CastOutcome:
-    status: int  # 201 new, 200 identical ballot already stored
+    status: int  # 201 new, 200 identical ballot already stored (202: pending, wait=False)
     receipt: dict
 
 
-def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
+def cast(poll: Poll | PollFacts, body: object, *, deputy=None, wait: bool = True) -> CastOutcome:
     """Validate and append a ballot, answering in the protocol's order of checks; commits.
 
     The common case costs three statements: the lock (which reads the log state and
@@ -294,6 +311,11 @@ def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
 
     ``deputy`` is, for named polls, a callable giving the logged-in deputy (or None):
     secret and code polls never call it, and read no cookie.
+
+    A batched poll's ballot is answered once its batch is appended (see
+    ``voting.services.batches``). With ``wait=False`` a ballot left pending is answered
+    at once with ``CastOutcome(202, {"leaf_hash": …})``: for tests and tools that
+    drive the batches themselves (``append_if_due``).
     """
     facts = _as_facts(poll)
     if not isinstance(body, dict):
@@ -326,10 +348,14 @@ def cast(poll: Poll | PollFacts, body: object, *, deputy=None) -> CastOutcome:
         stored = _stored_receipt(facts, leaf_hash)
         if stored is not None:
             return CastOutcome(200, stored)
+        if _is_pending(facts, leaf_hash):  # the identical ballot waits for its batch
+            return _await_batch(facts, leaf_hash, 200)
         if db.session.connection().execute(_POLL_STATE, {"b_id": facts.id}).scalar() != PollState.OPEN:
             _forget(facts)
             raise PollError(409, "poll_closed") from None
         raise refusal
+    if batches.batched(facts.secrecy):
+        return _submit(facts, leaf, leaf_hash, key, wait)
     return _append(facts, leaf, leaf_hash, key)
 
 
@@ -444,12 +470,15 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
             "body": leaf.decode(),
             "receipt": json.dumps(receipt, separators=(",", ":")),
         }
+        now = batches.clock()
         log = {
             "b_size": size,
             "b_frontier": frontier.to_hex(),
             "b_root": root.hex(),
             "b_timestamp": timestamp,
             "b_head_sig": head_sig,
+            "b_committed": now,
+            "b_published": batches.next_published(state.log_committed, state.log_published, state.log_size, now),
         }
         if conn.dialect.name == "postgresql":
             conn.execute(_APPEND_PG, row | log)
@@ -471,3 +500,228 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
             return CastOutcome(200, stored)
         raise PollError(409, "already_used") from None
     return CastOutcome(201, receipt)
+
+
+# --- Batches (protocol revision 5, "Order and counters") ------------------------------
+
+_PENDING_COUNT = select(func.count()).select_from(_PENDING).where(_PENDING.c.poll_id == bindparam("b_id"))
+_IS_PENDING = select(_PENDING.c.id).where(
+    _PENDING.c.poll_id == bindparam("b_id"), _PENDING.c.leaf_hash == bindparam("b_leaf")
+)
+_BATCH_STATE = select(
+    _POLL.c.state,
+    _POLL.c.batch_opened,
+    _PENDING_COUNT.scalar_subquery().label("pending"),
+).where(_POLL.c.id == bindparam("b_id"))
+_OPEN_BATCH = (
+    update(_POLL)
+    .where(_POLL.c.id == bindparam("b_id"), _POLL.c.batch_opened.is_(None))
+    .values(batch_opened=bindparam("b_now"))
+)
+_INSERT_PENDING = insert(_PENDING).values(
+    poll_id=bindparam("b_id"),
+    leaf_hash=bindparam("b_leaf"),
+    credential=bindparam("b_credential"),
+    body=bindparam("b_body"),
+)
+_LOG_STATE = select(
+    _POLL.c.log_size,
+    _POLL.c.log_frontier,
+    _POLL.c.log_timestamp,
+    _POLL.c.log_committed,
+    _POLL.c.log_published,
+).where(_POLL.c.id == bindparam("b_id"))
+_BATCH_LOG = _WRITE_LOG.values(batch_opened=None)
+
+# A waiting cast looks at its batch this often (at most); the batch itself is due
+# after the window, and a waiting cast sleeps until then when it can.
+WAIT_STEP = 0.5
+# A cast whose batch is still not appended this long after the longest window answers
+# 503 (the identical ballot may be sent again: it is then answered with its receipt).
+WAIT_SLACK = 60.0
+
+_RANDOM = secrets.SystemRandom()
+
+
+def _is_pending(facts: PollFacts, leaf_hash: str) -> bool:
+    found = db.session.connection().execute(_IS_PENDING, {"b_id": facts.id, "b_leaf": leaf_hash}).first()
+    db.session.rollback()
+    return found is not None
+
+
+def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str, wait: bool = True) -> CastOutcome:
+    """Put a checked ballot into the open batch (committed), then answer with its
+    receipt once the batch is appended: by this request if the batch is due now,
+    or after waiting (``_await_batch``).
+
+    Under the per-poll lock, as an append: the poll's state, then an identical ballot
+    in the log (200) or pending (the same receipt when its batch commits), then the
+    credential used in the log or in the batch (409 ``already_used``).
+    """
+    conn = db.session.connection()
+    try:
+        state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
+        if state is None:
+            _forget(facts)
+            raise PollError(404, "unknown_poll")
+        if state.state != PollState.OPEN:
+            db.session.rollback()
+            _forget(facts)
+            stored = _stored_receipt(facts, leaf_hash)
+            if stored is not None:
+                return CastOutcome(200, stored)
+            raise PollError(409, "poll_closed")
+        params = {"b_id": facts.id, "b_leaf": leaf_hash, "b_credential": credential}
+        for table in (_BALLOT, _PENDING):
+            taken = conn.execute(
+                select(table.c.leaf_hash).where(
+                    table.c.poll_id == facts.id,
+                    or_(table.c.leaf_hash == leaf_hash, table.c.credential == credential),
+                )
+            ).all()
+            if any(row.leaf_hash == leaf_hash for row in taken):
+                db.session.rollback()
+                if table is _BALLOT:
+                    return CastOutcome(200, _stored_receipt(facts, leaf_hash))
+                return _await_batch(facts, leaf_hash, 200) if wait else CastOutcome(202, {"leaf_hash": leaf_hash})
+            if taken:
+                raise PollError(409, "already_used")
+        now = batches.clock()
+        conn.execute(_INSERT_PENDING, params | {"b_body": leaf.decode()})
+        conn.execute(_OPEN_BATCH, {"b_id": facts.id, "b_now": now})
+        opened = state.batch_opened if state.batch_opened is not None else now
+        pending = conn.execute(_PENDING_COUNT, {"b_id": facts.id}).scalar()
+        if batches.is_due(opened, pending, now):
+            receipts = append_pending(conn, facts)
+            db.session.commit()
+            return CastOutcome(201, receipts[leaf_hash])
+        db.session.commit()
+        if not wait:
+            return CastOutcome(202, {"leaf_hash": leaf_hash})
+    except PollError:
+        db.session.rollback()
+        raise
+    except IntegrityError:
+        # A racing request took the credential or sent the same ballot first.
+        db.session.rollback()
+        stored = _stored_receipt(facts, leaf_hash)
+        if stored is not None:
+            return CastOutcome(200, stored)
+        if _is_pending(facts, leaf_hash):
+            return _await_batch(facts, leaf_hash, 200)
+        raise PollError(409, "already_used") from None
+    return _await_batch(facts, leaf_hash, 201)
+
+
+def _await_batch(facts: PollFacts, leaf_hash: str, status: int) -> CastOutcome:
+    """Wait until the batch holding this ballot is appended and answer with its
+    receipt; append the batch when it is due and nobody else has. Every look is its
+    own short transaction: nothing is held while waiting."""
+    conn_params = {"b_id": facts.id}
+    deadline = time.monotonic() + batches.settings()[2] + WAIT_SLACK
+    while True:
+        stored = _stored_receipt(facts, leaf_hash)
+        if stored is not None:
+            db.session.rollback()
+            return CastOutcome(status, stored)
+        row = db.session.connection().execute(_BATCH_STATE, conn_params).one_or_none()
+        mine = db.session.connection().execute(_IS_PENDING, conn_params | {"b_leaf": leaf_hash}).first()
+        db.session.rollback()
+        if row is None or row.state != PollState.OPEN or mine is None:
+            # The close appends every pending ballot first; a ballot neither in the
+            # log nor pending was never stored (or its poll is gone).
+            stored = _stored_receipt(facts, leaf_hash)
+            db.session.rollback()
+            if stored is not None:
+                return CastOutcome(status, stored)
+            _forget(facts)
+            raise PollError(409, "poll_closed")
+        now = batches.clock()
+        if batches.is_due(row.batch_opened, row.pending, now):
+            if not append_if_due(facts):
+                time.sleep(0.02)  # another request appended it (or is appending it)
+            continue
+        if time.monotonic() > deadline:
+            raise PollError(503, "batch_pending")
+        wait = batches.seconds_until_due(row.batch_opened, row.pending, now)
+        time.sleep(min(WAIT_STEP, max(wait, 0.02)) * (0.75 + 0.5 * random.random()))
+
+
+def append_if_due(facts: PollFacts) -> bool:
+    """Take the per-poll lock and append the pending batch if it is (still) due;
+    commits. Whoever finds the batch due calls this; the lock makes one of them do it."""
+    conn = db.session.connection()
+    try:
+        state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
+        if state is None or state.state != PollState.OPEN:
+            db.session.rollback()
+            return False
+        pending = conn.execute(_PENDING_COUNT, {"b_id": facts.id}).scalar()
+        if not batches.is_due(state.batch_opened, pending, batches.clock()):
+            db.session.rollback()
+            return False
+        append_pending(conn, facts)
+        db.session.commit()
+        return True
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def append_pending(conn, facts: PollFacts) -> dict[str, dict]:
+    """Append every pending ballot of the poll to the log, in an order drawn from the
+    operating system's random source, under one signed tree head; write their
+    receipts and delete the pending rows. The caller holds the per-poll lock and
+    commits. Returns the receipts by leaf hash (empty when nothing was pending)."""
+    rows = conn.execute(
+        select(_PENDING.c.id, _PENDING.c.leaf_hash, _PENDING.c.credential, _PENDING.c.body)
+        .where(_PENDING.c.poll_id == facts.id)
+        .order_by(_PENDING.c.id)
+    ).all()
+    if not rows:
+        return {}
+    order = list(rows)
+    _RANDOM.shuffle(order)
+    state = conn.execute(_LOG_STATE, {"b_id": facts.id}).one()
+    frontier = merkle.Frontier.from_hex(state.log_size, state.log_frontier)
+    start = frontier.size
+    frontier, root, proofs = merkle.append_batch(frontier, [bytes.fromhex(r.leaf_hash) for r in order])
+    size = frontier.size
+    timestamp = max(format_time(utc_now()), state.log_timestamp or "")
+    head = make_tree_head(facts.public_id, size, root.hex(), timestamp)
+    private = keystore.signing_key(key_encryption_key(), facts.public_id, facts.signing_key_enc)
+    head_sig = signing.sign(private, signing.CONTEXT_TREE_HEAD, head)
+    receipts: dict[str, dict] = {}
+    ballots = []
+    for offset, (row, proof) in enumerate(zip(order, proofs, strict=True)):
+        receipt = make_receipt(head, head_sig, start + offset, row.leaf_hash, proof)
+        receipts[row.leaf_hash] = receipt
+        ballots.append(
+            {
+                "b_id": facts.id,
+                "leaf_index": start + offset,
+                "leaf_hash": row.leaf_hash,
+                "credential": row.credential,
+                "body": row.body,
+                "receipt": json.dumps(receipt, separators=(",", ":")),
+            }
+        )
+    conn.execute(delete(_PENDING).where(_PENDING.c.id.in_([r.id for r in rows])))
+    conn.execute(_INSERT_BALLOT, ballots)
+    now = batches.clock()
+    conn.execute(
+        _BATCH_LOG,
+        {
+            "b_id": facts.id,
+            "b_size": size,
+            "b_frontier": frontier.to_hex(),
+            "b_root": root.hex(),
+            "b_timestamp": timestamp,
+            "b_head_sig": head_sig,
+            "b_committed": now,
+            "b_published": batches.next_published(state.log_committed, state.log_published, state.log_size, now),
+        },
+    )
+    if facts.secrecy == "named":
+        conn.execute(_MARK_VOTED, [{"b_id": facts.id, "b_voter": row.credential} for row in rows])
+    return receipts

@@ -23,7 +23,7 @@ from voting.protocol.encoding import (
 )
 from voting.services import scrutineers
 from voting.services.base import LogMismatch, PollError, key_encryption_key, utc_now
-from voting.services.casting import lock_log
+from voting.services.casting import PollFacts, append_pending, lock_log
 from voting.services.polls import counts
 
 # --- Closing -------------------------------------------------------------------------
@@ -95,15 +95,22 @@ def register_entries(poll: Poll) -> list[dict]:
 
 
 def close_poll(poll: Poll, progress=None) -> None:
-    """Freeze the log, count, sign the closing; commits. Refuses a log that does not
-    match its signed state. ``progress(done, total)``: ballots checked, out of the
-    log's size plus one for the count and the signature (``core.jobs``)."""
+    """Append the pending batch, freeze the log, count, sign the closing; commits.
+    Refuses a log that does not match its signed state. ``progress(done, total)``:
+    ballots checked, out of the log's size plus one for the count and the signature
+    (``core.jobs``)."""
     if not poll.is_open:
         raise PollError(409, "poll_not_open")
     poll = lock_log(poll)
     if not poll.is_open:
         db.session.rollback()
         raise PollError(409, "poll_not_open")
+    # The batch still gathering is appended first, in the same transaction: the casts
+    # waiting for it find their receipts once the close commits.
+    if append_pending(db.session.connection(), PollFacts.of(poll)):
+        poll = db.session.scalars(
+            select(Poll).where(Poll.id == poll.id).execution_options(populate_existing=True)
+        ).one()
     try:
         ballots, root = check_log(poll, progress)
     except LogMismatch:

@@ -27,7 +27,7 @@ from voting.protocol.encoding import (
     is_identifier,
     normalise_code,
 )
-from voting.services import drafts, scrutineers
+from voting.services import batches, drafts, scrutineers
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------
@@ -107,7 +107,9 @@ class PollCounts:
 
 
 def counts(poll: Poll) -> PollCounts:
-    """Live counts for staff: never an interim tally, only how many took part."""
+    """Counts of who took part, never an interim tally: the register, check-in and
+    token counts are live; ``cast`` is ``published_cast_count`` (while the poll is open,
+    the log size at the last 30-second boundary: protocol revision 5)."""
     if poll.secrecy == "code":
         electorate = _count(PollCode, PollCode.poll_id == poll.id)
         present = electorate
@@ -115,7 +117,7 @@ def counts(poll: Poll) -> PollCounts:
         electorate = _count(PollVoter, PollVoter.poll_id == poll.id)
         present = _present_count(poll) if not poll.is_closed else poll.result["present"]
     issued = _count(TokenIssuance, TokenIssuance.poll_id == poll.id)
-    return PollCounts(poll, electorate, present, issued, poll.log_size)
+    return PollCounts(poll, electorate, present, issued, batches.published_cast_count(poll))
 
 
 def _count(model, *where) -> int:

@@ -1,7 +1,7 @@
 """scrutineers of a poll and their co-signatures (protocol revision 5)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-11-30 12:10:00
 
 A poll gains ``cosign_threshold`` (NULL: all scrutineers) and the table
@@ -13,8 +13,8 @@ close, their co-signature over the closing (or the reason they declined).
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

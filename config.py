@@ -90,6 +90,8 @@ def load_config(app) -> None:
         # failed (its process died); INLINE runs jobs inside the request (tests).
         YISHI_JOB_STALE_SECONDS=int(env.get("YISHI_JOB_STALE_SECONDS", 900)),
         YISHI_JOBS_INLINE=env.get("YISHI_JOBS_INLINE") == "1",
+        # Code slips: a batch of more codes than this has its QR codes drawn by a job.
+        YISHI_SLIPS_JOB_OVER=int(env.get("YISHI_SLIPS_JOB_OVER", 100)),
         YISHI_UPLOAD_DIR=env.get("YISHI_UPLOAD_DIR") or str(Path(instance) / "uploads"),
     )
     if app.config["YISHI_BATCH_POLLS"] not in ("secret", "all"):

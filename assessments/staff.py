@@ -42,11 +42,12 @@ from core.models import Session
 from core.paging import Page, paginate
 from core.permissions import staff_required
 from core.roster import import_roster
-from core.sessions import picker_choices, qr_data_uri, session_choices, sessions_page
+from core.sessions import picker_choices, session_choices, sessions_page
 from core.times import local_today
 from extensions import db
 from voting.messages import message
 from voting.services import LogMismatch
+from voting.views import slip_images, slips_response
 
 # --- Staff: assessments -----------------------------------------------------------------
 
@@ -281,9 +282,11 @@ def codes(assessment_id: int):
     else:
         form_or_fail(form)
     batch = services.generate_codes(assessment, form.count.data)
-    held_id = held.hold("assessment_codes", {"assessment_id": assessment.id, "codes": batch})
-    db.session.commit()
-    return redirect(url_for("assessments.slips", assessment_id=assessment.id, held_id=held_id), 303)
+    payload = {"assessment_id": assessment.id, "codes": batch}
+    base = url_for("voting.code_ballot_page", poll_id=assessment.poll.public_id, _external=True)
+    return slips_response(
+        "assessment_codes", payload, base, assessment.title, "assessments.slips", assessment_id=assessment.id
+    )
 
 
 @bp.route("/staff/<int:assessment_id>/codes/<held_id>")
@@ -296,7 +299,7 @@ def slips(assessment_id: int, held_id: str):
     if data["assessment_id"] != assessment.id:
         abort(404)
     base = url_for("voting.code_ballot_page", poll_id=assessment.poll.public_id, _external=True)
-    slips = [(code, qr_data_uri(f"{base}#code={code}")) for code in data["codes"]]
+    slips = slip_images(data, base)
     html = render_template("assessments/slips.html", assessment=assessment, slips=slips, base=base, held_id=held_id)
     return held.page(html)
 

@@ -31,7 +31,7 @@ from deliberation.forms import (
 from deliberation.models import Decision, Opinion, Reply, Signup
 from deliberation.services import DeliberationError
 from extensions import db
-from voting.views import hold_codes
+from voting.views import slips_response
 
 bp = Blueprint("deliberation_staff", __name__, url_prefix="/staff/meetings")
 
@@ -390,9 +390,9 @@ def decision_codes(decision_id: int):
     form_or_fail(EmptyForm())
     codes = services.issue_vote_codes(decision)
     back = url_for("deliberation_staff.decisions", meeting_id=decision.meeting_id)
-    held_id = hold_codes(decision.poll, codes, back)
-    db.session.commit()
-    return redirect(url_for("voting.code_slips", poll_id=decision.poll_id, held_id=held_id), 303)
+    payload = {"poll_id": decision.poll_id, "codes": codes, "back": back}
+    base = url_for("voting.code_ballot_page", poll_id=decision.poll.public_id, _external=True)
+    return slips_response("codes", payload, base, decision.title, "voting.code_slips", poll_id=decision.poll_id)
 
 
 @bp.route("/decisions/<int:decision_id>/open", methods=["POST"])

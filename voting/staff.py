@@ -19,7 +19,7 @@ from voting.forms import CodesForm, PollForm
 from voting.messages import message
 from voting.models import Poll
 from voting.services import LogMismatch, PollError
-from voting.views import bp, cast_as_of_text, hold_codes, rules_text
+from voting.views import bp, cast_as_of_text, rules_text, slips_response
 
 
 @bp.route("/staff/polls")
@@ -227,6 +227,7 @@ def poll_codes(poll_id: int):
     form = CodesForm()
     form_or_fail(form, _("测评码数量须在 1 到 100000 之间。"))
     codes = services.generate_codes(poll, form.count.data)
-    held_id = hold_codes(poll, codes, url_for("voting.staff_poll", poll_id=poll.id))
-    db.session.commit()
-    return redirect(url_for("voting.code_slips", poll_id=poll.id, held_id=held_id), 303)
+    back = url_for("voting.staff_poll", poll_id=poll.id)
+    payload = {"poll_id": poll.id, "codes": codes, "back": back}
+    base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
+    return slips_response("codes", payload, base, poll.title, "voting.code_slips", poll_id=poll.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
 from fractions import Fraction
@@ -23,12 +24,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from core import held
+from core import held, jobs
 from core.errors import fail
 from core.forms import EmptyForm, form_or_fail
 from core.i18n import select_locale
 from core.permissions import deputy_required, staff_required
-from core.sessions import qr_data_uri
+from core.sessions import qr_data_uri, qr_svg
 from core.thresholds import pass_threshold, threshold_percent
 from core.times import local_time
 from extensions import db
@@ -304,10 +305,64 @@ def batch_settings(poll: Poll) -> dict | None:
 # --- One-time code slips (staff) -----------------------------------------------------
 
 
-def hold_codes(poll: Poll, codes: list[str], back: str) -> str:
-    """Hold a new batch of one-time codes for this browser until noted (the tables keep
-    only their hashes); the caller commits and redirects to ``voting.code_slips``."""
-    return held.hold("codes", {"poll_id": poll.id, "codes": codes, "back": back})
+def slips_response(kind: str, payload: dict, base: str, label: str, endpoint: str, **values) -> Response:
+    """Hold a batch of new codes (``payload["codes"]``) for this browser and answer the
+    POST that made them (it commits): straight to the slips page (``endpoint`` with
+    ``values`` and ``held_id``), or, for more than ``YISHI_SLIPS_JOB_OVER`` codes, to a
+    job that draws their QR codes first (one is ~25 ms) and seals them with the codes
+    in the hold, so that the slips page shows them without drawing them again.
+
+    The codes go to the job in memory only (with the hold's key); the tables already
+    hold their hashes. If the server stops mid-job, generating the batch again
+    replaces it."""
+    if len(payload["codes"]) <= current_app.config["YISHI_SLIPS_JOB_OVER"]:
+        held_id = held.hold(kind, payload)
+        db.session.commit()
+        return redirect(url_for(endpoint, held_id=held_id, **values), 303)
+    held_id, key = held.reserve()
+    db.session.commit()
+    params = {
+        "hold": (held_id, key),
+        "kind": kind,
+        "payload": payload,
+        "base": base,
+        "next": url_for(endpoint, held_id=held_id, **values),
+    }
+    return jobs.respond(jobs.start("code_slips", label, params, total=len(payload["codes"])))
+
+
+def slip_url(base: str, code: str) -> str:
+    # The code rides in the fragment, which browsers never send to the server.
+    return f"{base}#code={code}"
+
+
+def run_slips_job(job, params: dict, progress) -> dict:
+    """The slips job (``core.jobs``): draw each code's QR code, then seal them with the
+    codes for the browser that made the batch (the hold it reserved)."""
+    codes = params["payload"]["codes"]
+    images: list[str] = []
+    for done, code in enumerate(codes, 1):
+        images.append(qr_svg(slip_url(params["base"], code), scale=4))
+        progress(done, len(codes))
+    held_id, key = params["hold"]
+    held.seal(held_id, key, params["kind"], {**params["payload"], "qr": images})
+    db.session.commit()
+    return {
+        "summary": _("已为 %(n)d 个一次性码画好二维码纸条。", n=len(codes)),
+        "next": params["next"],
+        "next_label": _("查看并打印纸条"),
+    }
+
+
+def slip_images(data: dict, base: str) -> list[tuple[str, str]]:
+    """(code, QR code as a data: URI) for each code of a held batch: drawn by the job
+    when it was large, else drawn now."""
+    drawn = data.get("qr")
+    if drawn and len(drawn) == len(data["codes"]):
+        uris = ("data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode() for svg in drawn)
+    else:
+        uris = (qr_data_uri(slip_url(base, code)) for code in data["codes"])
+    return list(zip(data["codes"], uris, strict=True))
 
 
 @bp.route("/staff/polls/<int:poll_id>/codes/<held_id>")
@@ -319,13 +374,13 @@ def code_slips(poll_id: int, held_id: str):
     if data["poll_id"] != poll.id:
         abort(404)
     base = url_for("voting.code_ballot_page", poll_id=poll.public_id, _external=True)
-
-    def code_qr(code: str) -> str:
-        # The code rides in the fragment, which browsers never send to the server.
-        return qr_data_uri(f"{base}#code={code}")
-
     html = render_template(
-        "voting/code_slips.html", poll=poll, codes=data["codes"], code_qr=code_qr, held_id=held_id, back=data["back"]
+        "voting/code_slips.html",
+        poll=poll,
+        slips=slip_images(data, base),
+        base=base,
+        held_id=held_id,
+        back=data["back"],
     )
     return held.page(html)
 

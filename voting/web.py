@@ -23,12 +23,14 @@ def register(app: Flask) -> None:
     from voting.services.batches import batched
     from voting.staff import run_close_job
     from voting.views import bp as pages_bp
+    from voting.views import run_slips_job
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(scrutiny_bp)
     services.on_draft_delete(app, scrutineers.forget_draft)
     jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
+    jobs.register("code_slips", lambda: _("画一次性码的二维码纸条"), run_slips_job)
     app.cli.add_command(poll_cli)
 
     registry = hooks.registry(app)

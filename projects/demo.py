@@ -26,6 +26,7 @@ from projects.models import (
     SuggestionReview,
     SuggestionStatus,
 )
+from voting import demo as voting_demo
 from voting import services as polls
 from voting import specs
 from voting.models import Poll
@@ -96,6 +97,9 @@ def seed_votes(run: DemoRun) -> list[str]:
     present = deputies[:190]
     for deputy in present:
         sessions.check_in(last_year, deputy, method="staff", by=None)
+    # (rev 5) three scrutineers, who co-sign after the close (demo keys: voting.demo).
+    watchers = [deputies[3], deputies[77], deputies[150]]
+    watcher_keys = voting_demo.name_and_enroll(poll, watchers)
     polls.open_poll(poll)
     db.session.commit()
     for deputy in present[:188]:
@@ -104,12 +108,14 @@ def seed_votes(run: DemoRun) -> list[str]:
         if deputy in present[:186]:
             polls.cast(poll, voter.ballot(_choices(rng, options)), wait=False)  # the close appends them
     polls.close_poll(poll)
+    voting_demo.cosign_all(poll, watchers, watcher_keys)
 
     open_poll = _project_vote(
         f"{today.year + 1}-qingxi-18-5-minsheng", f"{today.year + 1}年清溪县民生实事项目票决（演示）", current
     )
     for deputy in deputies[:20]:
         sessions.check_in(current, deputy, method="staff", by=None)
+    voting_demo.name_and_enroll(open_poll, [deputies[5], deputies[42], deputies[120]])
     polls.open_poll(open_poll)
     return [
         f"  closed poll 已结束:  /polls/{poll.public_id}",

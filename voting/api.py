@@ -10,7 +10,7 @@ from wtforms import ValidationError
 from extensions import csrf
 from voting import services
 from voting.protocol.encoding import ProtocolError, parse_json
-from voting.services import PollError
+from voting.services import PollError, scrutineers
 
 bp = Blueprint("voting_api", __name__, url_prefix="/api")
 
@@ -98,6 +98,24 @@ def board(poll_id: str):
         return Response(status=304, headers={"ETag": f'"{etag}"'})
     response = Response(services.board_chunks(poll), mimetype="application/json")
     response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # (rev 5) while co-signatures may still arrive, caches must ask again each time.
+    final = scrutineers.board_final(poll)
+    response.headers["Cache-Control"] = "public, max-age=300" if final else "no-cache"
     response.headers["Content-Disposition"] = f'attachment; filename="board-{poll.public_id}.json"'
+    return response
+
+
+@bp.post("/polls/<poll_id>/cosignatures")
+def cosignatures(poll_id: str):
+    """(rev 5) A scrutineer's signature over the closing, made on their own phone
+    (session cookie and CSRF header). Answers in the protocol's order."""
+    poll = services.get_public_poll(poll_id)
+    if not poll.is_closed:
+        raise PollError(404, "board_not_published")
+    body = _body()
+    deputy_id = current_user.deputy_id if current_user.is_authenticated and current_user.is_deputy else None
+    outcome = scrutineers.store_cosignature(poll, deputy_id, body, logged_in=current_user.is_authenticated)
+    response = jsonify(outcome.body)
+    response.status_code = outcome.status
+    response.headers["Cache-Control"] = "no-store"
     return response

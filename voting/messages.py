@@ -49,6 +49,25 @@ def message(code: str, params: dict | None = None) -> str:
         "bad_code_count": _("测评码数量须在 1 到 100000 之间。"),
         "no_codes": _("请先生成测评码，再开始投票。"),
         "empty_register": _("这次会议所属的人民代表大会还没有在任代表。"),
+        # (rev 5) scrutineers
+        "not_a_scrutineer": _("您不是本次投票的监票人，或这把密钥不是您登记的。"),
+        "bad_cosignature": _("签名无法用您登记的密钥在本次投票的结束记录上验证通过，未保存。"),
+        "already_cosigned": _("您已经为本次投票签过名，不能再签另一个签名。"),
+        "scrutineers_need_session": _("只有属于会议的投票才能指定监票人。"),
+        "scrutineers_count": _("监票人须为 1 到 9 名，您选了 %(count)s 名。", count=params.get("count", "?")),
+        "scrutineer_twice": _("同一位代表不能重复担任监票人。"),
+        "scrutineer_not_in_session": _("监票人必须是本次会议的代表。"),
+        "bad_cosign_threshold": _("所需签名人数须在 1 到监票人人数（%(count)s）之间。", count=params.get("count", "?")),
+        "scrutineer_key_fixed": _("投票已经开始，监票人的密钥不能再更换。"),
+        "bad_scrutineer_key": _(
+            "这把公钥不能使用（%(detail)s）。请在手机上重新生成密钥。", detail=params.get("detail", "")
+        ),
+        "scrutineer_key_taken": _("这把公钥已被另一位监票人登记，请在手机上重新生成密钥。"),
+        "scrutineers_not_enrolled": _(
+            "还有监票人没有在自己的手机上登记密钥：%(names)s。全部登记后才能开始投票。",
+            names=params.get("names", ""),
+        ),
+        "decline_reason": _("请写明不签名的理由（1 到 500 字）。"),
         "batch_pending": _("您的选票已收到，正在等待封存。请稍后用同一张选票重试，将得到同一张回执。"),
         "log_mismatch": _("选票日志与已签名的日志状态不一致，拒绝公布。请立即检查数据库。"),
     }

@@ -99,6 +99,10 @@ class Poll(db.Model):
     closing_sig: Mapped[str | None] = mapped_column(String(128))
     register_json: Mapped[str | None] = mapped_column(Text, deferred=True)  # JCS bytes of register/codes
 
+    # (rev 5) How many scrutineers' co-signatures check 8 needs; NULL: all of them
+    # (``voting.services.scrutineers``).
+    cosign_threshold: Mapped[int | None] = mapped_column(Integer)
+
     session: Mapped[Session | None] = relationship()
     voters: Mapped[list[PollVoter]] = relationship(back_populates="poll", order_by="PollVoter.voter")
 
@@ -201,6 +205,35 @@ class Ballot(db.Model):
     receipt: Mapped[str] = mapped_column(Text)  # the 201 answer, returned again on a retry
     # No cast time is stored: with the issuance times it would let whoever reads the
     # database match ballots to deputies. The receipt's signed head has the second.
+
+
+class PollScrutineer(db.Model):
+    """(protocol rev 5) A scrutineer (监票人) of a poll: a deputy of its session named by
+    staff while the poll is a draft, in the manifest's order (``position``). ``key`` is
+    the Ed25519 public key the deputy's own phone made (the private key never leaves
+    it); ``cosig`` the signature that phone made over the closing, checked when stored.
+    Staff have no path that writes ``key`` or ``cosig``."""
+
+    __tablename__ = "poll_scrutineer"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "deputy_id"),
+        UniqueConstraint("poll_id", "key"),
+        CheckConstraint("position >= 0 AND position < 9", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputy.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(43))  # base64url of the 32 bytes
+    enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cosig: Mapped[str | None] = mapped_column(String(86))  # base64url of the 64 bytes
+    cosigned_at: Mapped[datetime | None] = mapped_column(DateTime)
+    declined_reason: Mapped[str | None] = mapped_column(String(500))
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    deputy: Mapped[Deputy] = relationship()
 
 
 class PendingBallot(db.Model):

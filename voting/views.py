@@ -121,12 +121,16 @@ def _published(kind: str, public_id: str, render) -> Response:
             response.get_data(),
             response.mimetype,
         )
-        if anonymous:
+        # (rev 5) a board whose co-signatures may still arrive is rendered afresh.
+        if anonymous and services.scrutineers.board_final(poll):
             cache[key] = cached
     etag, data, mimetype = cached
     response = Response(data, mimetype=mimetype)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, max-age=300" if anonymous else "private, max-age=0"
+    final = cache.get(key) is cached if anonymous else False
+    response.headers["Cache-Control"] = (
+        "public, max-age=300" if anonymous and final else "no-cache" if anonymous else "private, max-age=0"
+    )
     response.vary.add("Cookie")
     return response.make_conditional(request)
 

@@ -18,6 +18,8 @@ def register(app: Flask) -> None:
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.scrutineers import bp as scrutiny_bp
+    from voting.services import scrutineers
     from voting.services.batches import batched
     from voting.staff import run_close_job
     from voting.views import bp as pages_bp
@@ -25,6 +27,8 @@ def register(app: Flask) -> None:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(scrutiny_bp)
+    services.on_draft_delete(app, scrutineers.forget_draft)
     jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)
     jobs.register("code_slips", lambda: _("画一次性码的二维码纸条"), run_slips_job)
     app.cli.add_command(poll_cli)
@@ -42,6 +46,17 @@ def register(app: Flask) -> None:
         Page.DEPUTY_HOME,
         Panel("voting/_deputy_home.html", lambda: {"polls": services.deputy_polls(current_user.deputy)}),
     )
+    # (rev 5) the polls in which the deputy is a scrutineer, and the scrutineers of a
+    # poll as every poll page shows them (names, fingerprints, signatures).
+    registry.add_panel(
+        Page.DEPUTY_HOME,
+        Panel(
+            "voting/_deputy_scrutineer.html",
+            lambda: {"scrutinized": scrutineers.scrutinized_polls(current_user.deputy)},
+            order=15,
+        ),
+    )
+    registry.add_template_global("poll_scrutiny", scrutineers.scrutiny)
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
     # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).

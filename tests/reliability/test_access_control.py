@@ -53,6 +53,7 @@ GET_EXPECTED = {
             "deliberation_staff.followup",
             "deliberation_staff.meeting_new",
             "voting.staff_polls",
+            "voting_scrutiny.staff_scrutineers",
             "voting.staff_poll",
             "voting.staff_poll_counts",
             "voting.poll_new",
@@ -118,6 +119,8 @@ GET_EXPECTED = {
     # Deputies only: their own page, ballots, suggestions and check-in.
     "core.deputy_home": (302, 200, 403, 403),
     "voting.ballot_page": (302, 200, 403, 403),
+    # (rev 5) a poll's scrutineers only: D001 is not one of the demo vote's.
+    "voting_scrutiny.scrutineer_page": (302, 403, 403, 403),
     "assessments.my_suggestions": (302, 200, 403, 403),
     "core.qr_checkin": (302, 404, 403, 403),  # a wrong check-in secret is not found
     "projects.inspect": (302, 200, 403, 403),  # deputies of the monitoring group
@@ -161,6 +164,10 @@ PUBLIC_POSTS = {
     "voting_api.ballots",
     "voting_api.tokens",
     "voting.report_lost_token",  # the deputy's own report; tests/voting/test_token_repeat.py
+    # (rev 5) a scrutineer's own key, refusal and co-signature; tests/voting/test_scrutineers.py
+    "voting_scrutiny.enroll",
+    "voting_scrutiny.decline",
+    "voting_api.cosignatures",
     "auth.login",
     "auth.logout",
     "auth.password",

@@ -21,6 +21,7 @@ from voting.protocol.encoding import (
     format_time,
     sha256_hex,
 )
+from voting.services import scrutineers
 from voting.services.base import LogMismatch, PollError, key_encryption_key, utc_now
 from voting.services.casting import PollFacts, append_pending, lock_log
 from voting.services.polls import counts
@@ -162,22 +163,38 @@ def board_chunks(poll: Poll):
         poll.closing,
         poll.closing_sig,
     )
-    return _board_text(db.engine, poll.id, *args)
+    # (rev 5) the co-signatures stored so far, read now: a download always has them all.
+    return _board_text(db.engine, poll.id, *args, cosignatures=scrutineers.cosignatures(poll))
 
 
-def _board_text(engine, poll_id: int, manifest, manifest_sig, member, listing_json, result, closing, closing_sig):
+def _board_text(
+    engine, poll_id: int, manifest, manifest_sig, member, listing_json, result, closing, closing_sig, cosignatures=None
+):
     query = select(Ballot.leaf_index, Ballot.body).where(Ballot.poll_id == poll_id).order_by(Ballot.leaf_index)
     with engine.connect() as conn:
         # ``with``: closed even when the download is abandoned half-way.
         with conn.execution_options(yield_per=2000).execute(query) as rows:
             bodies = (body for _index, body in rows)
             yield from board_text_parts(
-                manifest, manifest_sig, member, listing_json, bodies, result, closing, closing_sig
+                manifest,
+                manifest_sig,
+                member,
+                listing_json,
+                bodies,
+                result,
+                closing,
+                closing_sig,
+                cosignatures=cosignatures,
             )
 
 
 def board_etag(poll: Poll) -> str:
-    return sha256_hex(canonical(poll.closing))[:32]
+    """The closed poll's board version: the closing and (rev 5) the co-signatures so
+    far, which arrive after the close without changing the closing."""
+    signed = scrutineers.cosignatures(poll)
+    if signed is None:
+        return sha256_hex(canonical(poll.closing))[:32]
+    return sha256_hex(canonical({"closing": poll.closing, "cosignatures": signed}))[:32]
 
 
 # --- Results -------------------------------------------------------------------------

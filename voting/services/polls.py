@@ -27,7 +27,7 @@ from voting.protocol.encoding import (
     is_identifier,
     normalise_code,
 )
-from voting.services import batches, drafts
+from voting.services import batches, drafts, scrutineers
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------
@@ -284,6 +284,8 @@ def open_poll(poll: Poll) -> None:
     """Fix the register, generate and seal the keys, sign the manifest. Caller commits."""
     if not poll.is_draft:
         raise PollError(409, "poll_not_draft")
+    # (rev 5) the scrutineers with their keys; refused while one has not enrolled.
+    scrutiny = scrutineers.manifest_members(poll)
     master = key_encryption_key()
     if poll.secrecy == "code":
         electorate = _count(PollCode, PollCode.poll_id == poll.id)
@@ -320,6 +322,7 @@ def open_poll(poll: Poll) -> None:
         token_key=token_key,
         opened_at=format_time(opened),
     )
+    manifest.update(scrutiny)
     rules.validate_manifest(manifest)
     poll.manifest = manifest
     poll.manifest_hash = rules.manifest_hash(manifest)

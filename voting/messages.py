@@ -67,6 +67,19 @@ def message(code: str, params: dict | None = None) -> str:
             "还有监票人没有在自己的手机上登记密钥：%(names)s。全部登记后才能开始投票。",
             names=params.get("names", ""),
         ),
+        # (rev 5) paper ballots
+        "voted_on_paper": _("您已在本次投票中填写纸质选票，不能再领取电子选票凭证或电子投票。"),
+        "paper_after_token": _("这位代表已经领取了电子选票凭证，不能再改用纸质选票。"),
+        "paper_after_ballot": _("这位代表已经投了电子票，不能再改用纸质选票。"),
+        "paper_not_allowed": _("本次投票不允许使用纸质选票。"),
+        "paper_needs_scrutineers": _("允许纸质选票须先指定至少两名监票人（由他们分别录入纸质选票）。"),
+        "paper_not_in_code_poll": _("测评码投票不能使用纸质选票。"),
+        "paper_not_agreed": _(
+            "有 %(voters)s 位代表使用纸质选票，但两名监票人的录入还不一致（或张数不等于纸质投票人数）。"
+            "请监票人核对录入，一致后才能结束投票。",
+            voters=params.get("voters", "?"),
+        ),
+        "paper_voters_differ": _("纸质选票上的代表与标记为纸质投票的代表不一致，请监票人核对。"),
         "decline_reason": _("请写明不签名的理由（1 到 500 字）。"),
         "batch_pending": _("您的选票已收到，正在等待封存。请稍后用同一张选票重试，将得到同一张回执。"),
         "log_mismatch": _("选票日志与已签名的日志状态不一致，拒绝公布。请立即检查数据库。"),

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,6 +103,11 @@ class Poll(db.Model):
     # (rev 5) How many scrutineers' co-signatures check 8 needs; NULL: all of them
     # (``voting.services.scrutineers``).
     cosign_threshold: Mapped[int | None] = mapped_column(Integer)
+    # (rev 5) Staff allowed paper ballots on the draft (the manifest's ``paper: true`` at
+    # open, ``voting.services.paper``); ``paper`` is the board's ``paper`` member, fixed
+    # at the close from the scrutineers' agreed entries (NULL: nobody voted on paper).
+    paper_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    paper: Mapped[dict | None] = mapped_column(JSON, deferred=True)
 
     session: Mapped[Session | None] = relationship()
     voters: Mapped[list[PollVoter]] = relationship(back_populates="poll", order_by="PollVoter.voter")
@@ -145,6 +151,9 @@ class PollVoter(db.Model):
     voter: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(64))
     present: Mapped[bool] = mapped_column(default=False)
+    # (rev 5) The deputy votes on paper in this poll (marked by staff): no token, no
+    # electronic ballot; the register's ``"paper": true``.
+    paper: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     poll: Mapped[Poll] = relationship(back_populates="voters")
     deputy: Mapped[Deputy] = relationship()
@@ -253,3 +262,21 @@ class PendingBallot(db.Model):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     credential: Mapped[str] = mapped_column(String(128))
     body: Mapped[str] = mapped_column(Text)  # JCS(ballot), the leaf bytes
+
+
+class PaperEntry(db.Model):
+    """(rev 5) One scrutineer's entry of every paper ballot of a poll: ``ballots`` the
+    valid ones (choices objects; ``{"voter", "choices"}`` in a named poll), ``spoiled``
+    the void ones, ``text`` what was typed. The paper set is accepted only when two
+    scrutineers' entries are the same multiset (``voting.services.paper``)."""
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (UniqueConstraint("poll_id", "deputy_id"), CheckConstraint("spoiled >= 0", name="spoiled"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("poll.id", ondelete="CASCADE"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputy.id"))
+    ballots: Mapped[list] = mapped_column(JSON)
+    spoiled: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    entered_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

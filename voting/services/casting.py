@@ -124,6 +124,7 @@ def _token_state_query(dialect: str):
         select(
             _POLL.c.state,
             voter.c.id.label("voter_id"),
+            voter.c.paper,
             issued.c.id.label("issued"),
             issued.c.blinded_sha256,
             checkin.c.id.label("checked_in"),
@@ -147,7 +148,11 @@ _TOKEN_STATE = {name: _token_state_query(name) for name in ("postgresql", "sqlit
 _TOKEN_STILL_OPEN = (
     update(_POLL).where(_POLL.c.id == bindparam("b_id"), _POLL.c.state == PollState.OPEN).values(state=_POLL.c.state)
 )
-_MARK_PRESENT = update(_VOTER).where(_VOTER.c.id == bindparam("b_voter")).values(present=True)
+# (rev 5) never a deputy marked as voting on paper: the marking locks and writes the
+# same row, so a marking that committed first is seen here (0 rows: voted_on_paper).
+_MARK_PRESENT = (
+    update(_VOTER).where(_VOTER.c.id == bindparam("b_voter"), _VOTER.c.paper.is_(False)).values(present=True)
+)
 _LOCK_LOG = (
     update(_POLL)
     .where(_POLL.c.id == bindparam("b_id"), _POLL.c.public_id == bindparam("b_public"))
@@ -262,6 +267,8 @@ def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
         raise PollError(403, "not_in_register")
     if current_app.config["YISHI_REQUIRE_CHECKIN"] and facts.session_id is not None and row.checked_in is None:
         raise PollError(403, "not_checked_in")
+    if row.paper:
+        raise PollError(409, "voted_on_paper")
     if row.issued is not None:
         if row.blinded_sha256 is None or not hmac.compare_digest(row.blinded_sha256, digest):
             raise PollError(409, "token_already_issued")
@@ -278,7 +285,8 @@ def _issue(facts: PollFacts, params: dict, blinded: bytes, digest: str) -> str:
         return b64url_encode(blind_sig)
     blind_sig = _blind_sign(facts, blinded)
     conn.execute(insert(_ISSUANCE), {"poll_id": facts.id, "voter_id": row.voter_id, "blinded_sha256": digest})
-    conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id})
+    if not conn.execute(_MARK_PRESENT, {"b_voter": row.voter_id}).rowcount:
+        raise PollError(409, "voted_on_paper")
     if conn.dialect.name != "postgresql" and not conn.execute(_TOKEN_STILL_OPEN, {"b_id": facts.id}).rowcount:
         _forget(facts)
         raise PollError(409, "poll_closed")
@@ -393,6 +401,8 @@ def _check_credential(facts: PollFacts, credential: rules.Credential, body: dict
     if voter.voter != credential.key:
         raise PollError(403, "not_your_ballot")
     _require_checkin(facts, deputy.id)
+    if voter.paper:
+        raise PollError(409, "voted_on_paper")
     return voter.voter
 
 

@@ -21,7 +21,7 @@ from voting.protocol.encoding import (
     format_time,
     sha256_hex,
 )
-from voting.services import scrutineers
+from voting.services import paper, scrutineers
 from voting.services.base import LogMismatch, PollError, key_encryption_key, utc_now
 from voting.services.casting import PollFacts, append_pending, lock_log
 from voting.services.polls import counts
@@ -81,14 +81,17 @@ def register_entries(poll: Poll) -> list[dict]:
     entries = []
     secret = poll.secrecy == "secret"
     rows = db.session.execute(
-        select(PollVoter.id, PollVoter.deputy_id, PollVoter.voter, PollVoter.name, PollVoter.present).where(
-            PollVoter.poll_id == poll.id
-        )
+        select(
+            PollVoter.id, PollVoter.deputy_id, PollVoter.voter, PollVoter.name, PollVoter.present, PollVoter.paper
+        ).where(PollVoter.poll_id == poll.id)
     )
-    for voter_id, deputy_id, code, name, present in rows:  # plain rows: no ORM objects for 100,000 voters
+    for voter_id, deputy_id, code, name, present, on_paper in rows:  # plain rows: no ORM objects for 100,000
         entry = {"voter": code, "name": name, "present": bool(present or deputy_id in checked_in or voter_id in issued)}
         if secret:
             entry["token_issued"] = voter_id in issued
+        if on_paper:  # (rev 5) present, no token (the marking refuses after one)
+            entry["paper"] = True
+            entry["present"] = True
         entries.append(entry)
     entries.sort(key=lambda e: e["voter"])
     return entries
@@ -113,7 +116,9 @@ def close_poll(poll: Poll, progress=None) -> None:
         ).one()
     try:
         ballots, root = check_log(poll, progress)
-    except LogMismatch:
+        # (rev 5) refused while paper voters exist and the scrutineers' entries disagree.
+        paper_member = None if poll.secrecy == "code" else paper.agreed_paper(poll)
+    except (LogMismatch, PollError):
         db.session.rollback()
         raise
     if poll.secrecy == "code":
@@ -124,16 +129,28 @@ def close_poll(poll: Poll, progress=None) -> None:
         listing = register_entries(poll)
         present = sum(1 for e in listing if e["present"])
         member = "register"
-    result = tally.tally(poll.manifest, ballots, present)
+    if paper_member is None:
+        result = tally.tally(poll.manifest, ballots, present)
+    else:
+        paper_choices = [b["choices"] if "voter" in b else b for b in paper_member["ballots"]]
+        result = tally.tally_choices(
+            poll.manifest,
+            [*(ballot["choices"] for ballot in ballots), *paper_choices],
+            present,
+            paper=(len(paper_choices), paper_member["spoiled"]),
+        )
     closed_at = max(format_time(utc_now()), poll.log_timestamp)
     listing_jcs = canonical(listing)
     closing = make_closing(
-        poll.manifest, len(ballots), root, closed_at, result=result, listing_jcs=listing_jcs, **{member: listing}
+        poll.manifest, len(ballots), root, closed_at, result=result, listing_jcs=listing_jcs,
+        paper=paper_member,
+        **{member: listing},
     )
     private = keystore.signing_key(key_encryption_key(), poll.public_id, poll.signing_key_enc)
     poll.closing = closing
     poll.closing_sig = signing.sign(private, signing.CONTEXT_CLOSING, closing)
     poll.result = result
+    poll.paper = paper_member
     poll.register_json = listing_jcs.decode()
     poll.closed_at = datetime.strptime(closed_at, "%Y-%m-%dT%H:%M:%SZ")
     poll.state = PollState.CLOSED
@@ -164,11 +181,21 @@ def board_chunks(poll: Poll):
         poll.closing_sig,
     )
     # (rev 5) the co-signatures stored so far, read now: a download always has them all.
-    return _board_text(db.engine, poll.id, *args, cosignatures=scrutineers.cosignatures(poll))
+    return _board_text(db.engine, poll.id, *args, cosignatures=scrutineers.cosignatures(poll), paper=poll.paper)
 
 
 def _board_text(
-    engine, poll_id: int, manifest, manifest_sig, member, listing_json, result, closing, closing_sig, cosignatures=None
+    engine,
+    poll_id: int,
+    manifest,
+    manifest_sig,
+    member,
+    listing_json,
+    result,
+    closing,
+    closing_sig,
+    cosignatures=None,
+    paper=None,
 ):
     query = select(Ballot.leaf_index, Ballot.body).where(Ballot.poll_id == poll_id).order_by(Ballot.leaf_index)
     with engine.connect() as conn:
@@ -185,6 +212,7 @@ def _board_text(
                 closing,
                 closing_sig,
                 cosignatures=cosignatures,
+                paper=paper,
             )
 
 
@@ -220,6 +248,10 @@ def results_view(poll: Poll) -> dict:
             "present": poll.result["present"],
             "issued": poll_counts.issued if poll.secrecy == "secret" else None,
             "cast": poll.result["cast"],
+            # (rev 5) electronic, paper and spoiled (None: the board has no paper)
+            "paper": poll.result.get("paper"),
+            "spoiled": poll.result.get("spoiled"),
+            "electronic": poll.result["cast"] - poll.result.get("paper", 0),
         },
         "result": poll.result,
     }

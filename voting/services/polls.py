@@ -27,7 +27,7 @@ from voting.protocol.encoding import (
     is_identifier,
     normalise_code,
 )
-from voting.services import batches, drafts, scrutineers
+from voting.services import batches, drafts, paper, scrutineers
 from voting.services.base import PollError, key_encryption_key, utc_now
 
 # --- Lookup --------------------------------------------------------------------------
@@ -286,6 +286,7 @@ def open_poll(poll: Poll) -> None:
         raise PollError(409, "poll_not_draft")
     # (rev 5) the scrutineers with their keys; refused while one has not enrolled.
     scrutiny = scrutineers.manifest_members(poll)
+    scrutiny.update(paper.manifest_member(poll))
     master = key_encryption_key()
     if poll.secrecy == "code":
         electorate = _count(PollCode, PollCode.poll_id == poll.id)

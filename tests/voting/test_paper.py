@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from core.models import Deputy
 from extensions import db
-from tests.factories import csrf_token, login
-from tests.voting.factories import approval_poll, board, cast, check_in_all, deputy_client, take_token
+from tests.factories import csrf_token, login, make_congress
+from tests.voting.factories import approval_poll, cast, check_in_all, deputy_client, take_token
 from tests.voting.test_scrutineers import _verify, choices, draft_with_scrutineers
-from tests.factories import make_congress
 from voting import services
 from voting.models import Poll
 from voting.services.base import PollError
@@ -163,13 +162,9 @@ def test_named_poll_paper_voter_cannot_cast_electronically(app):
     client = deputy_client(app, "D003")
     page = client.get(f"/polls/{poll.public_id}/vote").get_data(as_text=True)
     from tests.factories import csrf_from
+    from voting.protocol.client import named_ballot
 
-    body = {
-        "poll": poll.public_id,
-        "manifest": poll.manifest_hash,
-        "credential": {"type": "voter", "voter": "D003"},
-        "choices": {o["id"]: "abstain" for o in poll.manifest["options"]},
-    }
+    body = named_ballot(poll.manifest, "D003", {o["id"]: "abstain" for o in poll.manifest["options"]})
     response = client.post(f"/api/polls/{poll.public_id}/ballots", json=body, headers={"X-CSRFToken": csrf_from(page)})
     assert response.status_code == 409, response.get_json()
     assert response.get_json()["error"] == "voted_on_paper"

@@ -142,7 +142,12 @@ def close_poll(poll: Poll, progress=None) -> None:
     closed_at = max(format_time(utc_now()), poll.log_timestamp)
     listing_jcs = canonical(listing)
     closing = make_closing(
-        poll.manifest, len(ballots), root, closed_at, result=result, listing_jcs=listing_jcs,
+        poll.manifest,
+        len(ballots),
+        root,
+        closed_at,
+        result=result,
+        listing_jcs=listing_jcs,
         paper=paper_member,
         **{member: listing},
     )

@@ -253,10 +253,16 @@ def results_view(poll: Poll) -> dict:
             "present": poll.result["present"],
             "issued": poll_counts.issued if poll.secrecy == "secret" else None,
             "cast": poll.result["cast"],
-            # (rev 5) electronic, paper and spoiled (None: the board has no paper)
-            "paper": poll.result.get("paper"),
-            "spoiled": poll.result.get("spoiled"),
-            "electronic": poll.result["cast"] - poll.result.get("paper", 0),
+            # (rev 5) electronic, paper and spoiled: only when the board has paper
+            **(
+                {
+                    "electronic": poll.result["cast"] - poll.result["paper"],
+                    "paper": poll.result["paper"],
+                    "spoiled": poll.result["spoiled"],
+                }
+                if "paper" in poll.result
+                else {}
+            ),
         },
         "result": poll.result,
     }

@@ -31,6 +31,7 @@ from voting import services as polls
 from voting import specs
 from voting.models import Poll
 from voting.protocol.client import SecretVoter
+from voting.services import paper
 
 # (title, lead unit index, investment in 10k yuan, popularity used to simulate votes)
 PROJECTS = [
@@ -85,7 +86,8 @@ def seed(run: DemoRun) -> list[str]:
 
 
 def seed_votes(run: DemoRun) -> list[str]:
-    """Last session's closed vote (190 checked in, 188 took tokens, 186 cast) and an open
+    """Last session's closed vote (190 checked in, 188 took tokens, 186 cast; 12 on paper,
+    the 2 checked in without a token and 10 more, 2 of the 12 spoiled) and an open
     vote of today's session, for trying the ballot page. The ballots continue the demo's
     random stream, so the result is the same every time."""
     rng, today = run.rng, run.today
@@ -100,13 +102,23 @@ def seed_votes(run: DemoRun) -> list[str]:
     # (rev 5) three scrutineers, who co-sign after the close (demo keys: voting.demo).
     watchers = [deputies[3], deputies[77], deputies[150]]
     watcher_keys = voting_demo.name_and_enroll(poll, watchers)
+    paper.set_allowed(poll, True)  # (rev 5) twelve deputies vote on paper, two spoiled
     polls.open_poll(poll)
     db.session.commit()
+    for deputy in deputies[188:200]:
+        paper.mark_paper(poll, deputy.id)
     for deputy in present[:188]:
         voter = SecretVoter(poll.manifest)
         voter.token_response({"blind_sig": polls.issue_token(poll, deputy, voter.token_request()["blinded_msg"])})
         if deputy in present[:186]:
             polls.cast(poll, voter.ballot(_choices(rng, options)), wait=False)  # the close appends them
+    # Two scrutineers enter the same twelve paper ballots (their own random stream, so
+    # the rest of the demo does not change).
+    paper_rng = random.Random(12)
+    lines = [paper.describe(poll.manifest, _choices(paper_rng, options)) for _ in range(10)] + ["废票", "废票"]
+    for watcher in watchers[:2]:
+        paper.store_entry(poll, watcher.id, "\n".join(lines))
+    db.session.commit()
     polls.close_poll(poll)
     voting_demo.cosign_all(poll, watchers, watcher_keys)
 

@@ -157,6 +157,15 @@ def _page_faults(board: dict, facts: dict) -> list[str]:
             faults.append(f"option {option['id']}: the page shows {shown}, the board counts {expected}")
     if facts["turnout"].get("cast") != result["cast"]:
         faults.append(f"the page shows {facts['turnout'].get('cast')} ballots cast, the board {result['cast']}")
+    if "paper" in result:  # (rev 5) electronic, paper and spoiled counts
+        expected = {
+            "electronic": result["cast"] - result["paper"],
+            "paper": result["paper"],
+            "spoiled": result["spoiled"],
+        }
+        shown = {k: facts["turnout"].get(k) for k in expected}
+        if shown != expected:
+            faults.append(f"the page shows {shown}, the board {expected}")
     if manifest["ballot"] == "approval":
         titles = {o["id"]: o["title"] for o in manifest["options"]}
         expected_titles = [titles[i] for i in result.get("elected", [])]

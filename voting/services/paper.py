@@ -114,10 +114,14 @@ def mark_paper(poll: Poll, deputy_id: int) -> PollVoter:
     The register line is locked first (``FOR UPDATE``): a token issuance writes the same
     row in its transaction, so either it committed before (and is seen here, refused)
     or it waits and then finds the line marked (``casting._issue`` refuses)."""
-    if not poll.is_open:
-        raise PollError(409, "poll_not_open")
     if not allowed(poll):
         raise PollError(422, "paper_not_allowed")
+    # The poll row under KEY SHARE (PostgreSQL), as a token request takes it: the close
+    # locks it FOR UPDATE, so no marking commits after the close has read the register.
+    state = db.session.scalar(select(Poll.state).where(Poll.id == poll.id).with_for_update(read=True, key_share=True))
+    if state != "open":
+        db.session.rollback()
+        raise PollError(409, "poll_not_open")
     voter = db.session.scalar(
         select(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.deputy_id == deputy_id).with_for_update()
     )
@@ -144,6 +148,11 @@ def mark_paper(poll: Poll, deputy_id: int) -> PollVoter:
             db.session.rollback()
             raise PollError(409, "paper_after_ballot")
     db.session.execute(update(PollVoter).where(PollVoter.id == voter.id).values(paper=True, present=True))
+    # SQLite took no lock with the reads: the write above holds the database now, so the
+    # state read again is final (the close's first statement is a write too).
+    if db.session.scalar(select(Poll.state).where(Poll.id == poll.id)) != "open":
+        db.session.rollback()
+        raise PollError(409, "poll_not_open")
     audit.record("poll.paper_voter", "poll", poll.public_id, {"voter": voter.voter})
     db.session.commit()
     return voter

@@ -114,6 +114,16 @@ def test_paper_ballots_counted_with_the_electronic_ones(app, tmp_path):
     bad = _enter(phones[1].client, poll.public_id, "同意 不同意\n")
     assert bad.status_code == 422 and "第 1 行" in bad.get_data(as_text=True)
 
+    # In English too.
+    phones[1].client.set_cookie("yishi_lang", "en")
+    english = phones[1].client.get(f"/polls/{poll.public_id}/paper").get_data(as_text=True)
+    assert "Enter the paper ballots" in english and "Ballots on which the two entries differ" in english
+    phones[1].client.set_cookie("yishi_lang", "zh")
+    staff.set_cookie("yishi_lang", "en")
+    english = staff.get(f"/staff/polls/{poll.id}/paper").get_data(as_text=True)
+    assert "Deputies who chose paper: 3." in english and "secret only among these few paper voters" in english
+    staff.set_cookie("yishi_lang", "zh")
+
     # Corrected: agreed.
     assert _enter(phones[1].client, poll.public_id, "y n n\nn y a\nx\n").status_code == 303
     page = phones[1].client.get(f"/polls/{poll.public_id}/paper").get_data(as_text=True)

@@ -300,9 +300,9 @@ def agreed_paper(poll: Poll) -> dict | None:
     if not allowed(poll):
         return None
     state = agreement(poll)
-    if state.voters == 0:
+    if state.voters == 0 and not any(e.ballots or e.spoiled for e in state.entries):
         return None
-    if not state.agreed:
+    if not state.agreed or state.paper is None:
         raise PollError(422, "paper_not_agreed", voters=state.voters)
     if poll.secrecy == "named":
         marked = {v.voter for v in paper_voters(poll)}

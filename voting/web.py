@@ -20,6 +20,7 @@ def register(app: Flask) -> None:
     from voting.cli import poll_cli
     from voting.paper import bp as paper_bp
     from voting.scrutineers import bp as scrutiny_bp
+    from voting.services import paper as paper_service
     from voting.services import scrutineers
     from voting.services.batches import batched
     from voting.staff import run_close_job
@@ -59,6 +60,7 @@ def register(app: Flask) -> None:
         ),
     )
     registry.add_template_global("poll_scrutiny", scrutineers.scrutiny)
+    registry.add_template_global("paper_polls", paper_service.open_paper_polls)
     # The ballot page's translated strings, read by static/js/ballot.js.
     registry.add_template_global("ballot_i18n", ballot_i18n)
     # Whether a poll's casts wait for their batch (the ballot page says so meanwhile).

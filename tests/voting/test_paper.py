@@ -86,6 +86,10 @@ def test_paper_ballots_counted_with_the_electronic_ones(app, tmp_path):
     page = staff.get(f"/staff/polls/{poll.id}/paper").get_data(as_text=True)
     assert "已选择纸质选票的代表：3 位" in page and 'id="paper-warning"' in page
 
+    # The session's check-in page leads to the marking, with the count so far.
+    page = staff.get(f"/sessions/{poll.session_id}").get_data(as_text=True)
+    assert 'id="session-paper"' in page and f"/staff/polls/{poll.id}/paper" in page
+
     # A paper voter gets no token.
     answer = _token_status(app, poll, "D006")
     assert answer.status_code == 409 and answer.get_json()["error"] == "voted_on_paper"

@@ -85,6 +85,15 @@ def allowed(poll: Poll) -> bool:
 # --- Marking paper voters (staff, open polls) -------------------------------------------
 
 
+def open_paper_polls(session) -> list[tuple[Poll, int]]:
+    """The session's open polls that allow paper, with their paper voters so far (for
+    the session's check-in page)."""
+    polls = db.session.scalars(
+        select(Poll).where(Poll.session_id == session.id, Poll.state == "open", Poll.paper_allowed.is_(True))
+    )
+    return [(poll, paper_voter_count(poll)) for poll in polls]
+
+
 def paper_voter_count(poll: Poll) -> int:
     return db.session.scalar(
         select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll.id, PollVoter.paper.is_(True))

@@ -118,3 +118,13 @@ def test_latest_open_poll_wins_over_a_closed_one(app, staff_client):
     assert staff_client.get(f"/sessions/{session.id}/screen.json").get_json()["view"] == "closed:2027-test-a"
     approval_poll(session, public_id="2027-test-b", options=2, seats=1)
     assert staff_client.get(f"/sessions/{session.id}/screen.json").get_json()["view"] == "open:2027-test-b"
+
+
+def test_screen_in_english(app, staff_client):
+    congress, session = make_congress(3)
+    check_in_all(session, congress.deputies)
+    approval_poll(session, options=2, seats=1)
+    staff_client.set_cookie("yishi_lang", "en")
+    html = staff_client.get(f"/sessions/{session.id}/screen").get_data(as_text=True)
+    assert "Compare it with the fingerprint" in html and "Network down, reconnecting..." in html
+    assert "请与手机" not in html

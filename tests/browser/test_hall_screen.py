@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from extensions import db
-from tests.browser.factories import login_in_browser
+from tests.browser.factories import assert_accessible, login_in_browser
 from tests.factories import PASSWORD, make_congress, make_user
 from tests.voting.factories import approval_poll, cast, check_in_all, close, take_token
 from tests.voting.test_scrutineers import choices
@@ -30,7 +30,16 @@ def _px(page, selector: str) -> float:
 
 
 def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    wide = page.evaluate(
+        """() => {
+          const w = document.documentElement.clientWidth;
+          if (document.documentElement.scrollWidth <= w) return [];
+          return [...document.querySelectorAll("main *")]
+            .filter(el => el.getBoundingClientRect().right > w + 1)
+            .slice(0, 5).map(el => el.tagName + "." + el.className + " " + Math.round(el.getBoundingClientRect().right));
+        }"""
+    )
+    assert not wide, wide
 
 
 def test_hall_screen_on_a_projector(app, live_server, browser, tmp_path, monkeypatch):
@@ -64,6 +73,7 @@ def test_hall_screen_on_a_projector(app, live_server, browser, tmp_path, monkeyp
         expect(page.locator('[data-field="issued"]')).to_have_text("1", timeout=10_000)
         assert page.evaluate("window.__sameDocument === true")
         page.screenshot(path=str(shots / "01-open.png"))
+        assert_accessible(page, "hall screen, open poll")
 
         # The network is cut: the note shows, the screen keeps trying, then recovers.
         page.route("**/screen.json", lambda route: route.abort())
@@ -89,5 +99,10 @@ def test_hall_screen_on_a_projector(app, live_server, browser, tmp_path, monkeyp
         assert _px(page, "#hall-fingerprint") >= 64
         _no_sideways_scroll(page)
         page.screenshot(path=str(shots / "03-announcement.png"), full_page=True)
+        assert_accessible(page, "hall screen, announcement")
+        # The same page on a phone (the site's crawl opens it at 375 px): no sideways scroll.
+        page.set_viewport_size({"width": 375, "height": 812})
+        _no_sideways_scroll(page)
+        page.screenshot(path=str(shots / "04-announcement-phone.png"), full_page=True)
     finally:
         context.close()

@@ -106,3 +106,28 @@ def test_hall_screen_on_a_projector(app, live_server, browser, tmp_path, monkeyp
         page.screenshot(path=str(shots / "04-announcement-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_signatures_arrive_on_the_announcement(app, live_server, browser, monkeypatch):
+    """After the close, each scrutineer's co-signature shows on the screen as it arrives
+    (k of n, by name) without a reload."""
+    from tests.voting.test_scrutineers import draft_with_scrutineers, open_vote_close
+
+    monkeypatch.setattr(hall, "POLL_SECONDS", 1)
+    _congress, session, poll, phones = draft_with_scrutineers(app)
+    closed = open_vote_close(app, poll.id)
+    make_user("staff-hall2", "staff")
+    context = browser.new_context(locale="zh-CN", viewport=PROJECTOR)
+    page = context.new_page()
+    try:
+        login_in_browser(page, live_server.url, "staff-hall2", PASSWORD)
+        page.goto(f"{live_server.url}/sessions/{session.id}/screen")
+        expect(page.locator("#hall-signed")).to_have_text("0 / 3 位监票人已签名")
+        page.evaluate("window.__sameDocument = true")
+        assert phones[1].cosign(closed.closing).status_code in (200, 201)
+        expect(page.locator("#hall-signed")).to_have_text("1 / 3 位监票人已签名", timeout=10_000)
+        expect(page.locator('[data-scrutineer="1"] .badge-ok')).to_have_text("已签名")
+        expect(page.locator('[data-scrutineer="0"] .badge-ok')).to_have_count(0)
+        assert page.evaluate("window.__sameDocument === true")
+    finally:
+        context.close()

@@ -103,7 +103,14 @@ def test_hall_screen_on_a_projector(app, live_server, browser, tmp_path, monkeyp
         # The same page on a phone (the site's crawl opens it at 375 px): no sideways scroll.
         page.set_viewport_size({"width": 375, "height": 812})
         _no_sideways_scroll(page)
+        narrow = page.evaluate(
+            """() => [...document.querySelectorAll("#hall-result-table th, #hall-result-table td")]
+                 .filter(c => c.textContent.trim() && c.clientWidth < 2 * parseFloat(getComputedStyle(c).fontSize))
+                 .map(c => c.textContent.trim())"""
+        )
+        assert not narrow, narrow  # the table scrolls in its box rather than squeezing its cells
         page.screenshot(path=str(shots / "04-announcement-phone.png"), full_page=True)
+        assert_accessible(page, "hall screen, announcement, 375 px")
     finally:
         context.close()
 

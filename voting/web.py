@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     from voting.api import bp as api_bp
     from voting.ballot_i18n import ballot_i18n
     from voting.cli import poll_cli
+    from voting.hall import bp as hall_bp
     from voting.paper import bp as paper_bp
     from voting.scrutineers import bp as scrutiny_bp
     from voting.services import paper as paper_service
@@ -30,6 +31,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(scrutiny_bp)
+    app.register_blueprint(hall_bp)
     app.register_blueprint(paper_bp)
     services.on_draft_delete(app, scrutineers.forget_draft)
     jobs.register("poll_close", lambda: _("结束投票并计票"), run_close_job)

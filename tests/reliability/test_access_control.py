@@ -54,6 +54,8 @@ GET_EXPECTED = {
             "deliberation_staff.meeting_new",
             "voting.staff_polls",
             "voting_scrutiny.staff_scrutineers",
+            "voting_hall.screen",
+            "voting_hall.screen_json",
             "voting.staff_poll",
             "voting.staff_poll_counts",
             "voting.poll_new",

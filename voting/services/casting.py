@@ -443,6 +443,24 @@ def lock_log(poll: Poll) -> Poll:
     ).one()
 
 
+def _lock_open_log(conn, facts: PollFacts, leaf_hash: str):
+    """Take the per-poll lock (the first write of the transaction) and read back the
+    log state of the open poll. For a poll no longer open: the receipt of an identical
+    ballot already stored (200), else 409 ``poll_closed``; 404 ``unknown_poll``."""
+    state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
+    if state is None:
+        _forget(facts)
+        raise PollError(404, "unknown_poll")
+    if state.state != PollState.OPEN:
+        db.session.rollback()
+        _forget(facts)
+        stored = _stored_receipt(facts, leaf_hash)
+        if stored is not None:
+            return CastOutcome(200, stored)
+        raise PollError(409, "poll_closed")
+    return state
+
+
 def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> CastOutcome:
     """Append one leaf under the per-poll lock: O(log n) work, one transaction.
 
@@ -452,18 +470,9 @@ def _append(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str) -> C
     """
     conn = db.session.connection()
     try:
-        # The lock: the first write of the transaction, reading back the log state.
-        state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
-        if state is None:
-            _forget(facts)
-            raise PollError(404, "unknown_poll")
-        if state.state != PollState.OPEN:
-            db.session.rollback()
-            _forget(facts)
-            stored = _stored_receipt(facts, leaf_hash)
-            if stored is not None:
-                return CastOutcome(200, stored)
-            raise PollError(409, "poll_closed")
+        state = _lock_open_log(conn, facts, leaf_hash)
+        if isinstance(state, CastOutcome):
+            return state
         frontier = merkle.Frontier.from_hex(state.log_size, state.log_frontier)
         frontier, index, root, proof = merkle.append_with_proof(frontier, bytes.fromhex(leaf_hash))
         size = index + 1
@@ -570,17 +579,9 @@ def _submit(facts: PollFacts, leaf: bytes, leaf_hash: str, credential: str, wait
     """
     conn = db.session.connection()
     try:
-        state = conn.execute(_LOCK_LOG, {"b_id": facts.id, "b_public": facts.public_id}).one_or_none()
-        if state is None:
-            _forget(facts)
-            raise PollError(404, "unknown_poll")
-        if state.state != PollState.OPEN:
-            db.session.rollback()
-            _forget(facts)
-            stored = _stored_receipt(facts, leaf_hash)
-            if stored is not None:
-                return CastOutcome(200, stored)
-            raise PollError(409, "poll_closed")
+        state = _lock_open_log(conn, facts, leaf_hash)
+        if isinstance(state, CastOutcome):
+            return state
         params = {"b_id": facts.id, "b_leaf": leaf_hash, "b_credential": credential}
         for table in (_BALLOT, _PENDING):
             taken = conn.execute(

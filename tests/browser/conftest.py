@@ -65,6 +65,7 @@ def live_server(app):
     yield server
     server.shutdown()
     thread.join(timeout=5)
+    server.server_close()  # the listening socket, or a ResourceWarning at garbage collection
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def static_page(browser):
     yield page
     context.close()
     server.shutdown()
+    server.server_close()
 
 
 def python_lines(tmp_path: Path, the_board: Any, receipts=(), ballots=(), extra=()) -> list[str]:

@@ -50,13 +50,14 @@ def _one_run() -> int:
     honest = [signup.number for signup, _ in sign_up(meeting, HONEST)]
     friend_phone = phone()
     seed_guess = _what_the_database_says(meeting.id)
-    for _ in range(TRIES):
+    for attempt in range(TRIES):
         entry, code = services.sign_up(meeting, name="朋友", phone=friend_phone, area="桂花苑")
         db.session.commit()
-        if _predicted_rank(seed_guess, entry.number, honest) <= CAPACITY:
-            break
+        if attempt == TRIES - 1 or _predicted_rank(seed_guess, entry.number, honest) <= CAPACITY:
+            break  # a number that looks good, or the last try: the friend keeps it
         services.cancel_signup(meeting, code)  # a throw-away number: try again
         db.session.commit()
+    assert db.session.get(Signup, entry.id).status == SignupStatus.APPLIED
     move(meeting, hours=-24 * 9 - 12)
     meeting.lot_beacon_date = local_today()
     db.session.commit()

@@ -149,6 +149,9 @@ def _wait_until_up(site: Site) -> None:
             with urllib.request.urlopen(site.url + "/robots.txt", timeout=5) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError as error:  # answering, not yet ready: close its body
+            error.close()
+            time.sleep(0.2)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
     stop(site)

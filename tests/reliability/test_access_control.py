@@ -141,6 +141,10 @@ GET_EXPECTED = {
     "deliberation_staff.meeting_edit": (302, 403, 403, 409),
     # The staff's accounts page, and an account's one-time password held by another browser.
     "accounts.index": STAFF_ONLY,
+    # Paper ballots: staff allow and mark them; only the poll's scrutineers enter them
+    # (the demo's deputy D001 is not one, and staff may not).
+    "voting_paper.staff_paper": STAFF_ONLY,
+    "voting_paper.paper_entry": (302, 403, 403, 403),
     "accounts.password": (302, 403, 403, 404),
     "auth.login": (200, 302, 302, 302),
     "core.set_language": (302, 302, 302, 302),
